@@ -1,0 +1,9 @@
+// @spool/api: the contract every Spool component shares. Pure: no I/O, no clients, no timers.
+export * from './config.js';
+export * from './errors.js';
+export * from './function.js';
+export * from './function-schema.js';
+export * from './job.js';
+export * from './names.js';
+export * from './queue-names.js';
+export { validate, withDefaults, toOpenApi, type Problem, type Schema } from './schema.js';

@@ -1,0 +1,45 @@
+// Every generated object name and label, so that no other module builds one.
+
+export interface FunctionRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export const API_GROUP = 'spool.dev';
+export const API_VERSION = 'v1alpha1';
+export const FUNCTION_KIND = 'Function';
+export const FUNCTION_PLURAL = 'functions';
+export const FIELD_MANAGER = 'spool-controller';
+/** Namespace of functions in local mode, and of `/function/NAME` without a `.NAMESPACE` suffix. */
+export const DEFAULT_NAMESPACE = 'default';
+
+/** `fn-` + name; function names are limited to 60 characters so this stays a valid DNS label. */
+export const deploymentName = (ref: FunctionRef): string => `fn-${ref.name}`;
+
+/** `namespace/name`: the key of work queues, maps and log lines. */
+export const functionKey = (ref: FunctionRef): string => `${ref.namespace}/${ref.name}`;
+
+export function parseFunctionKey(key: string): FunctionRef {
+  const [namespace, name, ...rest] = key.split('/');
+  if (!namespace || !name || rest.length > 0) throw new Error(`not a namespace/name key: "${key}"`);
+  return { namespace, name };
+}
+
+/** Labels on every object made for a function; the selector uses `spool.dev/function` alone. */
+export const functionLabels = (ref: FunctionRef): Record<string, string> => ({
+  'app.kubernetes.io/name': ref.name,
+  'app.kubernetes.io/managed-by': 'spool',
+  'app.kubernetes.io/component': 'function',
+  'spool.dev/function': ref.name,
+});
+
+export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({ 'spool.dev/function': ref.name });
+
+/**
+ * Parses the OpenFaaS-style name in `/function/NAME[.NAMESPACE]`. Names and namespaces are DNS labels,
+ * so they hold no dot and the split is unambiguous.
+ */
+export function parseInvocationName(raw: string, defaultNamespace = DEFAULT_NAMESPACE): FunctionRef {
+  const dot = raw.indexOf('.');
+  return dot < 0 ? { namespace: defaultNamespace, name: raw } : { namespace: raw.slice(dot + 1), name: raw.slice(0, dot) };
+}

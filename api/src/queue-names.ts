@@ -1,0 +1,41 @@
+// Every BullMQ queue name, Redis key and channel. Nothing else concatenates key strings.
+// One function's keys share a hash tag, so its multi-key scripts stay in one Redis Cluster slot
+// while different functions spread over slots.
+import type { FunctionRef } from './names.js';
+
+/** BullMQ's key prefix; keys read `spool:{ns.name}:wait`, `spool:{ns.name}:active`, … */
+export const KEY_PREFIX = 'spool';
+
+/** `{namespace.name}`: namespaces and names are DNS labels, so the dot cannot be ambiguous. */
+export const queueName = (ref: FunctionRef): string => `{${ref.namespace}.${ref.name}}`;
+
+/** Callback deliveries for async calls: one queue for all functions, drained by the gateways. */
+export const CALLBACK_QUEUE = '{callbacks}';
+
+/** Hash of `namespace/name` → JSON `ReplicaStatus`, written by the controller, read by gateways. */
+export const REPLICA_STATUS_KEY = `${KEY_PREFIX}:replica-status`;
+
+export const channels = {
+  /** The gateway enqueued for a function it believes is at zero replicas: scale now, not at the next poll. */
+  wake: `${KEY_PREFIX}:events:wake`,
+  /** The controller changed a function's replicas; payload `ReplicaStatus`. */
+  scaled: `${KEY_PREFIX}:events:scaled`,
+  /** An operator asked for a replica count through /system/scale-function. */
+  scaleRequest: `${KEY_PREFIX}:events:scale-request`,
+} as const;
+
+/** Each gateway replica listens on one reply channel for every function: its cost does not grow with functions. */
+export const replyChannel = (gatewayId: string): string => `${KEY_PREFIX}:reply:${gatewayId}`;
+
+/**
+ * A call id names its function, so `/calls/ID` finds the queue without an index:
+ * `namespace.name.jobId`. Job ids are UUIDs (no dots).
+ */
+export const callId = (ref: FunctionRef, jobId: string): string => `${ref.namespace}.${ref.name}.${jobId}`;
+
+export function parseCallId(id: string): { ref: FunctionRef; jobId: string } | undefined {
+  const parts = id.split('.');
+  if (parts.length !== 3 || parts.some((p) => p.length === 0)) return undefined;
+  const [namespace, name, jobId] = parts as [string, string, string];
+  return { ref: { namespace, name }, jobId };
+}

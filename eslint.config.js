@@ -1,0 +1,45 @@
+// Lint budgets from the house style: complexity and size limits, api/ kept pure, honest jest tests.
+import js from '@eslint/js';
+import jest from 'eslint-plugin-jest';
+import tseslint from 'typescript-eslint';
+
+const ioModules = ['ioredis', 'bullmq', '@kubernetes/client-node', 'express', 'prom-client', 'yaml'];
+const nodeIo = ['fs', 'net', 'http', 'https', 'child_process', 'dgram', 'dns', 'os', 'worker_threads'].flatMap((m) => [m, `node:${m}`, `${m}/promises`, `node:${m}/promises`]);
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.cluster/**', '.spool/**', 'coverage/**', 'charts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.ts'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      complexity: ['error', 10],
+      'max-depth': ['error', 3],
+      'max-params': ['error', 4],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/explicit-module-boundary-types': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: ['api/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [...ioModules, ...nodeIo].map((name) => ({ name, message: 'api/ is pure: no I/O' })) }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'api/ is pure: parse an env map passed in' }],
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts'],
+    ...jest.configs['flat/recommended'],
+    rules: {
+      ...jest.configs['flat/recommended'].rules,
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'eventually', 'expect*'] }],
+      'jest/valid-expect': 'error',
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,31 @@
+// Two honest tiers (style rule 12): pure unit tables beside the code, and integration suites on real servers.
+import type { Config } from 'jest';
+
+const shared = {
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {
+    '^@spool/(api|gateway|watchdog|controller)$': '<rootDir>/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testEnvironment: 'node',
+} satisfies Config;
+
+const config: Config = {
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{api,gateway,watchdog,controller}/src/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/local/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/redis-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
+    },
+  ],
+};
+
+export default config;

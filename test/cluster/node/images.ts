@@ -1,0 +1,64 @@
+// The one table from container image to local command: the process node's stand-in for pulling and running images.
+import { join } from 'node:path';
+import { repoRoot } from '../paths.js';
+
+export interface LocalImage {
+  /** What the image's ENTRYPOINT would be; a container's `command` replaces it. */
+  readonly entrypoint: readonly string[];
+  /** What the image's CMD would be; a container's `args` replaces it. */
+  readonly cmd?: readonly string[];
+  /** The image's WORKDIR; a container's `workingDir` replaces it. */
+  readonly workingDir?: string;
+  /** The image's ENV; the pod's env wins. `$(POD_IP)` and other pod variables expand as in a pod spec. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+const node = process.execPath;
+
+/**
+ * Keyed by image name without tag or digest. To add one of Spool's services:
+ *   'spool/gateway': { entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')], workingDir: repoRoot },
+ * Processes must bind $(POD_IP), not 0.0.0.0: every pod shares the machine's loopback (see docs/testing.md).
+ */
+export const localImages: Readonly<Record<string, LocalImage>> = {
+  // Answers GET / with its pod name; see fixtures/http-server.mjs for its other routes.
+  'spool-test/http-server': {
+    entrypoint: [node, join(repoRoot, 'test/cluster/fixtures/http-server.mjs')],
+    workingDir: repoRoot,
+    env: { PORT: '8080' },
+  },
+  // Runs `command`/`args` as given, like a distribution base image with a shell.
+  'spool-test/shell': { entrypoint: ['/bin/sh', '-c'], cmd: ['sleep infinity'] },
+  busybox: { entrypoint: [], cmd: ['/bin/sh'] },
+};
+
+/** `registry/name:tag@sha256:…` → `registry/name`. */
+export function imageName(image: string): string {
+  const withoutDigest = image.split('@', 1)[0] ?? image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const lastColon = withoutDigest.lastIndexOf(':');
+  return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
+}
+
+export function findLocalImage(image: string): LocalImage | undefined {
+  const name = imageName(image);
+  return localImages[name] ?? localImages[name.replace(/^docker\.io\/(library\/)?/, '')];
+}
+
+export interface ContainerCommandSpec {
+  readonly image: string;
+  readonly command?: readonly string[] | undefined;
+  readonly args?: readonly string[] | undefined;
+}
+
+/**
+ * Docker's rule as Kubernetes documents it: `command` replaces ENTRYPOINT and
+ * drops CMD; `args` replaces CMD. An image missing from the table can still
+ * run when the container gives its own `command`.
+ */
+export function resolveCommand(container: ContainerCommandSpec): readonly string[] | undefined {
+  const image = findLocalImage(container.image);
+  if (container.command && container.command.length > 0) return [...container.command, ...(container.args ?? [])];
+  if (!image) return undefined;
+  return [...image.entrypoint, ...(container.args ?? image.cmd ?? [])];
+}
