@@ -14,7 +14,12 @@ function present(env: Env, key: string): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
-function integer(env: Env, key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+interface Range {
+  readonly min: number;
+  readonly max?: number;
+}
+
+function integer(env: Env, key: string, fallback: number, { min, max = Number.MAX_SAFE_INTEGER }: Range): number {
   const raw = present(env, key);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -100,18 +105,18 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
   if (registry === 'local' && functionsDir === undefined) throw new ConfigError('SPOOL_FUNCTIONS_DIR is required when SPOOL_REGISTRY is local');
   return Object.freeze({
     host: present(env, 'SPOOL_HOST') ?? d.host,
-    port: integer(env, 'SPOOL_PORT', d.port, 0, 65535),
+    port: integer(env, 'SPOOL_PORT', d.port, { min: 0, max: 65535 }),
     redisUrl: redisUrl(env),
     adminToken: present(env, 'SPOOL_ADMIN_TOKEN'),
     registry,
     functionsDir,
     namespaces: Object.freeze(list(env, 'SPOOL_NAMESPACES')),
     defaultNamespace: present(env, 'SPOOL_DEFAULT_NAMESPACE') ?? d.defaultNamespace,
-    maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, 1),
-    queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, 1),
-    drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, 0),
-    callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, 1, 100),
-    callbackTimeoutMs: integer(env, 'SPOOL_CALLBACK_TIMEOUT_MS', d.callbackTimeoutMs, 1),
+    maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),
+    queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, { min: 1 }),
+    drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
+    callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, { min: 1, max: 100 }),
+    callbackTimeoutMs: integer(env, 'SPOOL_CALLBACK_TIMEOUT_MS', d.callbackTimeoutMs, { min: 1 }),
   });
 }
 
@@ -151,13 +156,13 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     spec,
     redisUrl: redisUrl(env),
     host: present(env, 'SPOOL_WATCHDOG_HOST') ?? '0.0.0.0',
-    port: integer(env, 'SPOOL_WATCHDOG_PORT', 8081, 0, 65535),
+    port: integer(env, 'SPOOL_WATCHDOG_PORT', 8081, { min: 0, max: 65535 }),
     userHost: present(env, 'SPOOL_USER_HOST') ?? '127.0.0.1',
-    userPort: integer(env, 'SPOOL_USER_PORT', spec.port, 1, 65535),
-    killGraceMs: integer(env, 'SPOOL_KILL_GRACE_MS', 1000, 0),
-    startTimeoutMs: integer(env, 'SPOOL_START_TIMEOUT_MS', 30_000, 1),
-    restartBackoffMaxMs: integer(env, 'SPOOL_RESTART_BACKOFF_MAX_MS', 10_000, 1),
-    lockDurationMs: integer(env, 'SPOOL_LOCK_DURATION_MS', 30_000, 1000),
+    userPort: integer(env, 'SPOOL_USER_PORT', spec.port, { min: 1, max: 65535 }),
+    killGraceMs: integer(env, 'SPOOL_KILL_GRACE_MS', 1000, { min: 0 }),
+    startTimeoutMs: integer(env, 'SPOOL_START_TIMEOUT_MS', 30_000, { min: 1 }),
+    restartBackoffMaxMs: integer(env, 'SPOOL_RESTART_BACKOFF_MAX_MS', 10_000, { min: 1 }),
+    lockDurationMs: integer(env, 'SPOOL_LOCK_DURATION_MS', 30_000, { min: 1000 }),
   };
   if (spec.mode === 'http' && config.port !== 0 && config.port === config.userPort) {
     throw new ConfigError(`SPOOL_WATCHDOG_PORT must differ from the user port ${config.userPort}, was: "${config.port}"`);
@@ -198,8 +203,8 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     functionsDir,
     watchdogCommand: Object.freeze(watchdogCommand),
     stateDir: present(env, 'SPOOL_STATE_DIR') ?? '.spool',
-    scaleIntervalMs: integer(env, 'SPOOL_SCALE_INTERVAL_MS', 1000, 10),
+    scaleIntervalMs: integer(env, 'SPOOL_SCALE_INTERVAL_MS', 1000, { min: 10 }),
     metricsHost: present(env, 'SPOOL_METRICS_HOST') ?? '0.0.0.0',
-    metricsPort: integer(env, 'SPOOL_METRICS_PORT', 8082, 0, 65535),
+    metricsPort: integer(env, 'SPOOL_METRICS_PORT', 8082, { min: 0, max: 65535 }),
   });
 }

@@ -3,6 +3,7 @@
 export const errorCodes = {
   FUNCTION_NOT_FOUND: { status: 404, summary: 'No function of that name is deployed in that namespace.' },
   CALL_NOT_FOUND: { status: 404, summary: 'No call with that id exists, or it is past its retention.' },
+  ROUTE_NOT_FOUND: { status: 404, summary: 'No route of the HTTP API matches the path.' },
   INVALID_REQUEST: { status: 400, summary: 'The request is malformed (bad JSON body, bad header, bad parameter).' },
   UNAUTHORIZED: { status: 401, summary: 'The /system API needs the admin bearer token.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },

@@ -69,7 +69,7 @@ export function resolveFunction(value: unknown, defaultNamespace = 'default'): R
     const name = isRecord(value) && isRecord(value['metadata']) ? String(value['metadata']['name']) : '(unnamed)';
     throw new SpoolError('INVALID_FUNCTION', `Function ${name}: ${formatProblems(problems)}`);
   }
-  const fn = value as unknown as FunctionResource;
+  const fn = value as FunctionResource;
   return {
     ...fn,
     metadata: { ...fn.metadata, namespace: fn.metadata.namespace ?? defaultNamespace },

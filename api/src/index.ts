@@ -7,3 +7,4 @@ export * from './job.js';
 export * from './names.js';
 export * from './queue-names.js';
 export { validate, withDefaults, toOpenApi, type Problem, type Schema } from './schema.js';
+export { errorsMarkdown, functionReferenceMarkdown } from './reference-doc.js';

@@ -54,6 +54,14 @@ export interface Reply {
   readonly result: InvocationResult;
 }
 
+/** Queued on CALLBACK_QUEUE when an async call with a callback URL ends; a gateway POSTs it. */
+export interface CallbackJob {
+  readonly callId: string;
+  readonly callbackUrl: string;
+  /** The final attempt's result; for a call that failed every attempt, the last failure. */
+  readonly result: InvocationResult;
+}
+
 /** Replicas as the controller last set and saw them; stored per function and broadcast on change. */
 export interface ReplicaStatus {
   readonly key: string;

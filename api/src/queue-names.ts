@@ -9,13 +9,24 @@ export const KEY_PREFIX = 'spool';
 /** `{namespace.name}`: namespaces and names are DNS labels, so the dot cannot be ambiguous. */
 export const queueName = (ref: FunctionRef): string => `{${ref.namespace}.${ref.name}}`;
 
+/** The BullMQ lists and sorted sets whose sizes the autoscaler reads (BullMQ `QueueKeys`). */
+export type QueueKeyType = 'wait' | 'prioritized' | 'active' | 'delayed';
+
+/** A BullMQ key of one function's queue, e.g. `spool:{default.echo}:wait`, for reading counts without a Queue object. */
+export const queueKey = (ref: FunctionRef, type: QueueKeyType): string => `${KEY_PREFIX}:${queueName(ref)}:${type}`;
+
 /** Callback deliveries for async calls: one queue for all functions, drained by the gateways. */
 export const CALLBACK_QUEUE = '{callbacks}';
 
 /** Hash of `namespace/name` → JSON `ReplicaStatus`, written by the controller, read by gateways. */
 export const REPLICA_STATUS_KEY = `${KEY_PREFIX}:replica-status`;
 
+/** Hash of `namespace/name` → JSON `ResolvedFunction`: the local registry, published by the controller. */
+export const LOCAL_FUNCTIONS_KEY = `${KEY_PREFIX}:functions`;
+
 export const channels = {
+  /** A function in LOCAL_FUNCTIONS_KEY was added, changed or removed; payload: its key. */
+  functions: `${KEY_PREFIX}:events:functions`,
   /** The gateway enqueued for a function it believes is at zero replicas: scale now, not at the next poll. */
   wake: `${KEY_PREFIX}:events:wake`,
   /** The controller changed a function's replicas; payload `ReplicaStatus`. */

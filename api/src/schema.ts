@@ -138,12 +138,17 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Fills defaults, depth first, without touching the input. Values of the wrong type are left for `validate`. */
+/** Fills defaults, depth first, without touching the input. Values of the wrong type are left for `validate`. */
 export function withDefaults(schema: Schema, value: unknown): unknown {
-  if (schema.kind === 'array' && Array.isArray(value)) return value.map((v) => withDefaults(schema.items, v));
-  if (schema.kind === 'map' && isRecord(value)) {
+  if (schema.kind === 'array') return Array.isArray(value) ? value.map((v) => withDefaults(schema.items, v)) : value;
+  if (!isRecord(value)) return value;
+  if (schema.kind === 'map') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDefaults(schema.values, v)]));
   }
-  if (schema.kind !== 'object' || !isRecord(value)) return value;
+  return schema.kind === 'object' ? objectWithDefaults(schema, value) : value;
+}
+
+function objectWithDefaults(schema: ObjectSchema, value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...value };
   for (const [key, field] of Object.entries(schema.properties)) {
     const given = out[key] ?? (field.presence === 'defaulted' ? structuredClone(field.default) : undefined);
@@ -170,28 +175,32 @@ const typeNames: Record<Schema['kind'], string> = {
   object: 'an object',
 };
 
+const bound = (ok: boolean, message: string): string[] => (ok ? [] : [message]);
+
+function stringProblems(schema: StringSchema, s: string): string[] {
+  const { enum: allowed, minLength = 0, maxLength = Infinity, pattern } = schema;
+  return [
+    ...bound(!allowed || allowed.includes(s), `must be one of ${allowed?.join(', ')}`),
+    ...bound(s.length >= minLength, `must be at least ${minLength} characters`),
+    ...bound(s.length <= maxLength, `must be at most ${maxLength} characters`),
+    ...bound(pattern === undefined || new RegExp(pattern).test(s), `must match ${pattern}`),
+  ];
+}
+
 function scalarProblems(schema: Schema, value: unknown): string[] {
-  if (schema.kind === 'string') {
-    const s = value as string;
-    const out: string[] = [];
-    if (schema.enum && !schema.enum.includes(s)) out.push(`must be one of ${schema.enum.join(', ')}`);
-    if (schema.minLength !== undefined && s.length < schema.minLength)
-      out.push(`must be at least ${schema.minLength} characters`);
-    if (schema.maxLength !== undefined && s.length > schema.maxLength)
-      out.push(`must be at most ${schema.maxLength} characters`);
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(s))
-      out.push(`must match ${schema.pattern}`);
-    return out;
-  }
+  if (schema.kind === 'string') return stringProblems(schema, value as string);
   if (schema.kind === 'integer') {
+    const { minimum = -Infinity, maximum = Infinity } = schema;
     const n = value as number;
-    if (schema.minimum !== undefined && n < schema.minimum) return [`must be at least ${schema.minimum}`];
-    if (schema.maximum !== undefined && n > schema.maximum) return [`must be at most ${schema.maximum}`];
+    return [...bound(n >= minimum, `must be at least ${minimum}`), ...bound(n <= maximum, `must be at most ${maximum}`)];
   }
   if (schema.kind === 'array') {
+    const { minItems = 0, maxItems = Infinity } = schema;
     const n = (value as unknown[]).length;
-    if (schema.minItems !== undefined && n < schema.minItems) return [`must have at least ${schema.minItems} items`];
-    if (schema.maxItems !== undefined && n > schema.maxItems) return [`must have at most ${schema.maxItems} items`];
+    return [
+      ...bound(n >= minItems, `must have at least ${minItems} items`),
+      ...bound(n <= maxItems, `must have at most ${maxItems} items`),
+    ];
   }
   return [];
 }

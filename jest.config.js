@@ -1,5 +1,5 @@
 // Two honest tiers (style rule 12): pure unit tables beside the code, and integration suites on real servers.
-import type { Config } from 'jest';
+/** @typedef {import('jest').Config} Config */
 
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
@@ -9,9 +9,10 @@ const shared = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
-} satisfies Config;
+};
 
-const config: Config = {
+/** @type {Config} */
+const config = {
   projects: [
     {
       ...shared,

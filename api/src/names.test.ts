@@ -1,0 +1,44 @@
+import { describe, expect, test } from '@jest/globals';
+import { deploymentName, parseFunctionKey, parseInvocationName } from './names.js';
+import { callId, parseCallId, queueName } from './queue-names.js';
+import { forwardableHeaders } from './job.js';
+
+describe('names', () => {
+  test.each([
+    { raw: 'echo', want: { namespace: 'default', name: 'echo' } },
+    { raw: 'echo.team-a', want: { namespace: 'team-a', name: 'echo' } },
+  ])('parseInvocationName($raw)', ({ raw, want }) => {
+    expect(parseInvocationName(raw)).toEqual(want);
+  });
+
+  test('deploymentName prefixes fn-', () => {
+    expect(deploymentName({ namespace: 'a', name: 'echo' })).toBe('fn-echo');
+  });
+
+  test.each(['a', 'a/b/c', '/b'])('parseFunctionKey rejects %p', (key) => {
+    expect(() => parseFunctionKey(key)).toThrow('not a namespace/name key');
+  });
+});
+
+describe('queue names', () => {
+  test('the queue name is one hash tag holding namespace and name', () => {
+    expect(queueName({ namespace: 'team-a', name: 'echo' })).toBe('{team-a.echo}');
+  });
+
+  test('a call id round-trips to its function and job', () => {
+    const ref = { namespace: 'team-a', name: 'echo' };
+    expect(parseCallId(callId(ref, '6f1c-22'))).toEqual({ ref, jobId: '6f1c-22' });
+  });
+
+  test.each(['', 'a.b', 'a..c', 'a.b.c.d'])('parseCallId rejects %p', (id) => {
+    expect(parseCallId(id)).toBeUndefined();
+  });
+});
+
+describe('forwardableHeaders', () => {
+  test('drops hop-by-hop headers, lower-cases and joins repeats', () => {
+    expect(
+      forwardableHeaders({ Connection: 'keep-alive', 'Content-Length': '3', 'X-A': ['1', '2'], Accept: 'text/plain', Host: 'h' }),
+    ).toEqual({ 'x-a': '1, 2', accept: 'text/plain' });
+  });
+});

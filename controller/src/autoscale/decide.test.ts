@@ -1,0 +1,182 @@
+import { describe, expect, test } from '@jest/globals';
+import type { ScaleSpec } from '@spool/api';
+import { decide, initialScalerState, withScaleRequest, type QueueObservation, type ScaleReason, type ScalerState } from './decide.js';
+
+const spec = (overrides: Partial<ScaleSpec> = {}): ScaleSpec => ({
+  min: 0,
+  max: 20,
+  targetPerReplica: 4,
+  idleSeconds: 60,
+  scaleDownDelaySeconds: 30,
+  ...overrides,
+});
+
+interface Step {
+  readonly atS: number;
+  readonly waiting: number;
+  readonly active?: number;
+  readonly delayed?: number;
+  /** Replicas the runtime reports; defaults to the previous step's decision (0 before the first). */
+  readonly current?: number;
+  /** An operator's scale request applied just before this step's tick. */
+  readonly request?: number;
+  readonly want: readonly [replicas: number, reason: ScaleReason];
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly spec: ScaleSpec;
+  readonly steps: readonly Step[];
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'rounds up',
+    spec: spec(),
+    steps: [{ atS: 0, waiting: 7, active: 2, current: 1, want: [3, 'target'] }],
+  },
+  {
+    name: 'wake from zero',
+    spec: spec({ targetPerReplica: 10 }),
+    steps: [
+      { atS: 0, waiting: 0, want: [0, 'idle'] },
+      { atS: 1, waiting: 1, want: [1, 'wake'] },
+    ],
+  },
+  {
+    name: 'wake from zero wins over the max clamp',
+    spec: spec({ max: 2 }),
+    steps: [{ atS: 0, waiting: 40, current: 0, want: [2, 'wake'] }],
+  },
+  {
+    name: 'clamp to max',
+    spec: spec({ max: 5 }),
+    steps: [{ atS: 0, waiting: 100, current: 1, want: [5, 'max'] }],
+  },
+  {
+    name: 'scales up at once, however recent the last scale-down',
+    spec: spec(),
+    steps: [
+      { atS: 0, waiting: 4, current: 1, want: [1, 'target'] },
+      { atS: 0.1, waiting: 40, want: [10, 'target'] },
+    ],
+  },
+  {
+    name: 'stays up during the window',
+    spec: spec(),
+    steps: [
+      { atS: 0, waiting: 20, current: 5, want: [5, 'target'] },
+      { atS: 10, waiting: 4, want: [5, 'stabilising'] },
+      { atS: 29, waiting: 8, want: [5, 'stabilising'] },
+    ],
+  },
+  {
+    name: 'steps down after the window',
+    spec: spec(),
+    steps: [
+      { atS: 0, waiting: 20, current: 5, want: [5, 'target'] },
+      { atS: 10, waiting: 8, want: [5, 'stabilising'] },
+      { atS: 30, waiting: 4, want: [2, 'stabilising'] },
+      { atS: 40, waiting: 4, want: [1, 'target'] },
+    ],
+  },
+  {
+    name: 'to zero only after idleSeconds',
+    spec: spec({ idleSeconds: 60, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 1, current: 0, want: [1, 'wake'] },
+      { atS: 5, waiting: 0, want: [1, 'grace-period'] },
+      { atS: 59, waiting: 0, want: [1, 'grace-period'] },
+      { atS: 60, waiting: 0, want: [0, 'idle'] },
+    ],
+  },
+  {
+    name: 'running calls and pending retries count as activity',
+    spec: spec({ idleSeconds: 10, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, active: 1, current: 1, want: [1, 'target'] },
+      { atS: 9, waiting: 0, delayed: 1, want: [1, 'grace-period'] },
+      { atS: 18, waiting: 0, want: [1, 'grace-period'] },
+      { atS: 19, waiting: 0, want: [0, 'idle'] },
+    ],
+  },
+  {
+    name: 'replicas found running at start stay warm for idleSeconds',
+    spec: spec({ idleSeconds: 10 }),
+    steps: [
+      { atS: 0, waiting: 0, current: 3, want: [1, 'grace-period'] },
+      { atS: 10, waiting: 0, want: [0, 'idle'] },
+    ],
+  },
+  {
+    name: 'min > 0 never goes below min',
+    spec: spec({ min: 2, idleSeconds: 1, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, current: 0, want: [2, 'idle'] },
+      { atS: 1, waiting: 4, want: [2, 'min'] },
+      { atS: 2, waiting: 12, want: [3, 'target'] },
+      { atS: 100, waiting: 0, want: [2, 'idle'] },
+    ],
+  },
+  {
+    name: 'manual floor',
+    spec: spec({ idleSeconds: 60, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, current: 0, request: 4, want: [4, 'manual'] },
+      { atS: 30, waiting: 40, want: [10, 'target'] },
+      { atS: 31, waiting: 0, want: [4, 'manual'] },
+      { atS: 60, waiting: 0, want: [1, 'grace-period'] },
+      { atS: 91, waiting: 0, want: [0, 'idle'] },
+    ],
+  },
+  {
+    name: 'manual floor is clamped to max',
+    spec: spec({ max: 3 }),
+    steps: [{ atS: 0, waiting: 0, current: 1, request: 50, want: [3, 'max'] }],
+  },
+  {
+    name: 'scale request of 0 releases the window and the warm replica',
+    spec: spec({ idleSeconds: 60, scaleDownDelaySeconds: 30 }),
+    steps: [
+      { atS: 0, waiting: 20, current: 1, want: [5, 'target'] },
+      { atS: 1, waiting: 0, want: [5, 'stabilising'] },
+      { atS: 2, waiting: 0, request: 0, want: [0, 'idle'] },
+      { atS: 3, waiting: 1, want: [1, 'wake'] },
+    ],
+  },
+];
+
+describe('decide', () => {
+  test.each(scenarios)('$name', ({ spec: scale, steps }) => {
+    let state: ScalerState = initialScalerState;
+    let replicas = 0;
+    const got: (readonly [number, ScaleReason])[] = [];
+    for (const step of steps) {
+      const nowMs = step.atS * 1000;
+      if (step.request !== undefined) state = withScaleRequest(state, step.request, scale, nowMs);
+      const obs: QueueObservation = {
+        waiting: step.waiting,
+        active: step.active ?? 0,
+        delayed: step.delayed ?? 0,
+        currentReplicas: step.current ?? replicas,
+      };
+      const decision = decide(obs, scale, state, nowMs);
+      state = decision.state;
+      replicas = decision.replicas;
+      got.push([decision.replicas, decision.reason]);
+    }
+    expect(got).toEqual(steps.map((s) => s.want));
+  });
+
+  test.each([
+    { name: 'one sample per distinct level', atS: [0, 1, 2, 3], waiting: [40, 20, 20, 4], want: [10, 5, 1] },
+    { name: 'older samples leave the window', atS: [0, 10, 39], waiting: [40, 20, 4], want: [5, 1] },
+  ])('keeps the window small: $name', ({ atS, waiting, want }) => {
+    let state: ScalerState = initialScalerState;
+    atS.forEach((s, i) => {
+      const obs = { waiting: waiting[i] ?? 0, active: 0, delayed: 0, currentReplicas: 1 };
+      state = decide(obs, spec(), state, s * 1000).state;
+    });
+    expect(state.samples.map((s) => s.replicas)).toEqual(want);
+  });
+});

@@ -1,0 +1,126 @@
+// The autoscaler's decision: a pure function of (observation, spec, previous state, now).
+// Shaped after knative's `Scale(now)`, with every remembered value in `ScalerState` instead of hidden fields.
+import type { ScaleSpec } from '@spool/api';
+
+export interface QueueObservation {
+  /** Jobs waiting to be picked up (BullMQ `wait` + `prioritized`). */
+  readonly waiting: number;
+  /** Jobs a replica is running now. */
+  readonly active: number;
+  /** Retries waiting for their backoff to pass. */
+  readonly delayed: number;
+  /** Replicas the runtime is currently set to. */
+  readonly currentReplicas: number;
+}
+
+/** One raw recommendation kept for the scale-down window. */
+export interface Sample {
+  readonly atMs: number;
+  readonly replicas: number;
+}
+
+/** An operator's request through `/system/scale-function`: a floor until `untilMs`. */
+export interface ManualRequest {
+  readonly replicas: number;
+  readonly untilMs: number;
+}
+
+export interface ScalerState {
+  /** Last time a call was queued, running or waiting to retry; undefined before the first. */
+  readonly lastActiveMs: number | undefined;
+  /** Recommendations within the scale-down window, strictly decreasing in `replicas`, so the first is the max. */
+  readonly samples: readonly Sample[];
+  readonly requested: ManualRequest | undefined;
+}
+
+export const initialScalerState: ScalerState = Object.freeze({ lastActiveMs: undefined, samples: [], requested: undefined });
+
+export type ScaleReason =
+  /** Calls arrived for a function at zero replicas. */
+  | 'wake'
+  /** Replicas follow load / targetPerReplica. */
+  | 'target'
+  /** Load fell, but a higher recommendation is still inside scaleDownDelaySeconds. */
+  | 'stabilising'
+  /** No load, but the last call was less than idleSeconds ago: one replica stays warm. */
+  | 'grace-period'
+  /** No load for idleSeconds: down to `min`. */
+  | 'idle'
+  /** An operator's scale request holds the count. */
+  | 'manual'
+  | 'min'
+  | 'max';
+
+export interface Decision {
+  readonly replicas: number;
+  readonly state: ScalerState;
+  readonly reason: ScaleReason;
+}
+
+/** Keeps samples newer than the window, dropping any an equal-or-larger newer sample dominates. */
+function withSample(samples: readonly Sample[], sample: Sample, windowMs: number): Sample[] {
+  const kept = samples.filter((s) => s.atMs > sample.atMs - windowMs && s.replicas > sample.replicas);
+  return [...kept, sample];
+}
+
+interface Floors {
+  readonly raw: number;
+  readonly stabilised: number;
+  readonly grace: number;
+  readonly manual: number;
+}
+
+function unclampedReason(floors: Floors, unclamped: number): ScaleReason {
+  if (unclamped === 0) return 'idle';
+  if (floors.manual === unclamped && floors.manual > floors.stabilised) return 'manual';
+  if (floors.raw === unclamped) return 'target';
+  if (floors.stabilised === unclamped) return 'stabilising';
+  return 'grace-period';
+}
+
+function reasonFor(floors: Floors, unclamped: number, replicas: number, obs: QueueObservation): ScaleReason {
+  // Waking is the event that matters even when `max` or `min` shaped the count; see decide.test.ts 'wake from zero'.
+  if (obs.currentReplicas === 0 && floors.raw > 0) return 'wake';
+  if (replicas < unclamped) return 'max';
+  if (replicas > unclamped && unclamped > 0) return 'min';
+  return unclampedReason(floors, unclamped);
+}
+
+/**
+ * Rules, each a row in decide.test.ts:
+ * - raw = ceil((waiting + active) / targetPerReplica): 7 waiting + 2 active at target 4 → 3 ('rounds up').
+ * - Scale-up is immediate; scale-down takes the max raw over the last scaleDownDelaySeconds
+ *   ('stays up during the window', 'steps down after the window').
+ * - With no load, one replica stays until idleSeconds after the last activity, then `min` ('to zero only after
+ *   idleSeconds'). Delayed retries count as activity: BullMQ promotes them only while a worker runs.
+ * - Replicas seen before any activity count as activity then, so a controller restart does not cut warm replicas.
+ * - A manual request is a floor until its `untilMs` ('manual floor'); load may still take it higher.
+ * - Everything is clamped to [min, max] ('clamp to max', 'min > 0 never goes below min').
+ */
+export function decide(obs: QueueObservation, spec: ScaleSpec, prev: ScalerState, nowMs: number): Decision {
+  const load = obs.waiting + obs.active;
+  const busy = load > 0 || obs.delayed > 0 || (prev.lastActiveMs === undefined && obs.currentReplicas > 0);
+  const lastActiveMs = busy ? nowMs : prev.lastActiveMs;
+  const raw = Math.ceil(load / spec.targetPerReplica);
+  const samples = withSample(prev.samples, { atMs: nowMs, replicas: raw }, spec.scaleDownDelaySeconds * 1000);
+  const requested = prev.requested !== undefined && prev.requested.untilMs > nowMs ? prev.requested : undefined;
+  const floors: Floors = {
+    raw,
+    stabilised: samples[0]?.replicas ?? raw,
+    grace: lastActiveMs !== undefined && nowMs - lastActiveMs < spec.idleSeconds * 1000 ? 1 : 0,
+    manual: requested?.replicas ?? 0,
+  };
+  const unclamped = Math.max(floors.raw, floors.stabilised, floors.grace, floors.manual);
+  const replicas = Math.min(Math.max(unclamped, spec.min), spec.max);
+  return { replicas, state: { lastActiveMs, samples, requested }, reason: reasonFor(floors, unclamped, replicas, obs) };
+}
+
+/**
+ * Applies a `/system/scale-function` request. A count above zero becomes a floor for idleSeconds, after which the
+ * usual rules (window, idle) bring it down. Zero releases the function: the window, the warm replica and any
+ * earlier request are dropped, so it goes to `min` at once unless calls are waiting ('scale request of 0').
+ */
+export function withScaleRequest(prev: ScalerState, replicas: number, spec: ScaleSpec, nowMs: number): ScalerState {
+  if (replicas <= 0) return { lastActiveMs: nowMs - spec.idleSeconds * 1000, samples: [], requested: undefined };
+  return { ...prev, requested: { replicas, untilMs: nowMs + spec.idleSeconds * 1000 } };
+}

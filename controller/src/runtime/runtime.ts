@@ -1,0 +1,24 @@
+// Where replicas run. The autoscaler and controller speak only this interface; `process.ts` runs local
+// processes, and the Kubernetes runtime maps it onto a Deployment (apply = server-side apply, scale = the
+// scale subresource, observeReplicas = the Deployment's status from an informer cache).
+import type { FunctionRef, ResolvedFunction } from '@spool/api';
+
+export interface ReplicaCounts {
+  /** Replicas the runtime is set to run (not counting ones being drained). */
+  readonly replicas: number;
+  /** Of those, replicas that answer ready and take calls. */
+  readonly readyReplicas: number;
+}
+
+export interface Runtime {
+  /** Creates or updates a function; a changed spec rolls its replicas (new ones first). Keeps the replica count. */
+  apply(fn: ResolvedFunction): Promise<void>;
+  /** Stops every replica of a function (draining) and forgets it. */
+  remove(ref: FunctionRef): Promise<void>;
+  /** Sets the replica count; resolves once the change is under way, not when replicas are ready or gone. */
+  scale(ref: FunctionRef, replicas: number): Promise<void>;
+  /** Called every autoscaler tick for every function, so it must be cheap (a cache, or loopback probes). */
+  observeReplicas(ref: FunctionRef): Promise<ReplicaCounts>;
+  /** Stops everything the runtime started and waits for it. */
+  close(): Promise<void>;
+}

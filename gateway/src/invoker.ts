@@ -1,0 +1,205 @@
+// Enqueues calls and awaits their results over connections shared by every function: one command
+// connection for all queues, one subscriber for all replies. Nothing here grows with the number of functions.
+import { randomUUID } from 'node:crypto';
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  JOB_VERSION,
+  KEY_PREFIX,
+  REPLICA_STATUS_KEY,
+  SpoolError,
+  callId as makeCallId,
+  channels,
+  functionKey,
+  queueName,
+  replyChannel,
+  type FunctionRef,
+  type InvocationJob,
+  type InvocationRequest,
+  type InvocationResult,
+  type ReplicaStatus,
+  type Reply,
+  type ResolvedFunction,
+} from '@spool/api';
+
+export interface InvokerOptions {
+  /** Commands and every queue's writes; must not be in subscriber mode. */
+  readonly redis: Redis;
+  /** The gateway's one subscriber connection. */
+  readonly subscriber: Redis;
+  readonly gatewayId: string;
+  readonly queueWaitMs: number;
+  readonly now: () => number;
+  /** Told when a call is enqueued for a function believed to be at zero replicas. */
+  readonly onColdStart?: (ref: FunctionRef) => void;
+}
+
+export interface SyncCall {
+  readonly callId: string;
+  readonly result: Promise<InvocationResult>;
+}
+
+/** Wake events for one function are sent at most this often: a burst at zero needs one, not thousands. */
+const WAKE_THROTTLE_MS = 100;
+/** Past queue wait plus the function timeout, a reply has been lost (its watchdog died); stop waiting. */
+const LOST_REPLY_MARGIN_MS = 30_000;
+
+export interface Invoker {
+  invokeSync(fn: ResolvedFunction, request: InvocationRequest, trace: Record<string, string>): Promise<SyncCall>;
+  enqueueAsync(
+    fn: ResolvedFunction,
+    request: InvocationRequest,
+    options: { callbackUrl?: string; trace: Record<string, string> },
+  ): Promise<string>;
+  queueFor(ref: FunctionRef): Queue;
+  replicasOf(ref: FunctionRef): ReplicaStatus | undefined;
+  inFlight(): number;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const refOf = (fn: ResolvedFunction): FunctionRef => ({ namespace: fn.metadata.namespace, name: fn.metadata.name });
+
+export function createInvoker(options: InvokerOptions): Invoker {
+  const { redis, subscriber, gatewayId, queueWaitMs, now } = options;
+  const queues = new Map<string, Queue>();
+  const replicas = new Map<string, ReplicaStatus>();
+  const pending = new Map<string, (result: InvocationResult) => void>();
+  const lastWakeMs = new Map<string, number>();
+  const ownReplies = replyChannel(gatewayId);
+
+  const queueFor = (ref: FunctionRef): Queue => {
+    const key = functionKey(ref);
+    let queue = queues.get(key);
+    if (!queue) {
+      queue = new Queue(queueName(ref), { connection: redis, prefix: KEY_PREFIX });
+      queues.set(key, queue);
+    }
+    return queue;
+  };
+
+  const onMessage = (channel: string, message: string): void => {
+    if (channel === ownReplies) {
+      const reply = JSON.parse(message) as Reply;
+      pending.get(reply.callId)?.(reply.result);
+    } else if (channel === channels.scaled) {
+      const status = JSON.parse(message) as ReplicaStatus;
+      replicas.set(status.key, status);
+    }
+  };
+
+  /** At zero replicas the autoscaler is woken at once instead of at its next poll (design: wake events). */
+  const wakeIfCold = async (ref: FunctionRef): Promise<void> => {
+    const key = functionKey(ref);
+    if ((replicas.get(key)?.replicas ?? 0) > 0) return;
+    const at = now();
+    if (at - (lastWakeMs.get(key) ?? -Infinity) < WAKE_THROTTLE_MS) return;
+    lastWakeMs.set(key, at);
+    options.onColdStart?.(ref);
+    await redis.publish(channels.wake, key);
+  };
+
+  const enqueue = async (fn: ResolvedFunction, job: InvocationJob, jobId: string, opts: JobsOptions): Promise<void> => {
+    const ref = refOf(fn);
+    try {
+      await queueFor(ref).add('invoke', job, { ...opts, jobId });
+    } catch (cause) {
+      throw new SpoolError('QUEUE_UNAVAILABLE', `could not enqueue a call for ${functionKey(ref)}`, { cause });
+    }
+    await wakeIfCold(ref);
+  };
+
+  /** Withdraws a sync call nobody picked up in time; if a replica already holds it, waits on. */
+  const awaitReply = (fn: ResolvedFunction, callId: string, jobId: string): Promise<InvocationResult> =>
+    new Promise((resolve) => {
+      const timeoutMs = fn.spec.timeoutSeconds * 1000;
+      const finish = (result: InvocationResult): void => {
+        clearTimeout(queueTimer);
+        clearTimeout(lostTimer);
+        pending.delete(callId);
+        resolve(result);
+      };
+      const giveUp = (code: 'QUEUE_TIMEOUT' | 'CALL_TIMEOUT', message: string): void =>
+        finish({ status: 504, headers: {}, bodyBase64: '', error: { code, message }, startedAtMs: now(), finishedAtMs: now(), attempt: 0 });
+      pending.set(callId, finish);
+      const queueTimer = setTimeout(() => {
+        void queueFor(refOf(fn))
+          .remove(jobId)
+          .then((removed) => {
+            if (removed === 1) giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
+          }, () => undefined);
+      }, queueWaitMs);
+      const lostTimer = setTimeout(
+        () => giveUp('CALL_TIMEOUT', `no result within ${queueWaitMs + timeoutMs} ms; the replica running it was lost`),
+        queueWaitMs + timeoutMs + LOST_REPLY_MARGIN_MS,
+      );
+    });
+
+  return {
+    async invokeSync(fn, request, trace) {
+      const jobId = randomUUID();
+      const callId = makeCallId(refOf(fn), jobId);
+      const enqueuedAtMs = now();
+      const job: InvocationJob = {
+        version: JOB_VERSION,
+        callId,
+        kind: 'sync',
+        request,
+        replyTo: ownReplies,
+        trace,
+        enqueuedAtMs,
+        expiresAtMs: enqueuedAtMs + queueWaitMs,
+      };
+      const result = awaitReply(fn, callId, jobId);
+      try {
+        // Sync calls are not retried (the caller sees the outcome), but keep a short history for /calls.
+        await enqueue(fn, job, jobId, { attempts: 1, removeOnComplete: { age: 300, count: 1000 }, removeOnFail: { age: 300, count: 1000 } });
+      } catch (error) {
+        pending.delete(callId);
+        throw error;
+      }
+      return { callId, result };
+    },
+
+    async enqueueAsync(fn, request, { callbackUrl, trace }) {
+      const jobId = randomUUID();
+      const callId = makeCallId(refOf(fn), jobId);
+      const job: InvocationJob = {
+        version: JOB_VERSION,
+        callId,
+        kind: 'async',
+        request,
+        ...(callbackUrl !== undefined ? { callbackUrl } : {}),
+        trace,
+        enqueuedAtMs: now(),
+      };
+      const { maxAttempts, backoffSeconds, retainSeconds } = fn.spec.async;
+      await enqueue(fn, job, jobId, {
+        attempts: maxAttempts,
+        backoff: { type: 'exponential', delay: backoffSeconds * 1000 },
+        removeOnComplete: { age: retainSeconds },
+        removeOnFail: { age: retainSeconds },
+      });
+      return callId;
+    },
+
+    queueFor,
+    replicasOf: (ref) => replicas.get(functionKey(ref)),
+    inFlight: () => pending.size,
+
+    async start() {
+      subscriber.on('message', onMessage);
+      await subscriber.subscribe(ownReplies, channels.scaled);
+      for (const json of Object.values(await redis.hgetall(REPLICA_STATUS_KEY))) {
+        const status = JSON.parse(json) as ReplicaStatus;
+        replicas.set(status.key, status);
+      }
+    },
+
+    async close() {
+      subscriber.off('message', onMessage);
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      queues.clear();
+    },
+  };
+}

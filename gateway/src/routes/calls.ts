@@ -1,0 +1,29 @@
+// `GET /calls/ID`: the state of a call (queued, running, succeeded, failed, timed out) and its result while retained.
+import { Router } from 'express';
+import { SpoolError, functionKey, parseCallId, type InvocationJob, type InvocationResult } from '@spool/api';
+import { describeCall } from '../call-status.js';
+import type { AppDeps } from '../app.js';
+
+export function callRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/calls/:id', async (req, res) => {
+    const id = String(req.params['id']);
+    const parsed = parseCallId(id);
+    if (!parsed) throw new SpoolError('CALL_NOT_FOUND', `"${id}" is not a call id`);
+    const job = await deps.invoker.queueFor(parsed.ref).getJob(parsed.jobId);
+    if (!job) throw new SpoolError('CALL_NOT_FOUND', `call ${id} does not exist or is past its retention`);
+    const data = job.data as InvocationJob;
+    const view = describeCall({
+      jobState: await job.getState(),
+      attemptsMade: job.attemptsMade,
+      maxAttempts: job.opts.attempts ?? 1,
+      enqueuedAtMs: data.enqueuedAtMs,
+      processedOnMs: job.processedOn,
+      finishedOnMs: job.finishedOn,
+      result: job.returnvalue as InvocationResult | undefined,
+      failedReason: job.failedReason || undefined,
+    });
+    res.json({ id, function: functionKey(parsed.ref), kind: data.kind, ...view });
+  });
+  return router;
+}

@@ -1,0 +1,85 @@
+// The system API (OpenFaaS paths): list and inspect functions, request a replica count, describe the provider.
+// Guarded by the admin bearer token when one is configured.
+import { timingSafeEqual } from 'node:crypto';
+import { Router, json, type NextFunction, type Request, type Response } from 'express';
+import { SpoolError, functionKey, parseInvocationName, type ResolvedFunction } from '@spool/api';
+import type { AppDeps } from '../app.js';
+
+export const SPOOL_VERSION = '0.1.0';
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function requireAdmin(token: string | undefined) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (token === undefined) return next();
+    const header = req.get('authorization') ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!sameSecret(given, token)) throw new SpoolError('UNAUTHORIZED', 'the system API needs Authorization: Bearer <admin token>');
+    next();
+  };
+}
+
+async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<string, unknown>> {
+  const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
+  const counts = await deps.invoker.queueFor(ref).getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+  const status = deps.invoker.replicasOf(ref);
+  return {
+    name: fn.metadata.name,
+    namespace: fn.metadata.namespace,
+    image: fn.spec.image,
+    mode: fn.spec.mode,
+    replicas: status?.replicas ?? 0,
+    availableReplicas: status?.readyReplicas ?? 0,
+    queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0),
+    inFlight: counts['active'] ?? 0,
+    retrying: counts['delayed'] ?? 0,
+    scale: fn.spec.scale,
+    timeoutSeconds: fn.spec.timeoutSeconds,
+    lastScaleReason: status?.reason,
+  };
+}
+
+function lookup(deps: AppDeps, req: Request): ResolvedFunction {
+  const ref = parseInvocationName(String(req.params['name']), deps.config.defaultNamespace);
+  const fn = deps.registry.get(ref);
+  if (!fn) throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
+  return fn;
+}
+
+function replicasOf(body: unknown): number {
+  const replicas = (body as { replicas?: unknown } | undefined)?.replicas;
+  if (!Number.isSafeInteger(replicas) || (replicas as number) < 0) {
+    throw new SpoolError('INVALID_REQUEST', 'body must be JSON {"replicas": <integer ≥ 0>}');
+  }
+  return replicas as number;
+}
+
+export function systemRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.use('/system', requireAdmin(deps.config.adminToken));
+  router.get('/system/functions', async (req, res) => {
+    const namespace = typeof req.query['namespace'] === 'string' ? req.query['namespace'] : undefined;
+    const fns = deps.registry.list().filter((fn) => namespace === undefined || fn.metadata.namespace === namespace);
+    res.json(await Promise.all(fns.map((fn) => describe(deps, fn))));
+  });
+  router.get('/system/function/:name', async (req, res) => {
+    res.json(await describe(deps, lookup(deps, req)));
+  });
+  router.post('/system/scale-function/:name', json({ limit: '4kb' }), async (req, res) => {
+    const fn = lookup(deps, req);
+    const replicas = replicasOf(req.body);
+    await deps.scaler.requestReplicas({ namespace: fn.metadata.namespace, name: fn.metadata.name }, replicas);
+    res.status(202).json({ name: fn.metadata.name, namespace: fn.metadata.namespace, replicas });
+  });
+  router.get('/system/info', (_req, res) => {
+    res.json({
+      provider: { provider: 'spool', orchestration: deps.config.registry === 'kubernetes' ? 'kubernetes' : 'local', version: { release: SPOOL_VERSION } },
+      version: { release: SPOOL_VERSION },
+    });
+  });
+  return router;
+}

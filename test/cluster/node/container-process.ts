@@ -1,0 +1,120 @@
+// One container as a local process group, in its own mount namespace so /etc/hosts and the token path are the pod's.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { serviceAccountMountPath } from './token.js';
+
+export interface PodMounts {
+  /** Bound over /etc/hosts: Service names resolve to their ClusterIPs. */
+  readonly hostsFile: string;
+  /** Bound over serviceAccountMountPath when the pod has a token. */
+  readonly serviceAccountDir?: string;
+}
+
+export interface ProcessLaunch {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly logFile: string;
+  /** Written while the process runs so `cluster down` can stop it even if the node died. */
+  readonly pidFile: string;
+  readonly mounts: PodMounts;
+}
+
+export interface ProcessExit {
+  readonly exitCode: number;
+  readonly signal: NodeJS.Signals | null;
+}
+
+let mountNamespacesWork: boolean | undefined;
+
+/** Needs CAP_SYS_ADMIN; without it pods run in the node's namespace and names resolve only through env vars. */
+export function canUseMountNamespaces(): boolean {
+  if (mountNamespacesWork === undefined) {
+    const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' });
+    mountNamespacesWork = probe.status === 0;
+    if (mountNamespacesWork) mkdirSync(serviceAccountMountPath, { recursive: true });
+  }
+  return mountNamespacesWork;
+}
+
+/** `unshare` keeps the pid (no fork), so the pid we record is the container's own process. */
+function wrapInMountNamespace(argv: readonly string[], mounts: PodMounts): readonly string[] {
+  if (!canUseMountNamespaces()) return argv;
+  const binds = ['mount --bind "$1" /etc/hosts'];
+  if (mounts.serviceAccountDir) binds.push(`mount --bind "$2" ${serviceAccountMountPath}`);
+  const script = `${binds.join(' && ')} && shift 2 && exec "$@"`;
+  return [
+    'unshare', '--mount', '--propagation', 'private', '--',
+    '/bin/sh', '-c', script, 'spool-pod', mounts.hostsFile, mounts.serviceAccountDir ?? '', ...argv,
+  ];
+}
+
+export class ContainerProcess {
+  private constructor(
+    readonly pid: number,
+    readonly exited: Promise<ProcessExit>,
+  ) {}
+
+  static start(launch: ProcessLaunch): ContainerProcess {
+    mkdirSync(dirname(launch.logFile), { recursive: true });
+    const log = openSync(launch.logFile, 'a');
+    const [command, ...args] = wrapInMountNamespace(launch.argv, launch.mounts);
+    if (command === undefined) throw new Error('container has no command');
+    const child = spawn(command, args, {
+      detached: true, // its own process group, so stop() reaches everything it spawned
+      stdio: ['ignore', log, log],
+      env: launch.env,
+      cwd: launch.cwd,
+    });
+    closeSync(log);
+    const exited = new Promise<ProcessExit>((resolveExit) => {
+      child.once('error', (error) => {
+        writeFileSync(launch.logFile, `[process-node] could not start ${launch.argv.join(' ')}: ${error.message}\n`, {
+          flag: 'a',
+        });
+        resolveExit({ exitCode: 128, signal: null });
+      });
+      child.once('exit', (code, signal) => {
+        rmSync(launch.pidFile, { force: true });
+        resolveExit({ exitCode: code ?? 128 + signalNumber(signal), signal });
+      });
+    });
+    if (child.pid !== undefined) writeFileSync(launch.pidFile, `${child.pid}\n`);
+    return new ContainerProcess(child.pid ?? -1, exited);
+  }
+
+  /** SIGTERM to the group, SIGKILL after graceMs (the pod's termination grace period), then waits for the exit. */
+  async stop(graceMs: number): Promise<ProcessExit> {
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    // Children that ignored SIGTERM outlive the leader; the group still ends with it.
+    this.signal('SIGKILL');
+    return exit;
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (this.pid <= 0) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1 };
+  return signal ? (numbers[signal] ?? 0) : 0;
+}
+
+/** Runs a short command (an exec probe) with the pod's environment and mounts; resolves to its exit code. */
+export async function runToCompletion(launch: ProcessLaunch, timeoutMs: number): Promise<number> {
+  const proc = ContainerProcess.start(launch);
+  const timer = setTimeout(() => void proc.stop(0), timeoutMs);
+  const exit = await proc.exited;
+  clearTimeout(timer);
+  return exit.exitCode;
+}

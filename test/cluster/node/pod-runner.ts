@@ -1,0 +1,292 @@
+// One pod's life on the process node: init containers, containers with probes and restarts, termination.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { V1Container, V1Pod, V1Service } from '@kubernetes/client-node';
+import { ContainerProcess, canUseMountNamespaces, runToCompletion, type ProcessLaunch } from './container-process.js';
+import { containerEnv, expandVariables, type PodEnvContext } from './env.js';
+import { renderHostsFile } from './hosts-file.js';
+import { findLocalImage, resolveCommand } from './images.js';
+import type { ContainerRecord, PodRecord } from './pod-status.js';
+import { ProbeLoop, type ProbeTarget } from './probes.js';
+import { ServiceAccountToken, wantsServiceAccountToken } from './token.js';
+import type { ApiClient } from './api-client.js';
+
+export interface PodRunnerDeps {
+  readonly api: ApiClient;
+  readonly podDir: string;
+  readonly podIp: string;
+  readonly hostIp: string;
+  readonly caFile: string;
+  /** The `kubernetes` Service's address, as a pod's in-cluster client sees it. */
+  readonly apiserverInClusterUrl: string;
+  readonly services: () => readonly V1Service[];
+  readonly readSecretData: PodEnvContext['readSecretData'];
+  readonly readConfigMapData: PodEnvContext['readConfigMapData'];
+  /** Called whenever the record changed; the caller writes pods/status. */
+  readonly onChange: () => void;
+}
+
+// The kubelet starts at 10 s and doubles to 300 s; tests cannot wait that long, so 1 s doubling to 20 s.
+const firstBackoffMs = 1_000;
+const maxBackoffMs = 20_000;
+// A container that ran this long has its backoff reset.
+const backoffResetAfterMs = 60_000;
+
+export class PodRunner {
+  readonly record: PodRecord;
+  private readonly running = new Map<string, ContainerProcess>();
+  private readonly probes: ProbeLoop[] = [];
+  private token: ServiceAccountToken | undefined;
+  private terminating = false;
+  private readonly hostsFile: string;
+
+  constructor(
+    private pod: V1Pod,
+    private readonly deps: PodRunnerDeps,
+  ) {
+    const record = (c: V1Container): ContainerRecord => ({
+      name: c.name,
+      image: c.image ?? '',
+      restartCount: 0,
+      ready: false,
+      state: { kind: 'waiting', reason: 'ContainerCreating' },
+    });
+    this.record = {
+      podIp: deps.podIp,
+      hostIp: deps.hostIp,
+      startTime: new Date().toISOString(),
+      initContainers: (pod.spec?.initContainers ?? []).map(record),
+      containers: (pod.spec?.containers ?? []).map(record),
+      initialized: (pod.spec?.initContainers ?? []).length === 0,
+    };
+    this.hostsFile = join(deps.podDir, 'hosts');
+  }
+
+  get key(): string {
+    return `${this.pod.metadata?.namespace ?? ''}/${this.pod.metadata?.name ?? ''}`;
+  }
+
+  /** Runs the pod until it ends or is terminated; never rejects (failures become status). */
+  async run(): Promise<void> {
+    try {
+      mkdirSync(join(this.deps.podDir, 'home'), { recursive: true });
+      this.updateHosts();
+      if (wantsServiceAccountToken(this.pod)) {
+        this.token = new ServiceAccountToken(this.deps.api, this.pod, ServiceAccountToken.filesFor(this.deps.podDir));
+        await this.token.start(this.deps.caFile, this.deps.apiserverInClusterUrl);
+      }
+      this.deps.onChange();
+      if (!(await this.runInitContainers())) return;
+      this.record.initialized = true;
+      this.deps.onChange();
+      await Promise.all((this.pod.spec?.containers ?? []).map((c, i) => this.supervise(c, this.containerRecord(i))));
+      this.settleTerminalPhase();
+    } catch (error) {
+      this.record.message = error instanceof Error ? error.message : String(error);
+      this.deps.onChange();
+    }
+  }
+
+  /** Rewrites the hosts file in place: the bind mount follows the inode, so running processes see new Services. */
+  updateHosts(): void {
+    const namespace = this.pod.metadata?.namespace ?? 'default';
+    writeFileSync(
+      this.hostsFile,
+      renderHostsFile(this.pod.metadata?.name ?? '', this.deps.podIp, namespace, this.deps.services()),
+    );
+  }
+
+  /** Deletion: not ready at once, SIGTERM to every container, SIGKILL after the grace period. */
+  async terminate(graceMs: number): Promise<void> {
+    this.terminating = true;
+    for (const probe of this.probes) probe.stop();
+    for (const c of [...this.record.initContainers, ...this.record.containers]) c.ready = false;
+    this.deps.onChange();
+    await Promise.all([...this.running.values()].map((proc) => proc.stop(graceMs)));
+    this.token?.stop();
+  }
+
+  private containerRecord(index: number): ContainerRecord {
+    const record = this.record.containers[index];
+    if (!record) throw new Error(`no record for container ${index} of ${this.key}`);
+    return record;
+  }
+
+  private async runInitContainers(): Promise<boolean> {
+    const initContainers = this.pod.spec?.initContainers ?? [];
+    for (const [index, container] of initContainers.entries()) {
+      const record = this.record.initContainers[index];
+      if (!record) continue;
+      for (;;) {
+        if (this.terminating) return false;
+        const exitCode = await this.runOnce(container, record);
+        if (this.terminating) return false;
+        if (exitCode === 0) break;
+        if (this.pod.spec?.restartPolicy === 'Never') {
+          this.record.terminalPhase = 'Failed';
+          this.deps.onChange();
+          return false;
+        }
+        await this.backoff(record, record.restartCount + 1);
+      }
+    }
+    return true;
+  }
+
+  /** Starts a container, restarts it per restartPolicy, until the pod terminates. */
+  private async supervise(container: V1Container, record: ContainerRecord): Promise<void> {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    let crashesInARow = 0;
+    while (!this.terminating) {
+      const startedMs = Date.now();
+      const exitCode = await this.runOnce(container, record);
+      if (this.terminating) return;
+      if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) return;
+      crashesInARow = Date.now() - startedMs > backoffResetAfterMs ? 0 : crashesInARow + 1;
+      await this.backoff(record, crashesInARow);
+    }
+  }
+
+  private async backoff(record: ContainerRecord, crashesInARow: number): Promise<void> {
+    const delayMs = Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(Math.max(crashesInARow - 1, 0), 10));
+    record.lastTerminated = record.state.kind === 'terminated' ? record.state : record.lastTerminated;
+    record.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delayMs} ms restarting` };
+    record.restartCount += 1;
+    this.deps.onChange();
+    await sleep(delayMs);
+  }
+
+  /** One run of one container; resolves to its exit code. */
+  private async runOnce(container: V1Container, record: ContainerRecord): Promise<number> {
+    const launch = await this.launchFor(container, record);
+    if (!launch) return 1;
+    const proc = ContainerProcess.start(launch);
+    this.running.set(container.name, proc);
+    const startedAt = new Date().toISOString();
+    record.pid = proc.pid;
+    record.state = { kind: 'running', startedAt };
+    const probes = this.startProbes(container, record, launch);
+    this.deps.onChange();
+    const exit = await proc.exited;
+    for (const probe of probes) probe.stop();
+    this.running.delete(container.name);
+    record.ready = false;
+    record.state = {
+      kind: 'terminated',
+      exitCode: exit.exitCode,
+      reason: exit.exitCode === 0 ? 'Completed' : 'Error',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      ...(exit.signal ? { signal: exit.exitCode - 128 } : {}),
+    };
+    this.deps.onChange();
+    return exit.exitCode;
+  }
+
+  /** Resolves image, command and env; a failure is reported as a waiting reason, as the kubelet would. */
+  private async launchFor(container: V1Container, record: ContainerRecord): Promise<ProcessLaunch | undefined> {
+    const argv = resolveCommand({ image: container.image ?? '', command: container.command, args: container.args });
+    if (!argv) {
+      record.state = {
+        kind: 'waiting',
+        reason: 'ErrImageNeverPull',
+        message: `image ${container.image ?? ''} is not in test/cluster/node/images.ts and the container gives no command`,
+      };
+      this.deps.onChange();
+      return undefined;
+    }
+    try {
+      const env = await this.environment(container);
+      return {
+        argv: argv.map((part) => expandVariables(part, env)),
+        env,
+        cwd: container.workingDir ?? findLocalImage(container.image ?? '')?.workingDir ?? join(this.deps.podDir, 'home'),
+        logFile: join(this.deps.podDir, `${container.name}.log`),
+        pidFile: join(this.deps.podDir, `${container.name}.pid`),
+        mounts: {
+          hostsFile: this.hostsFile,
+          ...(this.token ? { serviceAccountDir: this.token.files.dir } : {}),
+        },
+      };
+    } catch (error) {
+      record.state = { kind: 'waiting', reason: 'CreateContainerConfigError', message: String(error) };
+      this.deps.onChange();
+      return undefined;
+    }
+  }
+
+  private async environment(container: V1Container): Promise<Record<string, string>> {
+    const podName = this.pod.metadata?.name ?? '';
+    const base: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: join(this.deps.podDir, 'home'),
+      HOSTNAME: podName,
+      // Every pod shares the machine's loopback: a process must bind this address, not 0.0.0.0.
+      POD_IP: this.deps.podIp,
+      ...(this.token ? { KUBECONFIG: this.token.files.kubeconfig } : {}),
+      ...(canUseMountNamespaces() ? {} : { SPOOL_NO_POD_HOSTS_FILE: '1' }),
+    };
+    for (const [name, value] of Object.entries(findLocalImage(container.image ?? '')?.env ?? {})) {
+      base[name] = expandVariables(value, base);
+    }
+    const namespace = this.pod.metadata?.namespace ?? 'default';
+    const services = this.deps
+      .services()
+      .filter(
+        (s) =>
+          s.metadata?.namespace === namespace ||
+          (s.metadata?.namespace === 'default' && s.metadata.name === 'kubernetes'),
+      );
+    return containerEnv(
+      {
+        pod: this.pod,
+        podIp: this.deps.podIp,
+        hostIp: this.deps.hostIp,
+        services,
+        readSecretData: this.deps.readSecretData,
+        readConfigMapData: this.deps.readConfigMapData,
+      },
+      container,
+      base,
+    );
+  }
+
+  private startProbes(container: V1Container, record: ContainerRecord, launch: ProcessLaunch): ProbeLoop[] {
+    const target: ProbeTarget = {
+      podIp: this.deps.podIp,
+      ports: container.ports ?? [],
+      exec: (command, timeoutMs) =>
+        runToCompletion({ ...launch, argv: command, pidFile: `${launch.pidFile}.probe` }, timeoutMs),
+    };
+    const loops: ProbeLoop[] = [];
+    if (container.readinessProbe) {
+      loops.push(
+        new ProbeLoop(container.readinessProbe, target, false, (ok) => {
+          record.ready = ok && !this.terminating;
+          this.deps.onChange();
+        }),
+      );
+    } else {
+      record.ready = true;
+    }
+    if (container.livenessProbe) {
+      // A failed liveness probe kills the container; supervise() restarts it per restartPolicy.
+      loops.push(
+        new ProbeLoop(container.livenessProbe, target, true, (ok) => {
+          if (!ok) void this.running.get(container.name)?.stop((this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1_000);
+        }),
+      );
+    }
+    for (const loop of loops) loop.start();
+    this.probes.push(...loops);
+    return loops;
+  }
+
+  private settleTerminalPhase(): void {
+    if (this.terminating) return;
+    const allSucceeded = this.record.containers.every((c) => c.state.kind === 'terminated' && c.state.exitCode === 0);
+    this.record.terminalPhase = allSucceeded ? 'Succeeded' : 'Failed';
+    this.deps.onChange();
+  }
+}

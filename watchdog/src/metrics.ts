@@ -1,0 +1,62 @@
+// The watchdog's Prometheus registry; call metrics keep of-watchdog's names so OpenFaaS dashboards work as they are.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FunctionRef } from '@spool/api';
+
+export interface WatchdogMetrics {
+  readonly registry: Registry;
+  readonly calls: Counter<'code' | 'method'>;
+  readonly callDuration: Histogram<'code' | 'method'>;
+  readonly inFlight: Gauge;
+  readonly queueWait: Histogram;
+  readonly restarts: Counter<'reason'>;
+  readonly timeouts: Counter;
+  readonly expiredSkipped: Counter;
+}
+
+/** One registry per watchdog, so that several in one process (tests) never share series. */
+export function createMetrics(ref: FunctionRef): WatchdogMetrics {
+  const registry = new Registry();
+  // OpenFaaS labels functions as `name.namespace`.
+  registry.setDefaultLabels({ function_name: `${ref.name}.${ref.namespace}` });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    calls: new Counter({
+      name: 'http_requests_total',
+      help: 'Calls answered, by HTTP status code and method.',
+      labelNames: ['code', 'method'],
+      registers,
+    }),
+    callDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from taking a call off the queue to its result.',
+      labelNames: ['code', 'method'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    inFlight: new Gauge({ name: 'http_requests_in_flight', help: 'Calls being run now.', registers }),
+    queueWait: new Histogram({
+      name: 'spool_watchdog_queue_wait_seconds',
+      help: 'Time a call waited in the queue before this replica took it.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+      registers,
+    }),
+    restarts: new Counter({
+      name: 'spool_watchdog_user_process_restarts_total',
+      help: 'Restarts of the user process, by reason: crash, timeout or start-timeout.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    timeouts: new Counter({
+      name: 'spool_watchdog_call_timeouts_total',
+      help: 'Calls that ran past timeoutSeconds and had their process group killed.',
+      registers,
+    }),
+    expiredSkipped: new Counter({
+      name: 'spool_watchdog_expired_calls_skipped_total',
+      help: 'Sync calls taken off the queue after their caller had been answered 504, so not run.',
+      registers,
+    }),
+  };
+}

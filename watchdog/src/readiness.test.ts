@@ -1,0 +1,54 @@
+import { describe, expect, test } from '@jest/globals';
+import { decideLiveness, decideReadiness, type WatchdogSnapshot } from './readiness.js';
+
+const running: WatchdogSnapshot = { phase: 'running', workerRunning: true, userProcessReady: true };
+
+describe('decideReadiness', () => {
+  test.each([
+    { name: 'all up', snapshot: running, want: { ok: true, reason: 'ready' } },
+    { name: 'starting', snapshot: { ...running, phase: 'starting' }, want: { ok: false, reason: 'starting' } },
+    { name: 'draining', snapshot: { ...running, phase: 'draining' }, want: { ok: false, reason: 'draining' } },
+    { name: 'closed', snapshot: { ...running, phase: 'closed' }, want: { ok: false, reason: 'closed' } },
+    {
+      name: 'worker not running',
+      snapshot: { ...running, workerRunning: false },
+      want: { ok: false, reason: 'the queue worker is not running' },
+    },
+    {
+      name: 'user process down',
+      snapshot: { ...running, userProcessReady: false },
+      want: { ok: false, reason: 'the user process is not ready' },
+    },
+  ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])('$name', ({ snapshot, want }) => {
+    expect(decideReadiness(snapshot)).toEqual(want);
+  });
+});
+
+describe('decideLiveness', () => {
+  test.each([
+    { name: 'running', snapshot: running, want: { ok: true, reason: 'running' } },
+    {
+      name: 'starting before the worker runs',
+      snapshot: { phase: 'starting', workerRunning: false, userProcessReady: false },
+      want: { ok: true, reason: 'starting' },
+    },
+    {
+      name: 'user process down is unready, not dead',
+      snapshot: { ...running, userProcessReady: false },
+      want: { ok: true, reason: 'running' },
+    },
+    {
+      name: 'draining with the worker closing',
+      snapshot: { phase: 'draining', workerRunning: false, userProcessReady: true },
+      want: { ok: true, reason: 'draining' },
+    },
+    {
+      name: 'worker died while running',
+      snapshot: { ...running, workerRunning: false },
+      want: { ok: false, reason: 'the queue worker stopped' },
+    },
+    { name: 'closed', snapshot: { ...running, phase: 'closed' }, want: { ok: false, reason: 'closed' } },
+  ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])('$name', ({ snapshot, want }) => {
+    expect(decideLiveness(snapshot)).toEqual(want);
+  });
+});

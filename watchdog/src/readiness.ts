@@ -1,0 +1,34 @@
+// Liveness and readiness are separate questions: restart me (health) versus send me work (ready).
+
+export type WatchdogPhase = 'starting' | 'running' | 'draining' | 'closed';
+
+export interface WatchdogSnapshot {
+  readonly phase: WatchdogPhase;
+  /** The BullMQ worker's loop is pulling jobs. */
+  readonly workerRunning: boolean;
+  /** The user process is up and accepting work (always true in fork mode unless stopped). */
+  readonly userProcessReady: boolean;
+}
+
+export interface ProbeDecision {
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+/**
+ * `/_/health`: fails only when a restart of the pod would help, i.e. the worker loop died while running.
+ * A user process that is down is the runner's to restart, so it makes the pod unready, not dead.
+ */
+export function decideLiveness(s: WatchdogSnapshot): ProbeDecision {
+  if (s.phase === 'closed') return { ok: false, reason: 'closed' };
+  if (s.phase === 'running' && !s.workerRunning) return { ok: false, reason: 'the queue worker stopped' };
+  return { ok: true, reason: s.phase };
+}
+
+/** `/_/ready`: take calls only while running, with the worker pulling and the user process accepting work. */
+export function decideReadiness(s: WatchdogSnapshot): ProbeDecision {
+  if (s.phase !== 'running') return { ok: false, reason: s.phase };
+  if (!s.workerRunning) return { ok: false, reason: 'the queue worker is not running' };
+  if (!s.userProcessReady) return { ok: false, reason: 'the user process is not ready' };
+  return { ok: true, reason: 'ready' };
+}

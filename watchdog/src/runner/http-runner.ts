@@ -1,0 +1,251 @@
+// http mode: one warm user server per replica, started once, sent every call over keep-alive, restarted when it dies.
+import type { ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { context, propagation } from '@opentelemetry/api';
+import { forwardableHeaders, type InvocationJob, type WatchdogConfig } from '@spool/api';
+import type { Clock } from '../clock.js';
+import { describeError } from '../logger.js';
+import {
+  describeExit,
+  exitOf,
+  killProcessGroup,
+  spawnGroup,
+  userCommand,
+  userEnv,
+  type ExitStatus,
+} from '../process-group.js';
+import { callSignal } from './call-signal.js';
+import { requestHeaders, requestPath } from './http-request.js';
+import { decideRestartDelayMs, defaultRestartBackoff } from './restart-backoff.js';
+import {
+  platformErrorResult,
+  timeoutMessage,
+  type RestartReason,
+  type Runner,
+  type RunnerOptions,
+  type RunResult,
+} from './runner.js';
+import { waitUntilAccepting, type TcpTarget } from './tcp-probe.js';
+
+/** One run of the user process. */
+interface Generation {
+  readonly child: ChildProcess;
+  readonly startedAtMs: number;
+  exited: boolean;
+  killing?: Promise<ExitStatus>;
+  killReason?: RestartReason | 'stop';
+}
+
+/**
+ * A socket error can reach the call a few milliseconds before the child's exit event; waiting this long tells a
+ * crash (502 FUNCTION_CRASHED) from a server that is alive but refused or dropped the request.
+ */
+const CRASH_SETTLE_MS = 250;
+
+export function createHttpRunner(options: RunnerOptions): Runner {
+  return new HttpRunner(options);
+}
+
+class HttpRunner implements Runner {
+  private current: Generation | undefined;
+  private ready = false;
+  private stopped = false;
+  private lastRestartDelayMs: number | undefined;
+  private cancelRestart: (() => void) | undefined;
+  private readonly readyListeners = new Set<() => void>();
+  private readonly agent: Agent;
+  private readonly target: TcpTarget;
+
+  constructor(private readonly options: RunnerOptions) {
+    const { config } = options;
+    // maxSockets = concurrency: the worker never has more calls in flight, so no call queues inside the agent.
+    this.agent = new Agent({ keepAlive: true, maxSockets: config.spec.concurrency });
+    this.target = { host: config.userHost, port: config.userPort };
+  }
+
+  async start(): Promise<void> {
+    await this.launch();
+  }
+
+  isReady(): boolean {
+    return this.ready && !this.stopped;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.setReady(false);
+    this.cancelRestart?.();
+    const generation = this.current;
+    if (generation !== undefined) await this.kill(generation, 'stop');
+    this.agent.destroy();
+    this.wakeReadyListeners();
+  }
+
+  async run(job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
+    const { timeoutSeconds } = this.options.config.spec;
+    const call = callSignal(this.options.clock, timeoutSeconds * 1000, signal);
+    try {
+      const generation = await this.waitForReady(call.signal);
+      if (generation === undefined) return this.unavailable(call.timedOut());
+      try {
+        return await forward(this.agent, this.target, job, call.signal);
+      } catch (error) {
+        return await this.failed(generation, call.timedOut(), error);
+      }
+    } finally {
+      call.dispose();
+    }
+  }
+
+  private unavailable(timedOut: boolean): RunResult {
+    const { timeoutSeconds } = this.options.config.spec;
+    if (this.stopped) return platformErrorResult('FUNCTION_UNAVAILABLE', 'the watchdog is shutting down');
+    const why = timedOut ? `was not ready within the call's ${timeoutSeconds} s timeout` : 'call cancelled';
+    return platformErrorResult('FUNCTION_UNAVAILABLE', `user process ${why}`);
+  }
+
+  private async failed(generation: Generation, timedOut: boolean, error: unknown): Promise<RunResult> {
+    if (timedOut) {
+      this.options.events.timedOut();
+      await this.kill(generation, 'timeout');
+      return platformErrorResult('CALL_TIMEOUT', timeoutMessage(this.options.config.spec.timeoutSeconds));
+    }
+    const exit = await settleExit(generation, this.options.clock);
+    if (exit !== undefined) {
+      return platformErrorResult('FUNCTION_CRASHED', `user process ${describeExit(exit)} during the call`);
+    }
+    return platformErrorResult('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
+  }
+
+  private async waitForReady(signal: AbortSignal): Promise<Generation | undefined> {
+    while (!signal.aborted && !this.stopped) {
+      if (this.ready && this.current !== undefined) return this.current;
+      await new Promise<void>((resolve) => {
+        this.readyListeners.add(resolve);
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    return undefined;
+  }
+
+  private setReady(ready: boolean): void {
+    this.ready = ready;
+    if (ready) this.wakeReadyListeners();
+  }
+
+  private wakeReadyListeners(): void {
+    for (const wake of this.readyListeners) wake();
+    this.readyListeners.clear();
+  }
+
+  private async launch(): Promise<void> {
+    if (this.stopped) return;
+    const { config, clock, logger } = this.options;
+    const generation = this.spawn();
+    this.current = generation;
+    const stillCurrent = (): boolean => this.current === generation && !generation.exited && !this.stopped;
+    const accepting = await waitUntilAccepting(this.target, {
+      deadlineMs: clock.now() + config.startTimeoutMs,
+      giveUp: () => !stillCurrent() || generation.killReason !== undefined,
+      clock,
+    });
+    if (!stillCurrent() || generation.killReason !== undefined) return;
+    if (accepting) {
+      logger.info('user process ready', { pid: generation.child.pid, startMs: clock.now() - generation.startedAtMs });
+      this.setReady(true);
+      return;
+    }
+    logger.error('user process did not accept connections in time', {
+      pid: generation.child.pid,
+      startTimeoutMs: config.startTimeoutMs,
+      target: `${this.target.host}:${this.target.port}`,
+    });
+    await this.kill(generation, 'start-timeout');
+  }
+
+  private spawn(): Generation {
+    const { config, baseEnv, clock } = this.options;
+    const child = spawnGroup(userCommand(config.spec), {
+      cwd: config.spec.workingDir,
+      env: userEnv(baseEnv, config.spec.env, { PORT: String(config.userPort), HOST: config.userHost }),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const generation: Generation = { child, startedAtMs: clock.now(), exited: false };
+    void exitOf(child).then((status) => this.onExit(generation, status));
+    return generation;
+  }
+
+  private kill(generation: Generation, reason: RestartReason | 'stop'): Promise<ExitStatus> {
+    if (generation.killing === undefined) {
+      generation.killReason = reason;
+      if (this.current === generation) this.setReady(false);
+      generation.killing = killProcessGroup(generation.child, this.options.config.killGraceMs, this.options.clock);
+    }
+    return generation.killing;
+  }
+
+  private onExit(generation: Generation, status: ExitStatus): void {
+    generation.exited = true;
+    if (this.current !== generation) return;
+    this.current = undefined;
+    this.setReady(false);
+    if (this.stopped || generation.killReason === 'stop') return;
+    const reason = generation.killReason ?? 'crash';
+    const delayMs = this.restartDelayMs(reason, generation);
+    this.options.logger.error('user process exited; restarting', { reason, exit: describeExit(status), delayMs });
+    this.options.events.restarted(reason);
+    this.cancelRestart = this.options.clock.setTimer(delayMs, () => {
+      this.launch().catch((error: unknown) => this.options.logger.error('restarting the user process', { error }));
+    });
+  }
+
+  /** A timeout kill restarts at once: the process was healthy, the call was not. Crashes back off. */
+  private restartDelayMs(reason: RestartReason, generation: Generation): number {
+    if (reason === 'timeout') return 0;
+    const { clock, config } = this.options;
+    const upForMs = clock.now() - generation.startedAtMs;
+    const delayMs = decideRestartDelayMs(this.lastRestartDelayMs, upForMs, defaultRestartBackoff(config.restartBackoffMaxMs));
+    this.lastRestartDelayMs = delayMs;
+    return delayMs;
+  }
+}
+
+/** The generation's exit status if it exits within CRASH_SETTLE_MS, else undefined. */
+async function settleExit(generation: Generation, clock: Clock): Promise<ExitStatus | undefined> {
+  const settled = new AbortController();
+  const exit = exitOf(generation.child).then((status) => {
+    settled.abort();
+    return status;
+  });
+  await clock.sleep(CRASH_SETTLE_MS, settled.signal);
+  return settled.signal.aborted ? exit : undefined;
+}
+
+function forward(agent: Agent, target: TcpTarget, job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
+  const body = Buffer.from(job.request.bodyBase64, 'base64');
+  const headers = requestHeaders(job, body.length);
+  // Carries the watchdog.invoke span to the user process, so one trace spans gateway, queue, watchdog and user code.
+  propagation.inject(context.active(), headers);
+  return new Promise<RunResult>((resolve, reject) => {
+    const req = httpRequest(
+      { ...target, agent, method: job.request.method, path: requestPath(job.request), headers, signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('error', reject);
+        res.once('close', () => {
+          if (!res.complete) reject(new Error('the user server closed the connection mid-response'));
+        });
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 502,
+            headers: forwardableHeaders(res.headers),
+            bodyBase64: Buffer.concat(chunks).toString('base64'),
+          }),
+        );
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}

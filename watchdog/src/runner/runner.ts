@@ -1,0 +1,48 @@
+// The strategy that turns one job into one response from user code: a warm server (http) or a process per call (fork).
+import { errorCodes, type ErrorCode, type InvocationJob, type InvocationResult, type WatchdogConfig } from '@spool/api';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { EnvMap } from '../process-group.js';
+
+/** What a runner produces; the worker stamps `attempt` and the timing onto it. */
+export type RunResult = Omit<InvocationResult, 'attempt' | 'startedAtMs' | 'finishedAtMs'>;
+
+export interface Runner {
+  /** Starts the user process (http mode) and waits, bounded by `startTimeoutMs`, for it to accept work. */
+  start(): Promise<void>;
+  /** Never rejects: timeouts, crashes and unreachable processes come back as results with `error` set. */
+  run(job: InvocationJob, signal: AbortSignal): Promise<RunResult>;
+  /** The user process is up and accepting work. */
+  isReady(): boolean;
+  /** Kills the user process group(s) and waits for them to exit. */
+  stop(): Promise<void>;
+}
+
+/** Observations a runner reports, for metrics and logs. */
+export interface RunnerEvents {
+  restarted(reason: RestartReason): void;
+  timedOut(): void;
+}
+
+export interface RunnerOptions {
+  readonly config: WatchdogConfig;
+  /** The watchdog's own environment, passed on to the user process beneath `spec.env`. */
+  readonly baseEnv: EnvMap;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: RunnerEvents;
+}
+
+export type RestartReason = 'crash' | 'timeout' | 'start-timeout';
+
+/** A response Spool produced instead of the function: JSON `{ code, message }` with the code's status. */
+export function platformErrorResult(code: ErrorCode, message: string): RunResult {
+  return {
+    status: errorCodes[code].status,
+    headers: { 'content-type': 'application/json' },
+    bodyBase64: Buffer.from(JSON.stringify({ code, message })).toString('base64'),
+    error: { code, message },
+  };
+}
+
+export const timeoutMessage = (timeoutSeconds: number): string => `call ran past ${timeoutSeconds} s`;
