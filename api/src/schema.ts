@@ -260,7 +260,8 @@ export function toOpenApi(schema: Schema, defaultValue?: unknown): Record<string
 
 function objectToOpenApi(schema: ObjectSchema, out: Record<string, unknown>): Record<string, unknown> {
   const properties = Object.fromEntries(
-    Object.entries(schema.properties).map(([k, f]) => [k, toOpenApi(f.schema, f.default)]),
+    // A defaulted object's default is written out in full: the API server checks CEL rules against it as is.
+    Object.entries(schema.properties).map(([k, f]) => [k, toOpenApi(f.schema, withDefaults(f.schema, f.default))]),
   );
   const required = Object.entries(schema.properties)
     .filter(([, f]) => f.presence === 'required')

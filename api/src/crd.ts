@@ -1,0 +1,66 @@
+// The Function CustomResourceDefinition, derived from the same definition as the types and validation.
+import { functionSpecSchema, functionStatusSchema } from './function-schema.js';
+import { FUNCTION_NAME_PATTERN } from './function.js';
+import { API_GROUP, API_VERSION, FUNCTION_KIND, FUNCTION_PLURAL } from './names.js';
+import { toOpenApi } from './schema.js';
+
+export const CRD_NAME = `${FUNCTION_PLURAL}.${API_GROUP}`;
+
+const printerColumns = [
+  { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+  { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas' },
+  { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
+  { name: 'Queued', type: 'integer', jsonPath: '.status.queued' },
+  { name: 'Status', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
+
+/** `apiextensions.k8s.io/v1` CustomResourceDefinition for Functions, as a plain object ready to apply or render. */
+export function functionCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME, labels: { 'app.kubernetes.io/part-of': 'spool' } },
+    spec: {
+      group: API_GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: FUNCTION_KIND,
+        listKind: `${FUNCTION_KIND}List`,
+        plural: FUNCTION_PLURAL,
+        singular: 'function',
+        shortNames: ['fn'],
+        categories: ['spool'],
+      },
+      versions: [
+        {
+          name: API_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: printerColumns,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description: 'A function served by Spool: calls to it are queued and run by its replicas.',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: toOpenApi(functionSpecSchema),
+                status: toOpenApi(functionStatusSchema),
+              },
+              'x-kubernetes-validations': [
+                {
+                  rule: `self.metadata.name.matches('${FUNCTION_NAME_PATTERN}')`,
+                  message: 'metadata.name must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
+                },
+              ],
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Leader election on a coordination.k8s.io Lease: only the holder runs the reconciler and autoscaler;
+// another replica takes over within one lease duration of the holder going silent.
+import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { Clock, Timer } from '../clock.js';
+import { decideLeadership, observe, type LeaseRecord, type Observed } from './decide-leadership.js';
+
+export interface LeaseElectorOptions {
+  readonly api: CoordinationV1Api;
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseDurationSeconds: number;
+  readonly retryPeriodMs: number;
+  readonly clock: Pick<Clock, 'now' | 'setTimer'>;
+  readonly onStartedLeading: () => void;
+  /** Called when a held lease could not be renewed in time; the safe reaction is to stop acting (exit). */
+  readonly onStoppedLeading: () => void;
+  readonly log: (line: Record<string, unknown>) => void;
+}
+
+export interface LeaseElector {
+  isLeader(): boolean;
+  start(): void;
+  /** Stops trying and, if leading, releases the lease so another replica takes over at once. */
+  close(): Promise<void>;
+}
+
+const statusOf = (error: unknown): number | undefined => (error as { code?: number }).code;
+
+const recordOf = (lease: V1Lease): LeaseRecord => ({
+  holder: lease.spec?.holderIdentity || undefined,
+  renewTime: lease.spec?.renewTime ? new Date(lease.spec.renewTime).toISOString() : undefined,
+  leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
+});
+
+export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
+  let observed: Observed | undefined;
+  let current: V1Lease | undefined;
+  let leading = false;
+  let lastRenewMs = 0;
+  let timer: Timer | undefined;
+  let closed = false;
+
+  const claim = (lease: V1Lease | undefined): V1Lease => {
+    const now = new Date(o.clock.now());
+    const taking = lease?.spec?.holderIdentity !== o.identity;
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: o.name, namespace: o.namespace, ...(lease?.metadata?.resourceVersion ? { resourceVersion: lease.metadata.resourceVersion } : {}) },
+      spec: {
+        holderIdentity: o.identity,
+        leaseDurationSeconds: o.leaseDurationSeconds,
+        acquireTime: taking ? now : (lease?.spec?.acquireTime ?? now),
+        renewTime: now,
+        leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (taking && lease ? 1 : 0),
+      },
+    };
+  };
+
+  const read = async (): Promise<V1Lease | undefined> => {
+    try {
+      return await o.api.readNamespacedLease({ name: o.name, namespace: o.namespace });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  };
+
+  const write = async (lease: V1Lease | undefined): Promise<V1Lease> => {
+    const body = claim(lease);
+    return lease
+      ? o.api.replaceNamespacedLease({ name: o.name, namespace: o.namespace, body })
+      : o.api.createNamespacedLease({ namespace: o.namespace, body });
+  };
+
+  const setLeading = (next: boolean): void => {
+    if (next === leading) return;
+    leading = next;
+    o.log({ level: 'info', msg: next ? 'started leading' : 'stopped leading', lease: `${o.namespace}/${o.name}`, identity: o.identity });
+    (next ? o.onStartedLeading : o.onStoppedLeading)();
+  };
+
+  const attempt = async (): Promise<void> => {
+    current = await read();
+    const now = o.clock.now();
+    observed = current ? observe(observed, recordOf(current), now) : undefined;
+    const action = decideLeadership(observed, o.identity, now);
+    if (action === 'follow') return setLeading(false);
+    try {
+      current = await write(current);
+      lastRenewMs = now;
+      setLeading(true);
+    } catch (error) {
+      // 409: another replica wrote first; it leads, and we read again next period.
+      if (statusOf(error) !== 409) throw error;
+      setLeading(false);
+    }
+  };
+
+  const loop = (): void => {
+    if (closed) return;
+    attempt()
+      .catch((error: unknown) => {
+        o.log({ level: 'warn', msg: 'lease attempt failed', error: String(error) });
+        // A leader that cannot renew within the lease duration must assume someone else now leads.
+        if (leading && o.clock.now() - lastRenewMs > o.leaseDurationSeconds * 1000) setLeading(false);
+      })
+      .finally(() => {
+        if (!closed) timer = o.clock.setTimer(o.retryPeriodMs, loop);
+      });
+  };
+
+  return {
+    isLeader: () => leading,
+    start: loop,
+    async close() {
+      closed = true;
+      timer?.cancel();
+      if (!leading || !current) return;
+      leading = false;
+      const spec = { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 };
+      await o.api
+        .replaceNamespacedLease({ name: o.name, namespace: o.namespace, body: { ...current, spec } })
+        .catch((error: unknown) => o.log({ level: 'warn', msg: 'could not release the lease', error: String(error) }));
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { describe, expect, test } from '@jest/globals';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { resolveFunction, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
+import { defaultDesiredDeploymentOptions, desiredDeployment, type DesiredDeploymentOptions } from './desired.js';
+
+const functionFixture = (spec: Partial<FunctionSpecInput> = {}): ResolvedFunction =>
+  resolveFunction({
+    apiVersion: 'spool.dev/v1alpha1',
+    kind: 'Function',
+    metadata: { name: 'echo', namespace: 'team-a', uid: 'uid-1' },
+    spec: { image: 'registry.local/echo:1', command: ['node', 'server.mjs'], ...spec },
+  });
+
+const labels = {
+  'app.kubernetes.io/name': 'echo',
+  'app.kubernetes.io/managed-by': 'spool',
+  'app.kubernetes.io/component': 'function',
+  'spool.dev/function': 'echo',
+};
+
+/** The expected Deployment, written out in full once; rows change only what they are about. */
+function expectedDeployment(edit: (d: V1Deployment & { spec: { template: { spec: { containers: [Record<string, unknown>] } } } }) => void, spec: Partial<FunctionSpecInput> = {}): V1Deployment {
+  const d = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: 'fn-echo',
+      namespace: 'team-a',
+      labels,
+      ownerReferences: [{ apiVersion: 'spool.dev/v1alpha1', kind: 'Function', name: 'echo', uid: 'uid-1', controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      selector: { matchLabels: { 'spool.dev/function': 'echo' } },
+      revisionHistoryLimit: 3,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 45,
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'function',
+              image: 'registry.local/echo:1',
+              env: [
+                { name: 'SPOOL_FUNCTION_NAME', value: 'echo' },
+                { name: 'SPOOL_FUNCTION_NAMESPACE', value: 'team-a' },
+                { name: 'SPOOL_FUNCTION_SPEC', value: JSON.stringify(functionFixture(spec).spec) },
+                { name: 'SPOOL_REDIS_URL', value: 'redis://redis:6379' },
+                { name: 'SPOOL_WATCHDOG_PORT', value: '8081' },
+                { name: 'SPOOL_WATCHDOG_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                { name: 'SPOOL_USER_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+              ],
+              ports: [{ name: 'watchdog', containerPort: 8081, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/_/ready', port: 'watchdog' }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 2 },
+              livenessProbe: { httpGet: { path: '/_/health', port: 'watchdog' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+  edit(d as Parameters<typeof edit>[0]);
+  return d as V1Deployment;
+}
+
+const urlOptions = defaultDesiredDeploymentOptions({ url: 'redis://redis:6379' });
+
+interface Row {
+  name: string;
+  spec?: Partial<FunctionSpecInput>;
+  opts?: DesiredDeploymentOptions;
+  want: V1Deployment;
+}
+
+describe('desiredDeployment', () => {
+  test.each<Row>([
+    { name: 'defaults', want: expectedDeployment(() => {}) },
+    {
+      name: 'grace period covers the timeout plus the drain margin',
+      spec: { timeoutSeconds: 120 },
+      want: expectedDeployment((d) => {
+        d.spec.template.spec.terminationGracePeriodSeconds = 135;
+      }, { timeoutSeconds: 120 }),
+    },
+    {
+      name: 'resources and working directory go to the container',
+      spec: { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' },
+      want: expectedDeployment(
+        (d) => {
+          Object.assign(d.spec.template.spec.containers[0], { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' });
+        },
+        { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' },
+      ),
+    },
+    {
+      name: 'Redis URL from a Secret',
+      opts: defaultDesiredDeploymentOptions({ secretName: 'spool-redis', key: 'url' }),
+      want: expectedDeployment((d) => {
+        const env = d.spec.template.spec.containers[0]['env'] as { name: string }[];
+        env[3] = { name: 'SPOOL_REDIS_URL', valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } } } as { name: string };
+      }),
+    },
+  ])('$name', ({ spec, opts, want }) => {
+    expect(desiredDeployment(functionFixture(spec), opts ?? urlOptions)).toEqual(want);
+  });
+
+  test('never sets spec.replicas: the autoscaler owns it', () => {
+    expect(desiredDeployment(functionFixture({ scale: { min: 3 } }), urlOptions).spec).not.toHaveProperty('replicas');
+  });
+});

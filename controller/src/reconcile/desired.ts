@@ -1,0 +1,118 @@
+// The Deployment a Function should have: a pure function of the Function and the install's options.
+// It leaves out spec.replicas, which the autoscaler owns through the scale subresource.
+import type { V1Container, V1Deployment, V1EnvVar, V1EnvVarSource, V1Probe } from '@kubernetes/client-node';
+import {
+  FUNCTION_API_VERSION,
+  FUNCTION_KIND,
+  deploymentName,
+  functionLabels,
+  functionRef,
+  selectorLabels,
+  type ResolvedFunction,
+} from '@spool/api';
+
+/** How function pods reach Redis: a literal URL, or a key of a Secret in the function's namespace. */
+export type RedisSource = { readonly url: string } | { readonly secretName: string; readonly key: string };
+
+export interface DesiredDeploymentOptions {
+  readonly redis: RedisSource;
+  /** Port of the watchdog's health and metrics server in every function pod. */
+  readonly watchdogPort: number;
+  /** Extra seconds past the function timeout for a stopping pod to finish its calls and exit. */
+  readonly drainMarginSeconds: number;
+}
+
+export const defaultDesiredDeploymentOptions = (redis: RedisSource): DesiredDeploymentOptions => ({
+  redis,
+  watchdogPort: 8081,
+  drainMarginSeconds: 15,
+});
+
+const podIp: V1EnvVarSource = { fieldRef: { fieldPath: 'status.podIP' } };
+
+function redisEnv(redis: RedisSource): V1EnvVar {
+  return 'url' in redis
+    ? { name: 'SPOOL_REDIS_URL', value: redis.url }
+    : { name: 'SPOOL_REDIS_URL', valueFrom: { secretKeyRef: { name: redis.secretName, key: redis.key } } };
+}
+
+function watchdogEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1EnvVar[] {
+  return [
+    { name: 'SPOOL_FUNCTION_NAME', value: fn.metadata.name },
+    { name: 'SPOOL_FUNCTION_NAMESPACE', value: fn.metadata.namespace },
+    { name: 'SPOOL_FUNCTION_SPEC', value: JSON.stringify(fn.spec) },
+    redisEnv(opts.redis),
+    { name: 'SPOOL_WATCHDOG_PORT', value: String(opts.watchdogPort) },
+    // Bind to the pod's own address: the same in a real pod, and distinct per pod where pods share a host.
+    { name: 'SPOOL_WATCHDOG_HOST', valueFrom: podIp },
+    { name: 'SPOOL_USER_HOST', valueFrom: podIp },
+  ];
+}
+
+function functionContainer(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1Container {
+  const probe = (path: string, periodSeconds: number, failureThreshold: number): V1Probe => ({
+    httpGet: { path, port: 'watchdog' },
+    periodSeconds,
+    failureThreshold,
+    timeoutSeconds: 2,
+  });
+  return {
+    name: 'function',
+    image: fn.spec.image,
+    // No command: the image's entrypoint is the watchdog (a Spool runtime base image), which runs spec.command.
+    env: watchdogEnv(fn, opts),
+    ports: [{ name: 'watchdog', containerPort: opts.watchdogPort, protocol: 'TCP' }],
+    readinessProbe: probe('/_/ready', 1, 1),
+    livenessProbe: probe('/_/health', 10, 3),
+    ...(fn.spec.resources ? { resources: fn.spec.resources } : {}),
+    ...(fn.spec.workingDir !== undefined ? { workingDir: fn.spec.workingDir } : {}),
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+}
+
+export function desiredDeployment(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1Deployment {
+  const ref = functionRef(fn);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: deploymentName(ref),
+      namespace: ref.namespace,
+      labels: functionLabels(ref),
+      ownerReferences: [
+        {
+          apiVersion: FUNCTION_API_VERSION,
+          kind: FUNCTION_KIND,
+          name: ref.name,
+          uid: fn.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      selector: { matchLabels: selectorLabels(ref) },
+      revisionHistoryLimit: 3,
+      // Never fewer ready replicas than wanted during a rollout: calls keep flowing while pods change.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+      template: {
+        metadata: { labels: functionLabels(ref) },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          // A stopping pod drains its calls, each bounded by the timeout, before it exits.
+          terminationGracePeriodSeconds: fn.spec.timeoutSeconds + opts.drainMarginSeconds,
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [functionContainer(fn, opts)],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,157 @@
+// The BullMQ worker on the function's queue: job → runner → result, inside the caller's trace.
+import { SpanKind, SpanStatusCode, context, propagation, type Tracer } from '@opentelemetry/api';
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  KEY_PREFIX,
+  isFailedResult,
+  queueName,
+  type CallbackJob,
+  type InvocationJob,
+  type InvocationResult,
+  type WatchdogConfig,
+} from '@spool/api';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import type { WatchdogMetrics } from './metrics.js';
+import { attemptFailureReason, callbackJobFor, decideJob, stampResult } from './outcome.js';
+import { enqueueCallback, publishReply } from './replies.js';
+import type { Runner } from './runner/runner.js';
+
+export interface InvocationWorkerOptions {
+  readonly config: WatchdogConfig;
+  readonly runner: Runner;
+  /** Blocking-capable (`maxRetriesPerRequest: null`); BullMQ duplicates it for its blocking fetch. */
+  readonly connection: Redis;
+  /** Shared, never blocked: reply publishes. */
+  readonly publisher: Redis;
+  readonly callbacks: Queue<CallbackJob>;
+  readonly clock: Clock;
+  readonly tracer: Tracer;
+  readonly metrics: WatchdogMetrics;
+  readonly logger: Logger;
+}
+
+/** The error an async attempt fails with, so BullMQ retries it; it carries the result for the callback. */
+export class FailedAttemptError extends Error {
+  constructor(readonly result: InvocationResult) {
+    super(attemptFailureReason(result));
+    this.name = 'FailedAttemptError';
+  }
+}
+
+export type InvocationWorker = Worker<InvocationJob, InvocationResult | null>;
+
+export function createInvocationWorker(options: InvocationWorkerOptions): InvocationWorker {
+  const { config, connection } = options;
+  const worker: InvocationWorker = new Worker<InvocationJob, InvocationResult | null>(
+    queueName(config.function),
+    (job, _token, signal) => processInvocation(options, job, signal ?? new AbortController().signal),
+    {
+      connection,
+      prefix: KEY_PREFIX,
+      concurrency: config.spec.concurrency,
+      lockDuration: config.lockDurationMs,
+    },
+  );
+  worker.on('error', (error) => options.logger.error('queue worker error', { error }));
+  worker.on('completed', (job, result) => void onCompleted(options, job, result));
+  worker.on('failed', (job, error) => void onFailed(options, job, error));
+  return worker;
+}
+
+async function processInvocation(
+  options: InvocationWorkerOptions,
+  job: Job<InvocationJob>,
+  signal: AbortSignal,
+): Promise<InvocationResult | null> {
+  const { clock, metrics, logger } = options;
+  const data = job.data;
+  const decision = decideJob(data, clock.now());
+  if (decision === 'unsupported') throw new UnrecoverableError(`job version ${String(data.version)} is not supported`);
+  if (decision === 'expired') {
+    metrics.expiredSkipped.inc();
+    logger.info('skipped a call its caller had already been answered 504 for', { callId: data.callId });
+    return null;
+  }
+  const result = await invokeTraced(options, job, signal);
+  if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
+  if (data.kind === 'async' && isFailedResult(result)) throw new FailedAttemptError(result);
+  return result;
+}
+
+/** Runs the call in a `watchdog.invoke` span whose parent is the gateway's span carried in `job.data.trace`. */
+function invokeTraced(options: InvocationWorkerOptions, job: Job<InvocationJob>, signal: AbortSignal): Promise<InvocationResult> {
+  const { tracer, clock } = options;
+  const data = job.data;
+  const parent = propagation.extract(context.active(), data.trace);
+  const attributes = {
+    'spool.call_id': data.callId,
+    'spool.call_kind': data.kind,
+    'spool.attempt': job.attemptsMade + 1,
+    'spool.queue_wait_ms': Math.max(0, clock.now() - data.enqueuedAtMs),
+  };
+  return tracer.startActiveSpan('watchdog.invoke', { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+    try {
+      const result = await invoke(options, job, signal);
+      span.setAttribute('http.response.status_code', result.status);
+      if (isFailedResult(result)) span.setStatus({ code: SpanStatusCode.ERROR, message: attemptFailureReason(result) });
+      return result;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function invoke(options: InvocationWorkerOptions, job: Job<InvocationJob>, signal: AbortSignal): Promise<InvocationResult> {
+  const { runner, clock, metrics } = options;
+  const data = job.data;
+  const startedAtMs = clock.now();
+  metrics.queueWait.observe(Math.max(0, startedAtMs - data.enqueuedAtMs) / 1000);
+  metrics.inFlight.inc();
+  try {
+    const outcome = await runner.run(data, signal);
+    const result = stampResult(outcome, { attempt: job.attemptsMade + 1, startedAtMs, finishedAtMs: clock.now() });
+    const labels = { code: String(result.status), method: data.request.method };
+    metrics.calls.inc(labels);
+    metrics.callDuration.observe(labels, (result.finishedAtMs - startedAtMs) / 1000);
+    return result;
+  } finally {
+    metrics.inFlight.dec();
+  }
+}
+
+/** Published before the job completes: the gateway answers its caller one Redis round trip sooner. */
+async function deliverReply(options: InvocationWorkerOptions, channel: string, reply: { callId: string; result: InvocationResult }): Promise<void> {
+  try {
+    await publishReply(options.publisher, channel, reply);
+  } catch (error) {
+    // The job's return value still holds the result, which the gateway reads when no reply arrives.
+    options.logger.error('reply not published', { error });
+  }
+}
+
+async function onCompleted(options: InvocationWorkerOptions, job: Job<InvocationJob>, result: InvocationResult | null): Promise<void> {
+  if (job.data.kind !== 'async' || result === null) return;
+  await sendCallback(options, callbackJobFor(job.data, { result }));
+}
+
+async function onFailed(options: InvocationWorkerOptions, job: Job<InvocationJob> | undefined, error: Error): Promise<void> {
+  // BullMQ emits 'failed' for every failed attempt; `finishedOn` is set only when no retry follows.
+  if (job === undefined || job.data.kind !== 'async' || job.finishedOn === undefined) return;
+  const now = options.clock.now();
+  const ended =
+    error instanceof FailedAttemptError
+      ? { result: error.result }
+      : { failedReason: error.message, timing: { attempt: job.attemptsMade, startedAtMs: now, finishedAtMs: now } };
+  await sendCallback(options, callbackJobFor(job.data, ended));
+}
+
+async function sendCallback(options: InvocationWorkerOptions, callback: CallbackJob | undefined): Promise<void> {
+  if (callback === undefined) return;
+  try {
+    await enqueueCallback(options.callbacks, callback);
+  } catch (error) {
+    options.logger.error('callback not enqueued', { error });
+  }
+}
