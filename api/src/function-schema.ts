@@ -152,5 +152,5 @@ export type FunctionSpecInput = Input<typeof functionSpecSchema>;
 export type FunctionSpec = Resolved<typeof functionSpecSchema>;
 export type ScaleSpec = Resolved<typeof scaleSchema>;
 export type AsyncSpec = Resolved<typeof asyncSchema>;
-export type FunctionStatus = Input<typeof functionStatusSchema>;
+export type FunctionStatus = Resolved<typeof functionStatusSchema>;
 export type Condition = Resolved<typeof conditionSchema>;

@@ -37,7 +37,7 @@ export const redisScaler = (redis: Redis): FunctionScaler => ({
   },
 });
 
-const jsonLog: Log = (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+export const jsonLog: Log = (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;

@@ -4,7 +4,9 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { parseGatewayConfig } from '@spool/api';
-import { createGateway } from './gateway.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createGateway, jsonLog, redisScaler } from './gateway.js';
+import { kubeRegistry, kubeScaler } from './kube-registry.js';
 import { redisRegistry } from './registry.js';
 
 const config = parseGatewayConfig(process.env);
@@ -16,11 +18,15 @@ tracing?.start();
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 
-if (config.registry === 'kubernetes') {
-  throw new Error('SPOOL_REGISTRY=kubernetes is not available in this build yet; use local');
-}
-const registry = await redisRegistry(redis, subscriber);
-const gateway = createGateway({ config, redis, subscriber, registry, gatewayId: `${hostname()}-${randomUUID().slice(0, 8)}` });
+const log = jsonLog;
+const kc = new KubeConfig();
+if (config.registry === 'kubernetes') kc.loadFromDefault();
+const { registry, scaler } =
+  config.registry === 'kubernetes'
+    ? { registry: await kubeRegistry(kc, config.namespaces, log), scaler: kubeScaler(kc, Date.now) }
+    : { registry: await redisRegistry(redis, subscriber), scaler: redisScaler(redis) };
+const gatewayId = `${hostname()}-${randomUUID().slice(0, 8)}`;
+const gateway = createGateway({ config, redis, subscriber, registry, scaler, gatewayId, log });
 await gateway.start();
 
 let stopping = false;

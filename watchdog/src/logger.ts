@@ -19,7 +19,7 @@ export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   while (current !== undefined && parts.length < 5) {
-    parts.push(current instanceof Error ? current.message : String(current));
+    parts.push(current instanceof Error ? current.message : JSON.stringify(current));
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(': ');

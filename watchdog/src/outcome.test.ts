@@ -15,9 +15,24 @@ const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
 describe('decideJob', () => {
   test.each([
     { name: 'async job without expiry runs', data: { version: 1 as const }, nowMs: 5000, want: 'run' },
-    { name: 'sync job before expiry runs', data: { version: 1 as const, expiresAtMs: 5000 }, nowMs: 4999, want: 'run' },
-    { name: 'sync job at its expiry still runs', data: { version: 1 as const, expiresAtMs: 5000 }, nowMs: 5000, want: 'run' },
-    { name: 'sync job past expiry is skipped', data: { version: 1 as const, expiresAtMs: 5000 }, nowMs: 5001, want: 'expired' },
+    {
+      name: 'sync job before expiry runs',
+      data: { version: 1 as const, expiresAtMs: 5000 },
+      nowMs: 4999,
+      want: 'run',
+    },
+    {
+      name: 'sync job at its expiry still runs',
+      data: { version: 1 as const, expiresAtMs: 5000 },
+      nowMs: 5000,
+      want: 'run',
+    },
+    {
+      name: 'sync job past expiry is skipped',
+      data: { version: 1 as const, expiresAtMs: 5000 },
+      nowMs: 5001,
+      want: 'expired',
+    },
     { name: 'unknown version', data: { version: 2 as unknown as 1 }, nowMs: 0, want: 'unsupported' },
   ])('$name', ({ data, nowMs, want }) => {
     expect(decideJob(data, nowMs)).toBe(want);
@@ -33,7 +48,10 @@ describe('attemptFailureReason', () => {
     },
     {
       name: 'crash',
-      result: { status: 502, error: { code: 'FUNCTION_CRASHED' as const, message: 'user process exited with code 1' } },
+      result: {
+        status: 502,
+        error: { code: 'FUNCTION_CRASHED' as const, message: 'user process exited with code 1' },
+      },
       want: 'FUNCTION_CRASHED: user process exited with code 1',
     },
     { name: 'function 500', result: { status: 500 }, want: 'function answered 500' },

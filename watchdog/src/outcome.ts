@@ -20,17 +20,23 @@ export interface AttemptTiming {
   readonly finishedAtMs: number;
 }
 
-export const stampResult = (result: RunResult, timing: AttemptTiming): InvocationResult => ({ ...result, ...timing });
+export const stampResult = (result: RunResult, timing: AttemptTiming): InvocationResult => ({
+  ...result,
+  ...timing,
+});
 
 /** The `failedReason` a user reads for a failed async attempt, e.g. `CALL_TIMEOUT: call ran past 5 s`. */
 export function attemptFailureReason(result: Pick<InvocationResult, 'status' | 'error'>): string {
-  return result.error === undefined ? `function answered ${result.status}` : `${result.error.code}: ${result.error.message}`;
+  return result.error === undefined
+    ? `function answered ${result.status}`
+    : `${result.error.code}: ${result.error.message}`;
 }
 
 /** The callback for an async call that has ended; a call that failed with no result gets a 502 naming why. */
 export function callbackJobFor(
   data: Pick<InvocationJob, 'callId' | 'callbackUrl'>,
-  ended: { readonly result: InvocationResult } | { readonly failedReason: string; readonly timing: AttemptTiming },
+  ended:
+    { readonly result: InvocationResult } | { readonly failedReason: string; readonly timing: AttemptTiming },
 ): CallbackJob | undefined {
   if (data.callbackUrl === undefined) return undefined;
   const result =

@@ -102,7 +102,11 @@ const GROUP_POLL_MS = 20;
  * Kills the child's whole process group: SIGTERM, then SIGKILL once `graceMs` has passed with any member
  * (a grandchild too) still alive, then waits for the leader's exit.
  */
-export async function killProcessGroup(child: ChildProcess, graceMs: number, clock: Clock = systemClock): Promise<ExitStatus> {
+export async function killProcessGroup(
+  child: ChildProcess,
+  graceMs: number,
+  clock: Clock = systemClock,
+): Promise<ExitStatus> {
   const exited = exitOf(child);
   const pid = child.pid;
   if (pid === undefined) return exited;

@@ -6,8 +6,16 @@ const running: WatchdogSnapshot = { phase: 'running', workerRunning: true, userP
 describe('decideReadiness', () => {
   test.each([
     { name: 'all up', snapshot: running, want: { ok: true, reason: 'ready' } },
-    { name: 'starting', snapshot: { ...running, phase: 'starting' }, want: { ok: false, reason: 'starting' } },
-    { name: 'draining', snapshot: { ...running, phase: 'draining' }, want: { ok: false, reason: 'draining' } },
+    {
+      name: 'starting',
+      snapshot: { ...running, phase: 'starting' },
+      want: { ok: false, reason: 'starting' },
+    },
+    {
+      name: 'draining',
+      snapshot: { ...running, phase: 'draining' },
+      want: { ok: false, reason: 'draining' },
+    },
     { name: 'closed', snapshot: { ...running, phase: 'closed' }, want: { ok: false, reason: 'closed' } },
     {
       name: 'worker not running',
@@ -19,9 +27,12 @@ describe('decideReadiness', () => {
       snapshot: { ...running, userProcessReady: false },
       want: { ok: false, reason: 'the user process is not ready' },
     },
-  ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])('$name', ({ snapshot, want }) => {
-    expect(decideReadiness(snapshot)).toEqual(want);
-  });
+  ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])(
+    '$name',
+    ({ snapshot, want }) => {
+      expect(decideReadiness(snapshot)).toEqual(want);
+    },
+  );
 });
 
 describe('decideLiveness', () => {
@@ -48,7 +59,10 @@ describe('decideLiveness', () => {
       want: { ok: false, reason: 'the queue worker stopped' },
     },
     { name: 'closed', snapshot: { ...running, phase: 'closed' }, want: { ok: false, reason: 'closed' } },
-  ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])('$name', ({ snapshot, want }) => {
-    expect(decideLiveness(snapshot)).toEqual(want);
-  });
+  ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])(
+    '$name',
+    ({ snapshot, want }) => {
+      expect(decideLiveness(snapshot)).toEqual(want);
+    },
+  );
 });

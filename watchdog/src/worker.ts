@@ -40,11 +40,20 @@ export class FailedAttemptError extends Error {
   }
 }
 
-export type InvocationWorker = Worker<InvocationJob, InvocationResult | null>;
+export interface InvocationWorker {
+  readonly worker: Worker<InvocationJob, InvocationResult | null>;
+  /** Resolves when callback enqueues started by job events have finished (before Redis closes). */
+  settled(): Promise<void>;
+}
 
 export function createInvocationWorker(options: InvocationWorkerOptions): InvocationWorker {
   const { config, connection } = options;
-  const worker: InvocationWorker = new Worker<InvocationJob, InvocationResult | null>(
+  const pending = new Set<Promise<void>>();
+  const track = (work: Promise<void>): void => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+  const worker = new Worker<InvocationJob, InvocationResult | null>(
     queueName(config.function),
     (job, _token, signal) => processInvocation(options, job, signal ?? new AbortController().signal),
     {
@@ -55,9 +64,9 @@ export function createInvocationWorker(options: InvocationWorkerOptions): Invoca
     },
   );
   worker.on('error', (error) => options.logger.error('queue worker error', { error }));
-  worker.on('completed', (job, result) => void onCompleted(options, job, result));
-  worker.on('failed', (job, error) => void onFailed(options, job, error));
-  return worker;
+  worker.on('completed', (job, result) => track(onCompleted(options, job, result)));
+  worker.on('failed', (job, error) => track(onFailed(options, job, error)));
+  return { worker, settled: async () => void (await Promise.all(pending)) };
 }
 
 async function processInvocation(
@@ -68,7 +77,8 @@ async function processInvocation(
   const { clock, metrics, logger } = options;
   const data = job.data;
   const decision = decideJob(data, clock.now());
-  if (decision === 'unsupported') throw new UnrecoverableError(`job version ${String(data.version)} is not supported`);
+  if (decision === 'unsupported')
+    throw new UnrecoverableError(`job version ${String(data.version)} is not supported`);
   if (decision === 'expired') {
     metrics.expiredSkipped.inc();
     logger.info('skipped a call its caller had already been answered 504 for', { callId: data.callId });
@@ -81,7 +91,11 @@ async function processInvocation(
 }
 
 /** Runs the call in a `watchdog.invoke` span whose parent is the gateway's span carried in `job.data.trace`. */
-function invokeTraced(options: InvocationWorkerOptions, job: Job<InvocationJob>, signal: AbortSignal): Promise<InvocationResult> {
+function invokeTraced(
+  options: InvocationWorkerOptions,
+  job: Job<InvocationJob>,
+  signal: AbortSignal,
+): Promise<InvocationResult> {
   const { tracer, clock } = options;
   const data = job.data;
   const parent = propagation.extract(context.active(), data.trace);
@@ -91,19 +105,29 @@ function invokeTraced(options: InvocationWorkerOptions, job: Job<InvocationJob>,
     'spool.attempt': job.attemptsMade + 1,
     'spool.queue_wait_ms': Math.max(0, clock.now() - data.enqueuedAtMs),
   };
-  return tracer.startActiveSpan('watchdog.invoke', { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
-    try {
-      const result = await invoke(options, job, signal);
-      span.setAttribute('http.response.status_code', result.status);
-      if (isFailedResult(result)) span.setStatus({ code: SpanStatusCode.ERROR, message: attemptFailureReason(result) });
-      return result;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    'watchdog.invoke',
+    { kind: SpanKind.CONSUMER, attributes },
+    parent,
+    async (span) => {
+      try {
+        const result = await invoke(options, job, signal);
+        span.setAttribute('http.response.status_code', result.status);
+        if (isFailedResult(result))
+          span.setStatus({ code: SpanStatusCode.ERROR, message: attemptFailureReason(result) });
+        return result;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
-async function invoke(options: InvocationWorkerOptions, job: Job<InvocationJob>, signal: AbortSignal): Promise<InvocationResult> {
+async function invoke(
+  options: InvocationWorkerOptions,
+  job: Job<InvocationJob>,
+  signal: AbortSignal,
+): Promise<InvocationResult> {
   const { runner, clock, metrics } = options;
   const data = job.data;
   const startedAtMs = clock.now();
@@ -111,7 +135,11 @@ async function invoke(options: InvocationWorkerOptions, job: Job<InvocationJob>,
   metrics.inFlight.inc();
   try {
     const outcome = await runner.run(data, signal);
-    const result = stampResult(outcome, { attempt: job.attemptsMade + 1, startedAtMs, finishedAtMs: clock.now() });
+    const result = stampResult(outcome, {
+      attempt: job.attemptsMade + 1,
+      startedAtMs,
+      finishedAtMs: clock.now(),
+    });
     const labels = { code: String(result.status), method: data.request.method };
     metrics.calls.inc(labels);
     metrics.callDuration.observe(labels, (result.finishedAtMs - startedAtMs) / 1000);
@@ -122,7 +150,11 @@ async function invoke(options: InvocationWorkerOptions, job: Job<InvocationJob>,
 }
 
 /** Published before the job completes: the gateway answers its caller one Redis round trip sooner. */
-async function deliverReply(options: InvocationWorkerOptions, channel: string, reply: { callId: string; result: InvocationResult }): Promise<void> {
+async function deliverReply(
+  options: InvocationWorkerOptions,
+  channel: string,
+  reply: { callId: string; result: InvocationResult },
+): Promise<void> {
   try {
     await publishReply(options.publisher, channel, reply);
   } catch (error) {
@@ -131,23 +163,37 @@ async function deliverReply(options: InvocationWorkerOptions, channel: string, r
   }
 }
 
-async function onCompleted(options: InvocationWorkerOptions, job: Job<InvocationJob>, result: InvocationResult | null): Promise<void> {
+async function onCompleted(
+  options: InvocationWorkerOptions,
+  job: Job<InvocationJob>,
+  result: InvocationResult | null,
+): Promise<void> {
   if (job.data.kind !== 'async' || result === null) return;
   await sendCallback(options, callbackJobFor(job.data, { result }));
 }
 
-async function onFailed(options: InvocationWorkerOptions, job: Job<InvocationJob> | undefined, error: Error): Promise<void> {
+async function onFailed(
+  options: InvocationWorkerOptions,
+  job: Job<InvocationJob> | undefined,
+  error: Error,
+): Promise<void> {
   // BullMQ emits 'failed' for every failed attempt; `finishedOn` is set only when no retry follows.
   if (job === undefined || job.data.kind !== 'async' || job.finishedOn === undefined) return;
   const now = options.clock.now();
   const ended =
     error instanceof FailedAttemptError
       ? { result: error.result }
-      : { failedReason: error.message, timing: { attempt: job.attemptsMade, startedAtMs: now, finishedAtMs: now } };
+      : {
+          failedReason: error.message,
+          timing: { attempt: job.attemptsMade, startedAtMs: now, finishedAtMs: now },
+        };
   await sendCallback(options, callbackJobFor(job.data, ended));
 }
 
-async function sendCallback(options: InvocationWorkerOptions, callback: CallbackJob | undefined): Promise<void> {
+async function sendCallback(
+  options: InvocationWorkerOptions,
+  callback: CallbackJob | undefined,
+): Promise<void> {
   if (callback === undefined) return;
   try {
     await enqueueCallback(options.callbacks, callback);

@@ -1,10 +1,24 @@
 // fork mode: one process per call; the body goes to stdin and stdout becomes the response body.
 import type { ChildProcess } from 'node:child_process';
 import type { InvocationJob } from '@spool/api';
-import { killProcessGroup, spawnGroup, userCommand, userEnv, appendTail, describeExit, type ExitStatus } from '../process-group.js';
+import {
+  killProcessGroup,
+  spawnGroup,
+  userCommand,
+  userEnv,
+  appendTail,
+  describeExit,
+  type ExitStatus,
+} from '../process-group.js';
 import { callSignal, whenAborted } from './call-signal.js';
 import { forkVars } from './http-request.js';
-import { platformErrorResult, timeoutMessage, type Runner, type RunnerOptions, type RunResult } from './runner.js';
+import {
+  platformErrorResult,
+  timeoutMessage,
+  type Runner,
+  type RunnerOptions,
+  type RunResult,
+} from './runner.js';
 
 /** CALL_FAILED messages carry at most this much of stderr, its end being where errors usually are. */
 export const STDERR_TAIL_BYTES = 1024;
@@ -28,7 +42,7 @@ interface Output {
 
 function captureOutput(child: ChildProcess): Output {
   const stdout: Buffer[] = [];
-  let stderr = Buffer.alloc(0);
+  let stderr: Buffer = Buffer.alloc(0);
   child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = appendTail(stderr, chunk, STDERR_TAIL_BYTES);
@@ -98,8 +112,13 @@ class ForkRunner implements Runner {
           ? platformErrorResult('CALL_TIMEOUT', timeoutMessage(config.spec.timeoutSeconds))
           : platformErrorResult('FUNCTION_UNAVAILABLE', 'call cancelled');
       }
-      if (exit.code !== 0) return platformErrorResult('CALL_FAILED', callFailedMessage(exit, output.stderrTail()));
-      return { status: 200, headers: { 'content-type': 'application/octet-stream' }, bodyBase64: output.stdout().toString('base64') };
+      if (exit.code !== 0)
+        return platformErrorResult('CALL_FAILED', callFailedMessage(exit, output.stderrTail()));
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/octet-stream' },
+        bodyBase64: output.stdout().toString('base64'),
+      };
     } finally {
       call.dispose();
     }

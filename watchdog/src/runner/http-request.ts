@@ -6,7 +6,10 @@ export const requestPath = (request: Pick<InvocationRequest, 'path' | 'query'>):
   request.query === '' ? request.path : `${request.path}?${request.query}`;
 
 /** The job's end-to-end headers, plus `x-call-id` and the body's exact length. */
-export function requestHeaders(job: Pick<InvocationJob, 'callId' | 'request'>, bodyBytes: number): Record<string, string> {
+export function requestHeaders(
+  job: Pick<InvocationJob, 'callId' | 'request'>,
+  bodyBytes: number,
+): Record<string, string> {
   return {
     ...forwardableHeaders(job.request.headers),
     'x-call-id': job.callId,

@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
-import { forwardableHeaders, type InvocationJob, type WatchdogConfig } from '@spool/api';
+import { forwardableHeaders, type InvocationJob } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { describeError } from '../logger.js';
 import {
@@ -114,7 +114,10 @@ class HttpRunner implements Runner {
     if (exit !== undefined) {
       return platformErrorResult('FUNCTION_CRASHED', `user process ${describeExit(exit)} during the call`);
     }
-    return platformErrorResult('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
+    return platformErrorResult(
+      'FUNCTION_UNAVAILABLE',
+      `forwarding to the user process: ${describeError(error)}`,
+    );
   }
 
   private async waitForReady(signal: AbortSignal): Promise<Generation | undefined> {
@@ -151,7 +154,10 @@ class HttpRunner implements Runner {
     });
     if (!stillCurrent() || generation.killReason !== undefined) return;
     if (accepting) {
-      logger.info('user process ready', { pid: generation.child.pid, startMs: clock.now() - generation.startedAtMs });
+      logger.info('user process ready', {
+        pid: generation.child.pid,
+        startMs: clock.now() - generation.startedAtMs,
+      });
       this.setReady(true);
       return;
     }
@@ -179,7 +185,11 @@ class HttpRunner implements Runner {
     if (generation.killing === undefined) {
       generation.killReason = reason;
       if (this.current === generation) this.setReady(false);
-      generation.killing = killProcessGroup(generation.child, this.options.config.killGraceMs, this.options.clock);
+      generation.killing = killProcessGroup(
+        generation.child,
+        this.options.config.killGraceMs,
+        this.options.clock,
+      );
     }
     return generation.killing;
   }
@@ -192,10 +202,16 @@ class HttpRunner implements Runner {
     if (this.stopped || generation.killReason === 'stop') return;
     const reason = generation.killReason ?? 'crash';
     const delayMs = this.restartDelayMs(reason, generation);
-    this.options.logger.error('user process exited; restarting', { reason, exit: describeExit(status), delayMs });
+    this.options.logger.error('user process exited; restarting', {
+      reason,
+      exit: describeExit(status),
+      delayMs,
+    });
     this.options.events.restarted(reason);
     this.cancelRestart = this.options.clock.setTimer(delayMs, () => {
-      this.launch().catch((error: unknown) => this.options.logger.error('restarting the user process', { error }));
+      this.launch().catch((error: unknown) =>
+        this.options.logger.error('restarting the user process', { error }),
+      );
     });
   }
 
@@ -204,7 +220,11 @@ class HttpRunner implements Runner {
     if (reason === 'timeout') return 0;
     const { clock, config } = this.options;
     const upForMs = clock.now() - generation.startedAtMs;
-    const delayMs = decideRestartDelayMs(this.lastRestartDelayMs, upForMs, defaultRestartBackoff(config.restartBackoffMaxMs));
+    const delayMs = decideRestartDelayMs(
+      this.lastRestartDelayMs,
+      upForMs,
+      defaultRestartBackoff(config.restartBackoffMaxMs),
+    );
     this.lastRestartDelayMs = delayMs;
     return delayMs;
   }
@@ -221,7 +241,12 @@ async function settleExit(generation: Generation, clock: Clock): Promise<ExitSta
   return settled.signal.aborted ? exit : undefined;
 }
 
-function forward(agent: Agent, target: TcpTarget, job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
+function forward(
+  agent: Agent,
+  target: TcpTarget,
+  job: InvocationJob,
+  signal: AbortSignal,
+): Promise<RunResult> {
   const body = Buffer.from(job.request.bodyBase64, 'base64');
   const headers = requestHeaders(job, body.length);
   // Carries the watchdog.invoke span to the user process, so one trace spans gateway, queue, watchdog and user code.

@@ -24,6 +24,7 @@ export function decideRestartDelayMs(
   upForMs: number,
   options: RestartBackoffOptions,
 ): number {
-  if (previousDelayMs === undefined || upForMs >= options.stableAfterMs) return Math.min(options.initialMs, options.maxMs);
+  if (previousDelayMs === undefined || upForMs >= options.stableAfterMs)
+    return Math.min(options.initialMs, options.maxMs);
   return Math.min(previousDelayMs * 2, options.maxMs);
 }

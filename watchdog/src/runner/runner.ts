@@ -1,5 +1,11 @@
 // The strategy that turns one job into one response from user code: a warm server (http) or a process per call (fork).
-import { errorCodes, type ErrorCode, type InvocationJob, type InvocationResult, type WatchdogConfig } from '@spool/api';
+import {
+  errorCodes,
+  type ErrorCode,
+  type InvocationJob,
+  type InvocationResult,
+  type WatchdogConfig,
+} from '@spool/api';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EnvMap } from '../process-group.js';

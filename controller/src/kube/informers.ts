@@ -1,0 +1,56 @@
+// Watched caches of Functions and Spool's Deployments. client-node stops an informer on a watch error,
+// so each is restarted after a pause: a level-triggered controller only needs the cache to catch up.
+import {
+  AppsV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesObject,
+  type ObjectCache,
+  type V1Deployment,
+} from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
+
+export type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+export type FunctionObject = FunctionResource & KubernetesObject;
+
+const RESTART_AFTER_MS = 1000;
+
+export async function startInformer<T extends KubernetesObject>(
+  informer: Cache<T>,
+  what: string,
+  log: (line: Record<string, unknown>) => void,
+): Promise<void> {
+  informer.on('error', (error: unknown) => {
+    log({ level: 'warn', msg: `${what} watch failed; restarting`, error: String(error) });
+    setTimeout(() => void informer.start().catch(() => undefined), RESTART_AFTER_MS);
+  });
+  await informer.start();
+}
+
+/** Every Function in the cluster (one namespace when given). */
+export function functionInformer(kc: KubeConfig, namespace?: string): Cache<FunctionObject> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
+  const path = namespace
+    ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
+    : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
+  // any: the generated client types custom-object lists as `any`; the informer needs the list shape.
+  const list = (): Promise<any> =>
+    namespace ? api.listNamespacedCustomObject({ ...base, namespace }) : api.listClusterCustomObject(base);
+  return makeInformer<FunctionObject>(kc, path, list);
+}
+
+export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=spool,app.kubernetes.io/component=function';
+
+/** Deployments Spool made for functions, in every namespace. */
+export function deploymentInformer(kc: KubeConfig): Cache<V1Deployment> {
+  const api = kc.makeApiClient(AppsV1Api);
+  return makeInformer<V1Deployment>(
+    kc,
+    '/apis/apps/v1/deployments',
+    () => api.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+    MANAGED_SELECTOR,
+  );
+}

@@ -1,0 +1,82 @@
+// Kubernetes mode: functions come from a watch on Function resources in the namespaces served, and
+// /system scale requests are written to the Function (an annotation the controller acts on), not around it.
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  makeInformer,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import {
+  API_GROUP,
+  API_VERSION,
+  FUNCTION_PLURAL,
+  functionKey,
+  resolveFunction,
+  type FunctionRef,
+  type FunctionResource,
+  type ResolvedFunction,
+} from '@spool/api';
+import type { FunctionScaler, Log } from './app.js';
+import type { FunctionRegistry } from './registry.js';
+
+type FunctionObject = FunctionResource & KubernetesObject;
+
+/** Must match the controller's reconcile/reconciler.ts. */
+export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
+
+const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
+
+function watchNamespace(kc: KubeConfig, namespace: string | undefined, byKey: Map<string, ResolvedFunction>, log: Log) {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const path = namespace ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
+  // any: the generated client types custom-object lists as `any`; the informer needs the list shape.
+  const list = (): Promise<any> => (namespace ? api.listNamespacedCustomObject({ ...base, namespace }) : api.listClusterCustomObject(base));
+  const informer = makeInformer<FunctionObject>(kc, path, list);
+  const keyOf = (fn: FunctionObject): string => functionKey({ namespace: fn.metadata.namespace ?? 'default', name: fn.metadata.name });
+  const upsert = (fn: FunctionObject): void => {
+    try {
+      byKey.set(keyOf(fn), resolveFunction(fn));
+    } catch {
+      // An invalid Function is not served; the controller reports why in its status.
+      byKey.delete(keyOf(fn));
+    }
+  };
+  informer.on('add', upsert);
+  informer.on('update', upsert);
+  informer.on('delete', (fn) => byKey.delete(keyOf(fn)));
+  informer.on('error', (error: unknown) => {
+    log({ level: 'warn', msg: 'Function watch failed; restarting', namespace: namespace ?? '*', error: String(error) });
+    setTimeout(() => void informer.start().catch(() => undefined), 1000);
+  });
+  return informer;
+}
+
+/** Watches Functions in `namespaces` (all when empty); resolves once every watch has listed. */
+export async function kubeRegistry(kc: KubeConfig, namespaces: readonly string[], log: Log): Promise<FunctionRegistry> {
+  const byKey = new Map<string, ResolvedFunction>();
+  const informers = (namespaces.length > 0 ? namespaces : [undefined]).map((ns) => watchNamespace(kc, ns, byKey, log));
+  await Promise.all(informers.map((i) => i.start()));
+  return {
+    get: (ref) => byKey.get(functionKey(ref)),
+    list: () => [...byKey.values()],
+    close: async () => {
+      await Promise.all(informers.map((i) => i.stop()));
+    },
+  };
+}
+
+export function kubeScaler(kc: KubeConfig, now: () => number): FunctionScaler {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  return {
+    async requestReplicas(ref: FunctionRef, replicas: number) {
+      const annotation = JSON.stringify({ replicas, at: now() });
+      await api.patchNamespacedCustomObject(
+        { ...base, namespace: ref.namespace, name: ref.name, body: { metadata: { annotations: { [SCALE_REQUEST_ANNOTATION]: annotation } } } },
+        mergePatch,
+      );
+    },
+  };
+}

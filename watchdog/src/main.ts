@@ -1,0 +1,42 @@
+// Composition root of the watchdog: env → config → Redis → createWatchdog().start(); SIGTERM/SIGINT drain, then exit.
+import { Redis } from 'ioredis';
+import { parseWatchdogConfig } from '@spool/api';
+import { describeError, stderrLogger } from './logger.js';
+import { startTracing } from './tracing.js';
+import { createWatchdog } from './watchdog.js';
+
+const env = process.env;
+const logger = stderrLogger;
+
+async function main(): Promise<void> {
+  const config = parseWatchdogConfig(env);
+  const stopTracing = await startTracing(env);
+  const watchdog = createWatchdog({
+    config,
+    // null: BullMQ's blocking fetch must wait as long as it asks, not fail after 20 retries.
+    createRedis: () => new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
+    baseEnv: env,
+    logger,
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info('signal received', { signal });
+    void watchdog
+      .close()
+      .then(async (clean) => {
+        await stopTracing();
+        process.exit(clean ? 0 : 1);
+      })
+      .catch((error: unknown) => {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await watchdog.start();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`watchdog failed to start: ${describeError(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+// createWatchdog(deps): the per-pod lifecycle (health server, user process runner, queue worker) without env or signals.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CALLBACK_QUEUE, KEY_PREFIX, type CallbackJob, type WatchdogConfig } from '@spool/api';
+import { systemClock, type Clock } from './clock.js';
+import { stderrLogger, type Logger } from './logger.js';
+import { createMetrics, type WatchdogMetrics } from './metrics.js';
+import type { EnvMap } from './process-group.js';
+import {
+  decideLiveness,
+  decideReadiness,
+  type ProbeDecision,
+  type WatchdogPhase,
+  type WatchdogSnapshot,
+} from './readiness.js';
+import { createForkRunner } from './runner/fork-runner.js';
+import { createHttpRunner } from './runner/http-runner.js';
+import type { Runner, RunnerOptions } from './runner/runner.js';
+import { createShutdown } from './shutdown.js';
+import { createInvocationWorker, type InvocationWorker } from './worker.js';
+
+export interface WatchdogDeps {
+  readonly config: WatchdogConfig;
+  /** Opens one Redis connection with `maxRetriesPerRequest: null` (BullMQ blocks on it); the watchdog closes it. */
+  readonly createRedis: () => Redis;
+  /** The environment the user process inherits beneath `spec.env` (main.ts passes process.env). */
+  readonly baseEnv: EnvMap;
+  readonly clock?: Clock;
+  readonly tracer?: Tracer;
+  readonly logger?: Logger;
+}
+
+export interface Watchdog {
+  /** Listens on config.host:config.port, starts the user process, then starts pulling jobs. */
+  start(): Promise<void>;
+  /** The shutdown sequence (see shutdown.ts); safe to call more than once. Resolves true when every step succeeded. */
+  close(): Promise<boolean>;
+  /** The health server's port, 0 until it listens (tests use port 0). */
+  port(): number;
+  readonly metrics: WatchdogMetrics;
+}
+
+export function createWatchdog(deps: WatchdogDeps): Watchdog {
+  const { config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? stderrLogger;
+  const tracer = deps.tracer ?? trace.getTracer('@spool/watchdog');
+  const metrics = createMetrics(config.function);
+  const runnerOptions: RunnerOptions = {
+    config,
+    baseEnv: deps.baseEnv,
+    clock,
+    logger,
+    events: {
+      restarted: (reason) => metrics.restarts.inc({ reason }),
+      timedOut: () => metrics.timeouts.inc(),
+    },
+  };
+  const runner: Runner =
+    config.spec.mode === 'fork' ? createForkRunner(runnerOptions) : createHttpRunner(runnerOptions);
+  let phase: WatchdogPhase = 'starting';
+  let invocations: InvocationWorker | undefined;
+  const connections: Redis[] = [];
+  let callbacks: Queue<CallbackJob> | undefined;
+
+  const snapshot = (): WatchdogSnapshot => ({
+    phase,
+    workerRunning: invocations?.worker.isRunning() ?? false,
+    userProcessReady: runner.isReady(),
+  });
+  const server = createServer((req, res) => {
+    handleProbe(req, res, { snapshot, metrics }).catch((error: unknown) => {
+      logger.error('answering a probe', { error });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  const close = createShutdown(
+    {
+      goUnready: () => {
+        phase = 'draining';
+      },
+      closeWorker: async () => {
+        await invocations?.worker.close();
+        await invocations?.settled();
+      },
+      stopUserProcess: () => runner.stop(),
+      closeRedis: async () => {
+        await callbacks?.close();
+        await Promise.all(connections.map((c) => c.quit().then(() => undefined)));
+      },
+      closeServer: async () => {
+        phase = 'closed';
+        await closeServer(server);
+      },
+    },
+    logger,
+  );
+
+  const start = async (): Promise<void> => {
+    await listen(server, config.port, config.host);
+    logger.info('watchdog listening', {
+      port: addressPort(server),
+      function: config.function,
+      mode: config.spec.mode,
+    });
+    await runner.start();
+    const connection = deps.createRedis();
+    const publisher = deps.createRedis();
+    connections.push(connection, publisher);
+    callbacks = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection: publisher, prefix: KEY_PREFIX });
+    invocations = createInvocationWorker({
+      config,
+      runner,
+      connection,
+      publisher,
+      callbacks,
+      clock,
+      tracer,
+      metrics,
+      logger,
+    });
+    await invocations.worker.waitUntilReady();
+    if (phase === 'starting') phase = 'running';
+  };
+
+  return { start, close, port: () => addressPort(server), metrics };
+}
+
+interface ProbeContext {
+  readonly snapshot: () => WatchdogSnapshot;
+  readonly metrics: WatchdogMetrics;
+}
+
+async function handleProbe(req: IncomingMessage, res: ServerResponse, ctx: ProbeContext): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (path === '/_/health') return answerProbe(res, decideLiveness(ctx.snapshot()));
+  if (path === '/_/ready') return answerProbe(res, decideReadiness(ctx.snapshot()));
+  if (path === '/metrics') {
+    const body = await ctx.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+    res.end(body);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('not found\n');
+}
+
+function answerProbe(res: ServerResponse, decision: ProbeDecision): void {
+  res.writeHead(decision.ok ? 200 : 503, { 'content-type': 'text/plain' });
+  res.end(`${decision.reason}\n`);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function addressPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Probe clients keep connections alive; closing them lets close() finish now rather than at their timeout.
+    server.closeAllConnections();
+  });
+}
