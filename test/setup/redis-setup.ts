@@ -1,5 +1,5 @@
 // Jest global setup for the integration tier: one real redis-server for the whole run.
-import { startRedisServer } from '../support/redis-server.js';
+import { startRedisServer } from '../support/redis-server.ts';
 
 export default async function setup(): Promise<void> {
   const redis = await startRedisServer();

@@ -46,7 +46,11 @@ describe('describeExit', () => {
   test.each([
     { name: 'exit code', status: { code: 3, signal: null }, want: 'exited with code 3' },
     { name: 'signal', status: { code: null, signal: 'SIGKILL' as const }, want: 'killed by SIGKILL' },
-    { name: 'spawn failure', status: { code: null, signal: null, error: 'spawn nope ENOENT' }, want: 'could not start: spawn nope ENOENT' },
+    {
+      name: 'spawn failure',
+      status: { code: null, signal: null, error: 'spawn nope ENOENT' },
+      want: 'could not start: spawn nope ENOENT',
+    },
   ])('$name', ({ status, want }) => {
     expect(describeExit(status)).toBe(want);
   });

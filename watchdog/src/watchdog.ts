@@ -108,6 +108,8 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       mode: config.spec.mode,
     });
     await runner.start();
+    // close() during start-up (SIGTERM while the user process was starting) wins: pull no jobs.
+    if (phase !== 'starting') return;
     const connection = deps.createRedis();
     const publisher = deps.createRedis();
     connections.push(connection, publisher);

@@ -1,5 +1,13 @@
 // The BullMQ worker on the function's queue: job → runner → result, inside the caller's trace.
-import { SpanKind, SpanStatusCode, context, propagation, type Tracer } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -111,7 +119,12 @@ function invokeTraced(
     parent,
     async (span) => {
       try {
-        const result = await invoke(options, job, signal);
+        const result = await invoke(
+          options,
+          job,
+          withTraceHeaders(data, trace.setSpan(parent, span)),
+          signal,
+        );
         span.setAttribute('http.response.status_code', result.status);
         if (isFailedResult(result))
           span.setStatus({ code: SpanStatusCode.ERROR, message: attemptFailureReason(result) });
@@ -123,13 +136,24 @@ function invokeTraced(
   );
 }
 
+/**
+ * The request as the user process gets it: its trace headers name the watchdog.invoke span, so the trace continues
+ * into user code. The context is passed explicitly, so this holds without a registered context manager.
+ */
+function withTraceHeaders(data: InvocationJob, spanContext: Context): InvocationJob {
+  const carrier: Record<string, string> = {};
+  propagation.inject(spanContext, carrier);
+  if (Object.keys(carrier).length === 0) return data;
+  return { ...data, request: { ...data.request, headers: { ...data.request.headers, ...carrier } } };
+}
+
 async function invoke(
   options: InvocationWorkerOptions,
   job: Job<InvocationJob>,
+  data: InvocationJob,
   signal: AbortSignal,
 ): Promise<InvocationResult> {
   const { runner, clock, metrics } = options;
-  const data = job.data;
   const startedAtMs = clock.now();
   metrics.queueWait.observe(Math.max(0, startedAtMs - data.enqueuedAtMs) / 1000);
   metrics.inFlight.inc();

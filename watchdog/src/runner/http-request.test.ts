@@ -44,8 +44,18 @@ describe('forkVars', () => {
 
 describe('callFailedMessage', () => {
   test.each([
-    { name: 'with stderr', exit: { code: 2, signal: null }, stderr: 'boom\n', want: 'process exited with code 2: boom' },
-    { name: 'without stderr', exit: { code: 1, signal: null }, stderr: '  ', want: 'process exited with code 1' },
+    {
+      name: 'with stderr',
+      exit: { code: 2, signal: null },
+      stderr: 'boom\n',
+      want: 'process exited with code 2: boom',
+    },
+    {
+      name: 'without stderr',
+      exit: { code: 1, signal: null },
+      stderr: '  ',
+      want: 'process exited with code 1',
+    },
   ])('$name', ({ exit, stderr, want }) => {
     expect(callFailedMessage(exit, stderr)).toBe(want);
   });

@@ -1,7 +1,6 @@
 // http mode: one warm user server per replica, started once, sent every call over keep-alive, restarted when it dies.
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { context, propagation } from '@opentelemetry/api';
 import { forwardableHeaders, type InvocationJob } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { describeError } from '../logger.js';
@@ -249,8 +248,6 @@ function forward(
 ): Promise<RunResult> {
   const body = Buffer.from(job.request.bodyBase64, 'base64');
   const headers = requestHeaders(job, body.length);
-  // Carries the watchdog.invoke span to the user process, so one trace spans gateway, queue, watchdog and user code.
-  propagation.inject(context.active(), headers);
   return new Promise<RunResult>((resolve, reject) => {
     const req = httpRequest(
       { ...target, agent, method: job.request.method, path: requestPath(job.request), headers, signal },

@@ -1,0 +1,235 @@
+// The gateway on a real Redis with real watchdogs and user processes: every status a caller can get.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { channels, type ResolvedFunction } from '@spool/api';
+import type { Watchdog } from '@spool/watchdog';
+import { eventually } from '../../support/eventually.js';
+import { examplePath, fixturePath, startGateway, startWatchdog, testFunction, type TestGateway } from '../../support/local-functions.js';
+import { testRedisUrl } from '../../support/redis.js';
+
+jest.setTimeout(30_000);
+
+const echo = testFunction({ image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('echo'), maxBodyBytes: 1024 * 1024 }, 'echo');
+const sleep = testFunction({ image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('sleep'), timeoutSeconds: 1 }, 'sleep');
+const wc = testFunction({ image: 'x', command: ['wc', '-c'], mode: 'fork' }, 'wc');
+const faulty = testFunction(
+  { image: 'x', command: ['node', fixturePath('faulty-server.mjs')], async: { maxAttempts: 2, backoffSeconds: 0 } },
+  'faulty',
+);
+const TOKEN = 'test-admin-token';
+
+let gw: TestGateway;
+const watchdogs: Watchdog[] = [];
+
+beforeAll(async () => {
+  for (const fn of [echo, sleep, wc, faulty]) watchdogs.push(await startWatchdog(fn));
+  gw = await startGateway([echo, sleep, wc, faulty], { SPOOL_ADMIN_TOKEN: TOKEN, SPOOL_QUEUE_WAIT_MS: '5000' });
+});
+
+afterAll(async () => {
+  await gw.close();
+  await Promise.all(watchdogs.map((w) => w.close()));
+});
+
+const path = (fn: ResolvedFunction, kind = 'function'): string => `/${kind}/${fn.metadata.name}.${fn.metadata.namespace}`;
+const call = (p: string, init?: RequestInit): Promise<Response> => fetch(`${gw.url}${p}`, init);
+
+describe('sync calls', () => {
+  test('a binary body of every byte value round-trips, with the call id', async () => {
+    const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const res = await call(path(echo), { method: 'POST', body, headers: { 'content-type': 'application/x-bytes' } });
+    expect({ status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) }).toEqual({
+      status: 200,
+      type: 'application/x-bytes',
+      body,
+    });
+    expect(res.headers.get('x-call-id')).toMatch(new RegExp(`^${echo.metadata.namespace}\\.echo\\.[0-9a-f-]{36}$`));
+  });
+
+  test('the path, query, status and headers of the function pass through', async () => {
+    const res = await call(`${path(faulty)}/a/b?code=418`);
+    expect({ status: res.status, fixture: res.headers.get('x-fixture'), body: await res.json() }).toMatchObject({
+      status: 418,
+      fixture: 'faulty',
+      body: { path: '/a/b' },
+    });
+  });
+
+  test('fork mode runs one process per call with the body on stdin', async () => {
+    const res = await call(path(wc), { method: 'POST', body: 'x'.repeat(12345) });
+    expect((await res.text()).trim()).toBe('12345');
+  });
+
+  test('an unknown function is 404 FUNCTION_NOT_FOUND', async () => {
+    const res = await call('/function/nope');
+    expect({ status: res.status, code: res.headers.get('x-spool-error'), body: await res.json() }).toEqual({
+      status: 404,
+      code: 'FUNCTION_NOT_FOUND',
+      body: { code: 'FUNCTION_NOT_FOUND', message: 'function default/nope is not deployed' },
+    });
+  });
+
+  test('a 10 MB body over the limit is 413 BODY_TOO_LARGE', async () => {
+    const res = await call(path(echo), { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024) });
+    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({ status: 413, code: 'BODY_TOO_LARGE' });
+  });
+
+  test('a call past its timeout is 504 CALL_TIMEOUT, and the next call succeeds', async () => {
+    const slow = await call(`${path(sleep)}?ms=3000`);
+    expect({ status: slow.status, code: slow.headers.get('x-spool-error') }).toEqual({ status: 504, code: 'CALL_TIMEOUT' });
+    const next = await call(`${path(sleep)}?ms=5`);
+    expect({ status: next.status, body: await next.json() }).toMatchObject({ status: 200, body: { sleptMs: 5 } });
+  });
+
+  test('a crashing user process is 502 FUNCTION_CRASHED, then recovers', async () => {
+    const crash = await call(`${path(faulty)}/crash`);
+    expect({ status: crash.status, code: crash.headers.get('x-spool-error') }).toEqual({ status: 502, code: 'FUNCTION_CRASHED' });
+    const next = await eventually(async () => {
+      const res = await call(path(faulty));
+      if (res.status !== 200) throw new Error(`status ${res.status}`);
+      return res;
+    });
+    expect(next.status).toBe(200);
+  });
+});
+
+describe('async calls', () => {
+  const waitForState = (id: string, state: string): Promise<Record<string, unknown>> =>
+    eventually(async () => {
+      const body = (await (await call(`/calls/${id}`)).json()) as Record<string, unknown>;
+      if (body['state'] !== state) throw new Error(`state ${String(body['state'])}`);
+      return body;
+    });
+
+  test('202 with a call id, then the call reads as succeeded with its result', async () => {
+    const res = await call(path(echo, 'async-function'), { method: 'POST', body: 'later' });
+    const id = res.headers.get('x-call-id') ?? '';
+    expect(res.status).toBe(202);
+    const done = await waitForState(id, 'succeeded');
+    expect({ attempts: done['attempts'], body: Buffer.from((done['result'] as { bodyBase64: string }).bodyBase64, 'base64').toString() }).toEqual({
+      attempts: 1,
+      body: 'later',
+    });
+  });
+
+  test('a failing call is retried up to maxAttempts, then kept as failed with its reason', async () => {
+    const res = await call(`${path(faulty, 'async-function')}?code=500`, { method: 'POST' });
+    const failed = await waitForState(res.headers.get('x-call-id') ?? '', 'failed');
+    expect({ attempts: failed['attempts'], reason: failed['failedReason'] }).toEqual({ attempts: 2, reason: 'function answered 500' });
+  });
+
+  test('an async call for an unknown function is 404, and GET is 405', async () => {
+    const unknown = await call('/async-function/nope', { method: 'POST' });
+    const get = await call(path(echo, 'async-function'));
+    expect([unknown.status, get.status]).toEqual([404, 405]);
+  });
+
+  test('the result is POSTed to X-Callback-Url', async () => {
+    expect.assertions(1);
+    const received = new Promise<{ headers: IncomingHttpHeaders; body: string }>((resolve) => {
+      const server: Server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          res.end();
+          server.close();
+          resolve({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+        });
+      }).listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        void call(path(echo, 'async-function'), {
+          method: 'POST',
+          body: 'to you',
+          headers: { 'x-callback-url': `http://127.0.0.1:${port}/done` },
+        });
+      });
+    });
+    const { headers, body } = await received;
+    expect({ body, status: headers['x-function-status'], id: headers['x-call-id'] }).toEqual({
+      body: 'to you',
+      status: '200',
+      id: expect.stringMatching(/\.echo\./),
+    });
+  });
+
+  test('a callback URL that is not http(s) is 400 INVALID_REQUEST', async () => {
+    const res = await call(path(echo, 'async-function'), { method: 'POST', headers: { 'x-callback-url': 'file:///etc/passwd' } });
+    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({ status: 400, code: 'INVALID_REQUEST' });
+  });
+
+  test('an unknown call id is 404 CALL_NOT_FOUND', async () => {
+    const res = await call(`/calls/${echo.metadata.namespace}.echo.00000000-0000-0000-0000-000000000000`);
+    expect(res.headers.get('x-spool-error')).toBe('CALL_NOT_FOUND');
+  });
+});
+
+describe('system API', () => {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  test('needs the admin token', async () => {
+    const [none, wrong] = await Promise.all([
+      call('/system/functions'),
+      call('/system/functions', { headers: { authorization: 'Bearer nope' } }),
+    ]);
+    expect([none.status, wrong.status, none.headers.get('x-spool-error')]).toEqual([401, 401, 'UNAUTHORIZED']);
+  });
+
+  test('lists functions and describes one', async () => {
+    const list = (await (await call(`/system/functions?namespace=${echo.metadata.namespace}`, { headers: auth })).json()) as { name: string }[];
+    const one = (await (await call(`/system/function/echo.${echo.metadata.namespace}`, { headers: auth })).json()) as Record<string, unknown>;
+    expect({ names: list.map((f) => f.name), one }).toMatchObject({ names: ['echo'], one: { name: 'echo', mode: 'http', queued: 0 } });
+  });
+
+  test('scale-function sends the request to the controller', async () => {
+    expect.assertions(2);
+    const listener = new Redis(testRedisUrl());
+    const message = new Promise<string>((resolve) => listener.on('message', (_c: string, m: string) => resolve(m)));
+    await listener.subscribe(channels.scaleRequest);
+    const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ replicas: 3 }),
+    });
+    expect(res.status).toBe(202);
+    expect(JSON.parse(await message)).toEqual({ key: `${echo.metadata.namespace}/echo`, replicas: 3 });
+    listener.disconnect();
+  });
+
+  test('a bad scale body is 400', async () => {
+    const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"replicas":-1}',
+    });
+    expect(res.status).toBe(400);
+  });
+
+  test('healthz, info and metrics with the OpenFaaS names', async () => {
+    await call(path(echo), { method: 'POST', body: 'm' });
+    const metrics = await (await call('/metrics')).text();
+    const info = (await (await call('/system/info', { headers: auth })).json()) as { provider: { provider: string } };
+    expect({ health: (await call('/healthz')).status, provider: info.provider.provider }).toEqual({ health: 200, provider: 'spool' });
+    for (const name of ['gateway_function_invocation_total', 'gateway_functions_seconds', 'gateway_function_invocation_started', 'gateway_service_count', 'spool_queue_depth']) {
+      expect(metrics).toContain(name);
+    }
+  });
+});
+
+describe('connections', () => {
+  test("the gateway's Redis connections do not grow with the number of functions", async () => {
+    const countGatewayClients = async (): Promise<number> =>
+      (await gw.redis.client('LIST')).toString().split('\n').filter((l) => l.includes('name=spool-test-gateway')).length;
+    const many = Array.from({ length: 40 }, (_, i) => testFunction({ image: 'x', command: ['true'] }, `f${i}`));
+    const one = await startGateway(many.slice(0, 1));
+    const before = await countGatewayClients();
+    await one.close();
+    const forty = await startGateway(many);
+    // Touch every function's queue: an async enqueue each (no watchdog needed).
+    await Promise.all(many.map((fn) => fetch(`${forty.url}${path(fn, 'async-function')}`, { method: 'POST', body: 'x' })));
+    const after = await countGatewayClients();
+    await forty.close();
+    expect({ before: before > 0, same: after === before }).toEqual({ before: true, same: true });
+  });
+});

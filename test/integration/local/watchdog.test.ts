@@ -1,0 +1,443 @@
+// The watchdog against a real Redis and real user processes: round trips, timeouts, crashes, readiness, draining.
+import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { propagation, type Tracer } from '@opentelemetry/api';
+import { core, tracing } from '@opentelemetry/sdk-node';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  CALLBACK_QUEUE,
+  KEY_PREFIX,
+  callId,
+  parseWatchdogConfig,
+  queueName,
+  replyChannel,
+  type CallbackJob,
+  type FunctionRef,
+  type FunctionSpecInput,
+  type InvocationJob,
+  type InvocationResult,
+  type Reply,
+} from '@spool/api';
+import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
+import { eventually } from '../../support/eventually.js';
+import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
+import { freePort } from '../../support/redis-server.js';
+
+jest.setTimeout(30_000);
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const example = (name: string): string => join(repoRoot, 'examples', name);
+const faultyServer = join(repoRoot, 'test', 'fixtures', 'faulty-server.mjs');
+
+interface Harness {
+  readonly ref: FunctionRef;
+  readonly queue: Queue<InvocationJob>;
+  readonly watchdog: Watchdog;
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+const replies = new Map<string, InvocationResult>();
+const gatewayId = randomUUID();
+let subscriber: Redis;
+let pidDir: string;
+
+beforeAll(async () => {
+  pidDir = mkdtempSync(join(tmpdir(), 'spool-watchdog-pids-'));
+  subscriber = new Redis(testRedisUrl());
+  subscriber.on('message', (_channel: string, message: string) => {
+    const reply = JSON.parse(message) as Reply;
+    replies.set(reply.callId, reply.result);
+  });
+  await subscriber.subscribe(replyChannel(gatewayId));
+});
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+afterAll(async () => {
+  await subscriber.quit();
+  rmSync(pidDir, { recursive: true, force: true });
+});
+
+interface EnvOptions {
+  readonly ref: FunctionRef;
+  readonly spec: FunctionSpecInput;
+  readonly userPort: number;
+}
+
+function watchdogEnv({ ref, spec, userPort }: EnvOptions): Record<string, string> {
+  return {
+    SPOOL_FUNCTION_NAME: ref.name,
+    SPOOL_FUNCTION_NAMESPACE: ref.namespace,
+    SPOOL_FUNCTION_SPEC: JSON.stringify(spec),
+    SPOOL_REDIS_URL: testRedisUrl(),
+    SPOOL_WATCHDOG_HOST: '127.0.0.1',
+    SPOOL_WATCHDOG_PORT: '0',
+    SPOOL_USER_PORT: String(userPort),
+    SPOOL_KILL_GRACE_MS: '300',
+    SPOOL_START_TIMEOUT_MS: '10000',
+    SPOOL_RESTART_BACKOFF_MAX_MS: '1000',
+  };
+}
+
+function openQueue(ref: FunctionRef): Queue<InvocationJob> {
+  const queue = new Queue<InvocationJob>(queueName(ref), {
+    connection: { url: testRedisUrl() },
+    prefix: KEY_PREFIX,
+  });
+  cleanups.push(() => queue.close());
+  return queue;
+}
+
+/** Builds the watchdog in this process; `start` is left to the test when it wants to watch start-up. */
+async function createHarness(spec: FunctionSpecInput, tracer?: Tracer): Promise<Harness> {
+  const ref = uniqueFunctionRef();
+  const config = parseWatchdogConfig(watchdogEnv({ ref, spec, userPort: await freePort() }));
+  const watchdog = createWatchdog({
+    config,
+    createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
+    baseEnv: { ...process.env, PID_DIR: pidDir },
+    logger: silentLogger,
+    ...(tracer === undefined ? {} : { tracer }),
+  });
+  cleanups.push(() => watchdog.close());
+  return { ref, queue: openQueue(ref), watchdog };
+}
+
+async function startHarness(spec: FunctionSpecInput, tracer?: Tracer): Promise<Harness> {
+  const harness = await createHarness(spec, tracer);
+  await harness.watchdog.start();
+  return harness;
+}
+
+interface CallOptions {
+  readonly method?: string;
+  readonly path?: string;
+  readonly query?: string;
+  readonly body?: Buffer;
+  readonly headers?: Record<string, string>;
+  readonly kind?: 'sync' | 'async';
+  readonly expiresAtMs?: number;
+  readonly callbackUrl?: string;
+  readonly attempts?: number;
+  readonly trace?: Record<string, string>;
+}
+
+const requestOf = (call: CallOptions): InvocationJob['request'] => ({
+  method: call.method ?? 'POST',
+  path: call.path ?? '/',
+  query: call.query ?? '',
+  headers: call.headers ?? {},
+  bodyBase64: (call.body ?? Buffer.alloc(0)).toString('base64'),
+});
+
+/** As the gateway builds it: sync calls reply on this file's channel; async ones may carry a callback URL. */
+function invocationJob(id: string, call: CallOptions): InvocationJob {
+  const kind = call.kind ?? 'sync';
+  return {
+    version: 1,
+    callId: id,
+    kind,
+    request: requestOf(call),
+    ...(kind === 'sync' ? { replyTo: replyChannel(gatewayId) } : {}),
+    ...(call.callbackUrl === undefined ? {} : { callbackUrl: call.callbackUrl }),
+    ...(call.expiresAtMs === undefined ? {} : { expiresAtMs: call.expiresAtMs }),
+    trace: call.trace ?? {},
+    enqueuedAtMs: Date.now(),
+  };
+}
+
+/** Enqueues a call and returns its call id (the BullMQ job id is its last part). */
+async function enqueue(harness: Pick<Harness, 'ref' | 'queue'>, call: CallOptions = {}): Promise<string> {
+  const jobId = randomUUID();
+  const id = callId(harness.ref, jobId);
+  await harness.queue.add('invoke', invocationJob(id, call), { jobId, attempts: call.attempts ?? 1 });
+  return id;
+}
+
+const jobIdOf = (id: string): string => id.split('.')[2] ?? id;
+
+function awaitReply(id: string, timeoutMs = 10_000): Promise<InvocationResult> {
+  return eventually(
+    () => {
+      const result = replies.get(id);
+      if (result === undefined) throw new Error(`no reply yet for ${id}`);
+      return result;
+    },
+    { timeoutMs },
+  );
+}
+
+async function finishedJob(
+  harness: Harness,
+  id: string,
+  state: 'completed' | 'failed',
+): Promise<Job<InvocationJob>> {
+  return eventually(async () => {
+    const job = await Job.fromId<InvocationJob>(harness.queue, jobIdOf(id));
+    expect(await job?.getState()).toBe(state);
+    return job as Job<InvocationJob>;
+  });
+}
+
+async function call(harness: Harness, options: CallOptions = {}): Promise<InvocationResult> {
+  return awaitReply(await enqueue(harness, options));
+}
+
+const bodyText = (result: InvocationResult): string =>
+  Buffer.from(result.bodyBase64, 'base64').toString('utf8');
+
+async function probe(harness: Harness, path: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`http://127.0.0.1:${harness.watchdog.port()}${path}`);
+  return { status: res.status, text: await res.text() };
+}
+
+/** Alive and not a zombie: an orphan nobody has reaped yet is already dead. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const faultySpec = (over: Partial<FunctionSpecInput> = {}): FunctionSpecInput => ({
+  image: 'fixture',
+  command: ['node', faultyServer],
+  timeoutSeconds: 1,
+  concurrency: 4,
+  ...over,
+});
+
+describe('http mode', () => {
+  test('a binary body with every byte value survives the round trip through examples/echo', async () => {
+    const harness = await startHarness({
+      image: 'echo',
+      command: ['node', 'server.mjs'],
+      workingDir: example('echo'),
+    });
+    const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const id = await enqueue(harness, { body, headers: { 'content-type': 'application/x-bytes' } });
+
+    const reply = await awaitReply(id);
+    expect(reply).toMatchObject({
+      status: 200,
+      attempt: 1,
+      headers: { 'content-type': 'application/x-bytes' },
+    });
+    expect(reply.error).toBeUndefined();
+    expect(Buffer.from(reply.bodyBase64, 'base64').equals(body)).toBe(true);
+    const job = await finishedJob(harness, id, 'completed');
+    expect(job.returnvalue).toEqual(reply);
+  });
+
+  test('/_/ready is 503 until the user process accepts connections, then 200', async () => {
+    const harness = await createHarness(faultySpec({ env: [{ name: 'START_DELAY_MS', value: '1500' }] }));
+    const started = harness.watchdog.start();
+    await eventually(() => expect(harness.watchdog.port()).toBeGreaterThan(0));
+
+    expect(await probe(harness, '/_/ready')).toEqual({ status: 503, text: 'starting\n' });
+    expect((await probe(harness, '/_/health')).status).toBe(200);
+    await started;
+    await eventually(async () =>
+      expect(await probe(harness, '/_/ready')).toEqual({ status: 200, text: 'ready\n' }),
+    );
+  });
+
+  test('a call past its timeout answers 504, kills the process group with its grandchild, and the next call runs', async () => {
+    const harness = await startHarness(faultySpec({ env: [{ name: 'IGNORE_SIGTERM', value: '1' }] }));
+
+    const id = await enqueue(harness, { path: '/hang' });
+    const timedOut = await awaitReply(id);
+    expect(timedOut).toMatchObject({
+      status: 504,
+      error: { code: 'CALL_TIMEOUT', message: 'call ran past 1 s' },
+    });
+    const pids = JSON.parse(readFileSync(join(pidDir, `${id}.json`), 'utf8')) as {
+      server: number;
+      grandchild: number;
+    };
+    expect(isAlive(pids.server)).toBe(false);
+    await eventually(() => expect(isAlive(pids.grandchild)).toBe(false));
+
+    const next = await call(harness, { method: 'GET' });
+    expect(next.status).toBe(200);
+    expect((JSON.parse(bodyText(next)) as { pid: number }).pid).not.toBe(pids.server);
+    const metrics = await probe(harness, '/metrics');
+    expect(metrics.text).toMatch(/spool_watchdog_call_timeouts_total\{[^}]*\} 1/);
+    expect(metrics.text).toMatch(/spool_watchdog_user_process_restarts_total\{reason="timeout"[^}]*\} 1/);
+  });
+
+  test('a user process that crashes mid-call answers 502 FUNCTION_CRASHED and is restarted', async () => {
+    const harness = await startHarness(faultySpec({ timeoutSeconds: 5 }));
+
+    const crashed = await call(harness, { path: '/crash' });
+    expect(crashed).toMatchObject({ status: 502, error: { code: 'FUNCTION_CRASHED' } });
+    expect(crashed.error?.message).toContain('exited with code 3');
+
+    const next = await call(harness, { method: 'GET', path: '/after' });
+    expect(next.status).toBe(200);
+    expect(JSON.parse(bodyText(next))).toMatchObject({ path: '/after' });
+    expect((await probe(harness, '/metrics')).text).toMatch(/restarts_total\{reason="crash"[^}]*\} 1/);
+  });
+
+  test('the call runs in a watchdog.invoke span under the trace carried in the job, and the trace reaches user code', async () => {
+    propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
+    cleanups.push(() => Promise.resolve(propagation.disable()));
+    const exporter = new tracing.InMemorySpanExporter();
+    const provider = new tracing.BasicTracerProvider({
+      spanProcessors: [new tracing.SimpleSpanProcessor(exporter)],
+    });
+    const harness = await startHarness(faultySpec(), provider.getTracer('test'));
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentSpanId = '00f067aa0ba902b7';
+
+    const id = await enqueue(harness, {
+      method: 'GET',
+      trace: { traceparent: `00-${traceId}-${parentSpanId}-01` },
+    });
+    const reply = await awaitReply(id);
+
+    const span = await eventually(() => {
+      const found = exporter.getFinishedSpans().find((s) => s.name === 'watchdog.invoke');
+      if (found === undefined) throw new Error('no watchdog.invoke span yet');
+      return found;
+    });
+    expect(span.spanContext().traceId).toBe(traceId);
+    expect(span.parentSpanContext?.spanId).toBe(parentSpanId);
+    expect(span.attributes).toMatchObject({ 'spool.call_id': id, 'http.response.status_code': 200 });
+    expect(span.attributes['spool.queue_wait_ms']).toEqual(expect.any(Number));
+    const seen = JSON.parse(bodyText(reply)) as { traceparent: string };
+    expect(seen.traceparent).toBe(`00-${traceId}-${span.spanContext().spanId}-01`);
+  });
+
+  test('a sync call whose caller already got 504 is skipped without running', async () => {
+    const harness = await startHarness(faultySpec());
+
+    const id = await enqueue(harness, { path: '/crash', expiresAtMs: Date.now() - 1000 });
+    const job = await finishedJob(harness, id, 'completed');
+    expect(job.returnvalue).toBeNull();
+    expect(replies.has(id)).toBe(false);
+    const metrics = (await probe(harness, '/metrics')).text;
+    expect(metrics).toMatch(/spool_watchdog_expired_calls_skipped_total\{[^}]*\} 1/);
+    expect(metrics).not.toMatch(/restarts_total\{reason="crash"/);
+  });
+
+  test('an async call that keeps failing is retried, kept as failed with a readable reason, and called back', async () => {
+    const harness = await startHarness(faultySpec());
+    const callbacks = new Queue<CallbackJob>(CALLBACK_QUEUE, {
+      connection: { url: testRedisUrl() },
+      prefix: KEY_PREFIX,
+    });
+    cleanups.push(() => callbacks.close());
+
+    const id = await enqueue(harness, {
+      kind: 'async',
+      path: '/status',
+      query: 'code=500',
+      attempts: 2,
+      callbackUrl: 'http://127.0.0.1:1/hook',
+    });
+    const job = await finishedJob(harness, id, 'failed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.failedReason).toBe('function answered 500');
+
+    const callback = await eventually(async () => {
+      const found = await callbacks.getJob(id);
+      expect(found).toBeDefined();
+      return found as Job<CallbackJob>;
+    });
+    expect(callback.data).toMatchObject({
+      callId: id,
+      callbackUrl: 'http://127.0.0.1:1/hook',
+      result: { status: 500, attempt: 2 },
+    });
+    await callback.remove();
+  });
+});
+
+describe('fork mode', () => {
+  test('examples/wc gets the body on stdin and answers with its stdout', async () => {
+    const harness = await startHarness({ image: 'wc', command: ['wc', '-c'], mode: 'fork' });
+    const result = await call(harness, { body: Buffer.from('hello, world\n') });
+    expect(result).toMatchObject({ status: 200, headers: { 'content-type': 'application/octet-stream' } });
+    expect(bodyText(result).trim()).toBe('13');
+  });
+
+  test('a non-zero exit answers 502 CALL_FAILED with the stderr tail', async () => {
+    const script = 'echo "$SPOOL_HTTP_METHOD $SPOOL_HTTP_PATH?$SPOOL_HTTP_QUERY failed" >&2; exit 4';
+    const harness = await startHarness({ image: 'sh', command: ['sh', '-c', script], mode: 'fork' });
+    const result = await call(harness, { method: 'PUT', path: '/x', query: 'a=1' });
+    expect(result).toMatchObject({
+      status: 502,
+      error: { code: 'CALL_FAILED', message: 'process exited with code 4: PUT /x?a=1 failed' },
+    });
+  });
+
+  test('a call past its timeout answers 504 and its background children die too', async () => {
+    const script = `sleep 30 & echo $! > "${pidDir}/$SPOOL_CALL_ID.pid"; wait`;
+    const harness = await startHarness({
+      image: 'sh',
+      command: ['sh', '-c', script],
+      mode: 'fork',
+      timeoutSeconds: 1,
+    });
+    const id = await enqueue(harness);
+    expect(await awaitReply(id)).toMatchObject({ status: 504, error: { code: 'CALL_TIMEOUT' } });
+    const sleeper = Number(readFileSync(join(pidDir, `${id}.pid`), 'utf8'));
+    await eventually(() => expect(isAlive(sleeper)).toBe(false));
+  });
+});
+
+describe('SIGTERM', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'watchdog'], {
+      cwd: repoRoot,
+    });
+  }, 60_000);
+
+  test('drains the calls in flight, each answered 200, then exits 0', async () => {
+    const ref = uniqueFunctionRef('sleep');
+    const spec = {
+      image: 'sleep',
+      command: ['node', 'server.mjs'],
+      workingDir: example('sleep'),
+      concurrency: 8,
+    };
+    const env = { ...process.env, ...watchdogEnv({ ref, spec, userPort: await freePort() }) };
+    const child = spawn(process.execPath, [join(repoRoot, 'watchdog/dist/main.js')], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    const queue = openQueue(ref);
+    const harness = { ref, queue };
+
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, () => enqueue(harness, { method: 'GET', query: 'ms=1500' })),
+    );
+    await eventually(async () => expect(await queue.getActiveCount()).toBe(8), { timeoutMs: 15_000 });
+    child.kill('SIGTERM');
+    child.kill('SIGTERM');
+
+    expect(await exited).toBe(0);
+    const results = await Promise.all(ids.map((id) => awaitReply(id, 1000)));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(await queue.getCompletedCount()).toBe(8);
+    expect(stderr).toContain('"clean":true');
+  });
+});

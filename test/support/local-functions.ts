@@ -1,0 +1,73 @@
+// Functions served in-process for integration tests: a real watchdog (and real user process) per function,
+// a real gateway in front, all on the test run's Redis.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { parseGatewayConfig, parseWatchdogConfig, resolveFunction, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
+import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
+import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
+import { freePort } from './redis-server.js';
+import { testRedisUrl, uniqueFunctionRef } from './redis.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const examplePath = (...parts: string[]): string => join(repoRoot, 'examples', ...parts);
+export const fixturePath = (...parts: string[]): string => join(repoRoot, 'test', 'fixtures', ...parts);
+
+export function testFunction(spec: FunctionSpecInput, name = 'fn'): ResolvedFunction {
+  const ref = uniqueFunctionRef(name);
+  return resolveFunction({ apiVersion: 'spool.dev/v1alpha1', kind: 'Function', metadata: ref, spec });
+}
+
+export async function startWatchdog(fn: ResolvedFunction, env: Record<string, string> = {}): Promise<Watchdog> {
+  const config = parseWatchdogConfig({
+    SPOOL_FUNCTION_NAME: fn.metadata.name,
+    SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
+    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
+    SPOOL_REDIS_URL: testRedisUrl(),
+    SPOOL_WATCHDOG_HOST: '127.0.0.1',
+    SPOOL_WATCHDOG_PORT: '0',
+    SPOOL_USER_PORT: String(await freePort()),
+    SPOOL_KILL_GRACE_MS: '300',
+    SPOOL_RESTART_BACKOFF_MAX_MS: '500',
+  });
+  const watchdog = createWatchdog({
+    config,
+    createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
+    baseEnv: { ...process.env, ...env },
+    logger: silentLogger,
+  });
+  await watchdog.start();
+  return watchdog;
+}
+
+export interface TestGateway {
+  readonly url: string;
+  readonly gateway: Gateway;
+  readonly redis: Redis;
+  close(): Promise<void>;
+}
+
+export async function startGateway(functions: readonly ResolvedFunction[], env: Record<string, string> = {}): Promise<TestGateway> {
+  const config = parseGatewayConfig({ SPOOL_FUNCTIONS_DIR: 'unused', SPOOL_HOST: '127.0.0.1', SPOOL_PORT: '0', SPOOL_REDIS_URL: testRedisUrl(), ...env });
+  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null, connectionName: 'spool-test-gateway' });
+  const subscriber = new Redis(testRedisUrl(), { maxRetriesPerRequest: null, connectionName: 'spool-test-gateway' });
+  const gateway = createGateway({
+    config,
+    redis,
+    subscriber,
+    registry: staticRegistry(functions),
+    gatewayId: `test-${Math.random().toString(36).slice(2)}`,
+    log: () => undefined,
+  });
+  const { port } = await gateway.start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    gateway,
+    redis,
+    close: async () => {
+      await gateway.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
