@@ -1,10 +1,21 @@
 // Lint budgets from the house style: complexity and size limits, api/ kept pure, honest jest tests.
 import js from '@eslint/js';
 import jest from 'eslint-plugin-jest';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const ioModules = ['ioredis', 'bullmq', '@kubernetes/client-node', 'express', 'prom-client', 'yaml'];
-const nodeIo = ['fs', 'net', 'http', 'https', 'child_process', 'dgram', 'dns', 'os', 'worker_threads'].flatMap((m) => [m, `node:${m}`, `${m}/promises`, `node:${m}/promises`]);
+const nodeIo = [
+  'fs',
+  'net',
+  'http',
+  'https',
+  'child_process',
+  'dgram',
+  'dns',
+  'os',
+  'worker_threads',
+].flatMap((m) => [m, `node:${m}`, `${m}/promises`, `node:${m}/promises`]);
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.cluster/**', '.spool/**', 'coverage/**', 'charts/**'] },
@@ -28,8 +39,14 @@ export default tseslint.config(
   {
     files: ['api/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [...ioModules, ...nodeIo].map((name) => ({ name, message: 'api/ is pure: no I/O' })) }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'api/ is pure: parse an env map passed in' }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [...ioModules, ...nodeIo].map((name) => ({ name, message: 'api/ is pure: no I/O' })) },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'api/ is pure: parse an env map passed in' },
+      ],
     },
   },
   {
@@ -42,4 +59,5 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
 );

@@ -32,7 +32,11 @@ function adminToken(): string {
 
 const children: ChildProcess[] = [];
 function start(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.once('exit', (code, signal) => {
     if (!stopping) {
       console.error(`spool: ${name} exited (${signal ?? code}); stopping`);
@@ -46,7 +50,10 @@ function start(name: string, command: string, args: string[], env: Record<string
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -70,10 +77,25 @@ process.on('SIGTERM', () => void stop(0));
 
 const redisPort = await freePort();
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
-start('redis', process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server', [
-  '--bind', '127.0.0.1', '--port', String(redisPort), '--dir', join(stateDir, 'redis'),
-  '--appendonly', 'yes', '--save', '', '--loglevel', 'warning',
-], {});
+start(
+  'redis',
+  process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
+  [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(redisPort),
+    '--dir',
+    join(stateDir, 'redis'),
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--loglevel',
+    'warning',
+  ],
+  {},
+);
 const token = adminToken();
 const controllerMetricsPort = await freePort();
 start('controller', process.execPath, [join(root, 'controller/dist/main.js')], {

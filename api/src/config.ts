@@ -19,12 +19,18 @@ interface Range {
   readonly max?: number;
 }
 
-function integer(env: Env, key: string, fallback: number, { min, max = Number.MAX_SAFE_INTEGER }: Range): number {
+function integer(
+  env: Env,
+  key: string,
+  fallback: number,
+  { min, max = Number.MAX_SAFE_INTEGER }: Range,
+): number {
   const raw = present(env, key);
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
     throw new ConfigError(`${key} must be ${range}, was: "${raw}"`);
   }
   return n;
@@ -33,18 +39,23 @@ function integer(env: Env, key: string, fallback: number, { min, max = Number.MA
 function oneOf<T extends string>(env: Env, key: string, fallback: T, values: readonly T[]): T {
   const raw = present(env, key);
   if (raw === undefined) return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${key} must be one of ${values.join(', ')}, was: "${raw}"`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(`${key} must be one of ${values.join(', ')}, was: "${raw}"`);
   return raw as T;
 }
 
 function redisUrl(env: Env): string {
   const raw = present(env, 'SPOOL_REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`SPOOL_REDIS_URL must be a redis:// or rediss:// URL, was: "${raw}"`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw))
+    throw new ConfigError(`SPOOL_REDIS_URL must be a redis:// or rediss:// URL, was: "${raw}"`);
   return raw;
 }
 
 function list(env: Env, key: string): string[] {
-  return (present(env, key) ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return (present(env, key) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function jsonOf(env: Env, key: string): unknown {
@@ -102,7 +113,8 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
   const d = defaultGatewayConfig();
   const registry = oneOf(env, 'SPOOL_REGISTRY', d.registry, ['local', 'kubernetes']);
   const functionsDir = present(env, 'SPOOL_FUNCTIONS_DIR');
-  if (registry === 'local' && functionsDir === undefined) throw new ConfigError('SPOOL_FUNCTIONS_DIR is required when SPOOL_REGISTRY is local');
+  if (registry === 'local' && functionsDir === undefined)
+    throw new ConfigError('SPOOL_FUNCTIONS_DIR is required when SPOOL_REGISTRY is local');
   return Object.freeze({
     host: present(env, 'SPOOL_HOST') ?? d.host,
     port: integer(env, 'SPOOL_PORT', d.port, { min: 0, max: 65535 }),
@@ -115,7 +127,10 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),
     queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, { min: 1 }),
     drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
-    callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, { min: 1, max: 100 }),
+    callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, {
+      min: 1,
+      max: 100,
+    }),
     callbackTimeoutMs: integer(env, 'SPOOL_CALLBACK_TIMEOUT_MS', d.callbackTimeoutMs, { min: 1 }),
   });
 }
@@ -143,7 +158,8 @@ export interface WatchdogConfig {
 function functionSpecFrom(env: Env): FunctionSpec {
   const spec = withDefaults(functionSpecSchema, jsonOf(env, 'SPOOL_FUNCTION_SPEC'));
   const problems = validate(functionSpecSchema, spec, 'spec');
-  if (problems.length > 0) throw new ConfigError(`SPOOL_FUNCTION_SPEC is not a valid Function spec: ${formatProblems(problems)}`);
+  if (problems.length > 0)
+    throw new ConfigError(`SPOOL_FUNCTION_SPEC is not a valid Function spec: ${formatProblems(problems)}`);
   return spec as FunctionSpec;
 }
 
@@ -165,7 +181,9 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     lockDurationMs: integer(env, 'SPOOL_LOCK_DURATION_MS', 30_000, { min: 1000 }),
   };
   if (spec.mode === 'http' && config.port !== 0 && config.port === config.userPort) {
-    throw new ConfigError(`SPOOL_WATCHDOG_PORT must differ from the user port ${config.userPort}, was: "${config.port}"`);
+    throw new ConfigError(
+      `SPOOL_WATCHDOG_PORT must differ from the user port ${config.userPort}, was: "${config.port}"`,
+    );
   }
   return Object.freeze(config);
 }
@@ -190,10 +208,13 @@ export function parseControllerConfig(env: Env): ControllerConfig {
   const functionsDir = present(env, 'SPOOL_FUNCTIONS_DIR');
   let watchdogCommand: string[] = [];
   if (runtime === 'process') {
-    if (functionsDir === undefined) throw new ConfigError('SPOOL_FUNCTIONS_DIR is required when SPOOL_RUNTIME is process');
+    if (functionsDir === undefined)
+      throw new ConfigError('SPOOL_FUNCTIONS_DIR is required when SPOOL_RUNTIME is process');
     const cmd = jsonOf(env, 'SPOOL_WATCHDOG_COMMAND');
     if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((c): c is string => typeof c === 'string')) {
-      throw new ConfigError(`SPOOL_WATCHDOG_COMMAND must be a JSON array of strings, was: "${present(env, 'SPOOL_WATCHDOG_COMMAND')}"`);
+      throw new ConfigError(
+        `SPOOL_WATCHDOG_COMMAND must be a JSON array of strings, was: "${present(env, 'SPOOL_WATCHDOG_COMMAND')}"`,
+      );
     }
     watchdogCommand = cmd;
   }

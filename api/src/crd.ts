@@ -54,7 +54,8 @@ export function functionCrd(): Record<string, unknown> {
               'x-kubernetes-validations': [
                 {
                   rule: `self.metadata.name.matches('${FUNCTION_NAME_PATTERN}')`,
-                  message: 'metadata.name must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
+                  message:
+                    'metadata.name must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
                 },
               ],
             },

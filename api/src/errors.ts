@@ -4,18 +4,45 @@ export const errorCodes = {
   FUNCTION_NOT_FOUND: { status: 404, summary: 'No function of that name is deployed in that namespace.' },
   CALL_NOT_FOUND: { status: 404, summary: 'No call with that id exists, or it is past its retention.' },
   ROUTE_NOT_FOUND: { status: 404, summary: 'No route of the HTTP API matches the path.' },
-  INVALID_REQUEST: { status: 400, summary: 'The request is malformed (bad JSON body, bad header, bad parameter).' },
+  INVALID_REQUEST: {
+    status: 400,
+    summary: 'The request is malformed (bad JSON body, bad header, bad parameter).',
+  },
   UNAUTHORIZED: { status: 401, summary: 'The /system API needs the admin bearer token.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },
   BODY_TOO_LARGE: { status: 413, summary: "The body is larger than the function's maxBodyBytes." },
-  INVALID_FUNCTION: { status: 422, summary: 'The Function resource does not validate; the message lists each problem.' },
-  FUNCTION_CRASHED: { status: 502, summary: 'The user process exited during the call; it is being restarted.' },
-  FUNCTION_UNAVAILABLE: { status: 502, summary: 'The user process could not be reached or did not become ready.' },
-  CALL_FAILED: { status: 502, summary: 'A fork-mode process exited non-zero; the message carries its stderr tail.' },
-  SHUTTING_DOWN: { status: 503, summary: 'The gateway is draining before it stops; retry on another replica.' },
-  QUEUE_UNAVAILABLE: { status: 503, summary: 'The queue (Redis) could not be reached; nothing was enqueued.' },
-  CALL_TIMEOUT: { status: 504, summary: "The call ran past the function's timeoutSeconds; its process group was killed." },
-  QUEUE_TIMEOUT: { status: 504, summary: 'No replica took the call within the gateway queue wait; it was withdrawn.' },
+  INVALID_FUNCTION: {
+    status: 422,
+    summary: 'The Function resource does not validate; the message lists each problem.',
+  },
+  FUNCTION_CRASHED: {
+    status: 502,
+    summary: 'The user process exited during the call; it is being restarted.',
+  },
+  FUNCTION_UNAVAILABLE: {
+    status: 502,
+    summary: 'The user process could not be reached or did not become ready.',
+  },
+  CALL_FAILED: {
+    status: 502,
+    summary: 'A fork-mode process exited non-zero; the message carries its stderr tail.',
+  },
+  SHUTTING_DOWN: {
+    status: 503,
+    summary: 'The gateway is draining before it stops; retry on another replica.',
+  },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    summary: 'The queue (Redis) could not be reached; nothing was enqueued.',
+  },
+  CALL_TIMEOUT: {
+    status: 504,
+    summary: "The call ran past the function's timeoutSeconds; its process group was killed.",
+  },
+  QUEUE_TIMEOUT: {
+    status: 504,
+    summary: 'No replica took the call within the gateway queue wait; it was withdrawn.',
+  },
   INTERNAL: { status: 500, summary: 'A bug in Spool; the message says where.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

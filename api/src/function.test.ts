@@ -16,17 +16,39 @@ describe('validateFunction', () => {
     { name: 'missing image', value: fn({ image: undefined }), want: ['spec.image is required'] },
     { name: 'empty command', value: fn({ command: [] }), want: ['spec.command must have at least 1 items'] },
     { name: 'unknown mode', value: fn({ mode: 'grpc' }), want: ['spec.mode must be one of http, fork'] },
-    { name: 'timeout zero', value: fn({ timeoutSeconds: 0 }), want: ['spec.timeoutSeconds must be at least 1'] },
-    { name: 'fractional timeout', value: fn({ timeoutSeconds: 1.5 }), want: ['spec.timeoutSeconds must be an integer'] },
-    { name: 'min above max', value: fn({ scale: { min: 5, max: 2 } }), want: ['spec.scale scale.min must not exceed scale.max'] },
-    { name: 'min above default max', value: fn({ scale: { min: 21 } }), want: ['spec.scale scale.min must not exceed scale.max'] },
-    { name: 'bad env name', value: fn({ env: [{ name: '1X', value: 'a' }] }), want: ['spec.env[0].name must match ^[A-Za-z_][A-Za-z0-9_]*$'] },
+    {
+      name: 'timeout zero',
+      value: fn({ timeoutSeconds: 0 }),
+      want: ['spec.timeoutSeconds must be at least 1'],
+    },
+    {
+      name: 'fractional timeout',
+      value: fn({ timeoutSeconds: 1.5 }),
+      want: ['spec.timeoutSeconds must be an integer'],
+    },
+    {
+      name: 'min above max',
+      value: fn({ scale: { min: 5, max: 2 } }),
+      want: ['spec.scale scale.min must not exceed scale.max'],
+    },
+    {
+      name: 'min above default max',
+      value: fn({ scale: { min: 21 } }),
+      want: ['spec.scale scale.min must not exceed scale.max'],
+    },
+    {
+      name: 'bad env name',
+      value: fn({ env: [{ name: '1X', value: 'a' }] }),
+      want: ['spec.env[0].name must match ^[A-Za-z_][A-Za-z0-9_]*$'],
+    },
     { name: 'unknown field', value: fn({ replicas: 3 }), want: ['spec.replicas is not a known field'] },
     { name: 'port out of range', value: fn({ port: 70000 }), want: ['spec.port must be at most 65535'] },
     {
       name: 'upper-case name',
       value: fn({}, 'Echo'),
-      want: ['metadata.name must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter'],
+      want: [
+        'metadata.name must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
+      ],
     },
     { name: 'wrong kind', value: { ...fn({}), kind: 'Deployment' }, want: ['kind must be Function'] },
   ])('$name', ({ value, want }) => {

@@ -1,5 +1,10 @@
 // The Function resource: its envelope, defaulting and validation (the spec's rules live in function-schema.ts).
-import { functionSpecSchema, type FunctionSpec, type FunctionSpecInput, type FunctionStatus } from './function-schema.js';
+import {
+  functionSpecSchema,
+  type FunctionSpec,
+  type FunctionSpecInput,
+  type FunctionStatus,
+} from './function-schema.js';
 import { API_GROUP, API_VERSION, FUNCTION_KIND, type FunctionRef } from './names.js';
 import { SpoolError } from './errors.js';
 import { validate, withDefaults, type Problem } from './schema.js';
@@ -35,18 +40,21 @@ export interface ResolvedFunction extends Omit<FunctionResource, 'spec'> {
 export const FUNCTION_NAME_PATTERN = '^[a-z]([-a-z0-9]{0,58}[a-z0-9])?$';
 const functionNameRegExp = new RegExp(FUNCTION_NAME_PATTERN);
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function envelopeProblems(value: Record<string, unknown>): Problem[] {
   const problems: Problem[] = [];
-  if (value['apiVersion'] !== FUNCTION_API_VERSION) problems.push({ path: 'apiVersion', message: `must be ${FUNCTION_API_VERSION}` });
+  if (value['apiVersion'] !== FUNCTION_API_VERSION)
+    problems.push({ path: 'apiVersion', message: `must be ${FUNCTION_API_VERSION}` });
   if (value['kind'] !== FUNCTION_KIND) problems.push({ path: 'kind', message: `must be ${FUNCTION_KIND}` });
   const metadata = value['metadata'];
   const name = isRecord(metadata) ? metadata['name'] : undefined;
   if (typeof name !== 'string' || !functionNameRegExp.test(name)) {
     problems.push({
       path: 'metadata.name',
-      message: 'must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
+      message:
+        'must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
     });
   }
   return problems;
@@ -66,7 +74,8 @@ export const formatProblems = (problems: readonly Problem[]): string =>
 export function resolveFunction(value: unknown, defaultNamespace = 'default'): ResolvedFunction {
   const problems = validateFunction(value);
   if (problems.length > 0) {
-    const name = isRecord(value) && isRecord(value['metadata']) ? String(value['metadata']['name']) : '(unnamed)';
+    const name =
+      isRecord(value) && isRecord(value['metadata']) ? String(value['metadata']['name']) : '(unnamed)';
     throw new SpoolError('INVALID_FUNCTION', `Function ${name}: ${formatProblems(problems)}`);
   }
   const fn = value as FunctionResource;

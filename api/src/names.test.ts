@@ -38,7 +38,13 @@ describe('queue names', () => {
 describe('forwardableHeaders', () => {
   test('drops hop-by-hop headers, lower-cases and joins repeats', () => {
     expect(
-      forwardableHeaders({ Connection: 'keep-alive', 'Content-Length': '3', 'X-A': ['1', '2'], Accept: 'text/plain', Host: 'h' }),
+      forwardableHeaders({
+        Connection: 'keep-alive',
+        'Content-Length': '3',
+        'X-A': ['1', '2'],
+        Accept: 'text/plain',
+        Host: 'h',
+      }),
     ).toEqual({ 'x-a': '1, 2', accept: 'text/plain' });
   });
 });

@@ -33,7 +33,9 @@ export const functionLabels = (ref: FunctionRef): Record<string, string> => ({
   'spool.dev/function': ref.name,
 });
 
-export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({ 'spool.dev/function': ref.name });
+export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({
+  'spool.dev/function': ref.name,
+});
 
 /**
  * Parses the OpenFaaS-style name in `/function/NAME[.NAMESPACE]`. Names and namespaces are DNS labels,
@@ -41,5 +43,7 @@ export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({ '
  */
 export function parseInvocationName(raw: string, defaultNamespace = DEFAULT_NAMESPACE): FunctionRef {
   const dot = raw.indexOf('.');
-  return dot < 0 ? { namespace: defaultNamespace, name: raw } : { namespace: raw.slice(dot + 1), name: raw.slice(0, dot) };
+  return dot < 0
+    ? { namespace: defaultNamespace, name: raw }
+    : { namespace: raw.slice(dot + 1), name: raw.slice(0, dot) };
 }

@@ -13,7 +13,8 @@ export const queueName = (ref: FunctionRef): string => `{${ref.namespace}.${ref.
 export type QueueKeyType = 'wait' | 'prioritized' | 'active' | 'delayed';
 
 /** A BullMQ key of one function's queue, e.g. `spool:{default.echo}:wait`, for reading counts without a Queue object. */
-export const queueKey = (ref: FunctionRef, type: QueueKeyType): string => `${KEY_PREFIX}:${queueName(ref)}:${type}`;
+export const queueKey = (ref: FunctionRef, type: QueueKeyType): string =>
+  `${KEY_PREFIX}:${queueName(ref)}:${type}`;
 
 /** Callback deliveries for async calls: one queue for all functions, drained by the gateways. */
 export const CALLBACK_QUEUE = '{callbacks}';

@@ -17,7 +17,10 @@ function typeOf(schema: Schema): string {
 }
 
 function limits(schema: Schema): string {
-  if (schema.kind === 'integer') return [schema.minimum, schema.maximum].every((n) => n !== undefined) ? `${schema.minimum}–${schema.maximum}` : '';
+  if (schema.kind === 'integer')
+    return [schema.minimum, schema.maximum].every((n) => n !== undefined)
+      ? `${schema.minimum}–${schema.maximum}`
+      : '';
   if (schema.kind === 'string' && schema.pattern) return `\`${schema.pattern}\``;
   if (schema.kind === 'array' && schema.minItems) return `at least ${schema.minItems}`;
   return '';
@@ -26,11 +29,22 @@ function limits(schema: Schema): string {
 function rows(fields: Readonly<Record<string, Field>>, prefix: string): string[] {
   return Object.entries(fields).flatMap(([key, field]) => {
     const path = `${prefix}${key}`;
-    const def = field.presence === 'required' ? 'required' : field.default === undefined ? '' : `\`${JSON.stringify(field.default)}\``;
+    const def =
+      field.presence === 'required'
+        ? 'required'
+        : field.default === undefined
+          ? ''
+          : `\`${JSON.stringify(field.default)}\``;
     const row = `| \`${path}\` | ${typeOf(field.schema)} | ${def} | ${limits(field.schema)} | ${field.schema.description} |`;
     const item = field.schema.kind === 'array' ? field.schema.items : field.schema;
-    const nested = item.kind === 'object' ? rows(item.properties, field.schema.kind === 'array' ? `${path}[].` : `${path}.`) : [];
-    const rules = field.schema.kind === 'object' ? (field.schema.rules ?? []).map((r) => `| \`${path}\` | rule | | \`${r.cel}\` | ${r.message} |`) : [];
+    const nested =
+      item.kind === 'object'
+        ? rows(item.properties, field.schema.kind === 'array' ? `${path}[].` : `${path}.`)
+        : [];
+    const rules =
+      field.schema.kind === 'object'
+        ? (field.schema.rules ?? []).map((r) => `| \`${path}\` | rule | | \`${r.cel}\` | ${r.message} |`)
+        : [];
     return [row, ...rules, ...nested];
   });
 }
@@ -62,7 +76,9 @@ export function errorsMarkdown(): string {
     '',
     '| code | HTTP status | meaning |',
     '|---|---|---|',
-    ...Object.entries(errorCodes).map(([code, { status, summary }]) => `| \`${code}\` | ${status} | ${summary} |`),
+    ...Object.entries(errorCodes).map(
+      ([code, { status, summary }]) => `| \`${code}\` | ${status} | ${summary} |`,
+    ),
     '',
   ].join('\n');
 }

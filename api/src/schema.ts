@@ -124,8 +124,14 @@ export const object = <F extends Fields>(s: Omit<ObjectSchema<F>, 'kind'>): Obje
   ...s,
 });
 
-export const required = <S extends Schema>(schema: S): Field<S, 'required'> => ({ schema, presence: 'required' });
-export const optional = <S extends Schema>(schema: S): Field<S, 'optional'> => ({ schema, presence: 'optional' });
+export const required = <S extends Schema>(schema: S): Field<S, 'required'> => ({
+  schema,
+  presence: 'required',
+});
+export const optional = <S extends Schema>(schema: S): Field<S, 'optional'> => ({
+  schema,
+  presence: 'optional',
+});
 // The default is `unknown` here because resolving a generic schema's type recurses past the compiler's depth
 // limit; `function-schema.test.ts` proves every default validates against its own schema instead.
 export const defaulted = <S extends Schema>(schema: S, value: unknown): Field<S, 'defaulted'> => ({
@@ -140,7 +146,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 /** Fills defaults, depth first, without touching the input. Values of the wrong type are left for `validate`. */
 /** Fills defaults, depth first, without touching the input. Values of the wrong type are left for `validate`. */
 export function withDefaults(schema: Schema, value: unknown): unknown {
-  if (schema.kind === 'array') return Array.isArray(value) ? value.map((v) => withDefaults(schema.items, v)) : value;
+  if (schema.kind === 'array')
+    return Array.isArray(value) ? value.map((v) => withDefaults(schema.items, v)) : value;
   if (!isRecord(value)) return value;
   if (schema.kind === 'map') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDefaults(schema.values, v)]));
@@ -192,7 +199,10 @@ function scalarProblems(schema: Schema, value: unknown): string[] {
   if (schema.kind === 'integer') {
     const { minimum = -Infinity, maximum = Infinity } = schema;
     const n = value as number;
-    return [...bound(n >= minimum, `must be at least ${minimum}`), ...bound(n <= maximum, `must be at most ${maximum}`)];
+    return [
+      ...bound(n >= minimum, `must be at least ${minimum}`),
+      ...bound(n <= maximum, `must be at most ${maximum}`),
+    ];
   }
   if (schema.kind === 'array') {
     const { minItems = 0, maxItems = Infinity } = schema;
@@ -218,12 +228,14 @@ function childProblems(schema: Schema, value: unknown, path: string): Problem[] 
   const obj = value as Record<string, unknown>;
   const problems = Object.entries(schema.properties).flatMap(([key, field]) => {
     const at = path ? `${path}.${key}` : key;
-    if (obj[key] === undefined) return field.presence === 'required' ? [{ path: at, message: 'is required' }] : [];
+    if (obj[key] === undefined)
+      return field.presence === 'required' ? [{ path: at, message: 'is required' }] : [];
     return validate(field.schema, obj[key], at);
   });
   if (!schema.preserveUnknownFields) {
     for (const key of Object.keys(obj)) {
-      if (!(key in schema.properties)) problems.push({ path: path ? `${path}.${key}` : key, message: 'is not a known field' });
+      if (!(key in schema.properties))
+        problems.push({ path: path ? `${path}.${key}` : key, message: 'is not a known field' });
     }
   }
   // Cross-field rules only make sense once every field they read is well-typed.
@@ -250,7 +262,12 @@ export function toOpenApi(schema: Schema, defaultValue?: unknown): Record<string
     case 'boolean':
       return { type: 'boolean', ...out };
     case 'array':
-      return { type: 'array', ...out, items: toOpenApi(schema.items), ...pick(schema, ['minItems', 'maxItems']) };
+      return {
+        type: 'array',
+        ...out,
+        items: toOpenApi(schema.items),
+        ...pick(schema, ['minItems', 'maxItems']),
+      };
     case 'map':
       return { type: 'object', ...out, additionalProperties: toOpenApi(schema.values) };
     case 'object':
@@ -261,7 +278,10 @@ export function toOpenApi(schema: Schema, defaultValue?: unknown): Record<string
 function objectToOpenApi(schema: ObjectSchema, out: Record<string, unknown>): Record<string, unknown> {
   const properties = Object.fromEntries(
     // A defaulted object's default is written out in full: the API server checks CEL rules against it as is.
-    Object.entries(schema.properties).map(([k, f]) => [k, toOpenApi(f.schema, withDefaults(f.schema, f.default))]),
+    Object.entries(schema.properties).map(([k, f]) => [
+      k,
+      toOpenApi(f.schema, withDefaults(f.schema, f.default)),
+    ]),
   );
   const required = Object.entries(schema.properties)
     .filter(([, f]) => f.presence === 'required')

@@ -27,12 +27,31 @@ const call = (over: Partial<StoredCall>): StoredCall => ({
 describe('describeCall', () => {
   test.each([
     { name: 'waiting is queued', stored: call({}), state: 'queued', attempts: 0 },
-    { name: 'a retry in backoff is queued', stored: call({ jobState: 'delayed', attemptsMade: 1, failedReason: 'x' }), state: 'queued', attempts: 1 },
-    { name: 'active is running, counting this attempt', stored: call({ jobState: 'active', processedOnMs: 5 }), state: 'running', attempts: 1 },
-    { name: 'completed is succeeded', stored: call({ jobState: 'completed', attemptsMade: 1, result: result(200) }), state: 'succeeded', attempts: 1 },
+    {
+      name: 'a retry in backoff is queued',
+      stored: call({ jobState: 'delayed', attemptsMade: 1, failedReason: 'x' }),
+      state: 'queued',
+      attempts: 1,
+    },
+    {
+      name: 'active is running, counting this attempt',
+      stored: call({ jobState: 'active', processedOnMs: 5 }),
+      state: 'running',
+      attempts: 1,
+    },
+    {
+      name: 'completed is succeeded',
+      stored: call({ jobState: 'completed', attemptsMade: 1, result: result(200) }),
+      state: 'succeeded',
+      attempts: 1,
+    },
     {
       name: 'a sync timeout is timed out',
-      stored: call({ jobState: 'completed', attemptsMade: 1, result: result(504, { code: 'CALL_TIMEOUT', message: 'm' }) }),
+      stored: call({
+        jobState: 'completed',
+        attemptsMade: 1,
+        result: result(504, { code: 'CALL_TIMEOUT', message: 'm' }),
+      }),
       state: 'timed out',
       attempts: 1,
     },
@@ -42,14 +61,27 @@ describe('describeCall', () => {
       state: 'timed out',
       attempts: 3,
     },
-    { name: 'failed is failed', stored: call({ jobState: 'failed', attemptsMade: 3, failedReason: 'function answered 500' }), state: 'failed', attempts: 3 },
+    {
+      name: 'failed is failed',
+      stored: call({ jobState: 'failed', attemptsMade: 3, failedReason: 'function answered 500' }),
+      state: 'failed',
+      attempts: 3,
+    },
   ])('$name', ({ stored, state, attempts }) => {
     const view = describeCall(stored);
     expect({ state: view.state, attempts: view.attempts }).toEqual({ state, attempts });
   });
 
   test('times: wait is start minus enqueue, run is finish minus start', () => {
-    const view = describeCall(call({ jobState: 'completed', enqueuedAtMs: 1_000, processedOnMs: 1_040, finishedOnMs: 1_100, result: result(200) }));
+    const view = describeCall(
+      call({
+        jobState: 'completed',
+        enqueuedAtMs: 1_000,
+        processedOnMs: 1_040,
+        finishedOnMs: 1_100,
+        result: result(200),
+      }),
+    );
     expect({ waitMs: view.waitMs, runMs: view.runMs, finishedAt: view.finishedAt }).toEqual({
       waitMs: 40,
       runMs: 60,

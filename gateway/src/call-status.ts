@@ -30,29 +30,38 @@ export interface CallView {
 
 function stateOf(call: StoredCall): CallState {
   if (call.jobState === 'active') return 'running';
-  if (call.jobState === 'completed') return call.result?.error?.code === 'CALL_TIMEOUT' ? 'timed out' : 'succeeded';
-  if (call.jobState === 'failed') return call.failedReason?.startsWith('CALL_TIMEOUT') ? 'timed out' : 'failed';
+  if (call.jobState === 'completed')
+    return call.result?.error?.code === 'CALL_TIMEOUT' ? 'timed out' : 'succeeded';
+  if (call.jobState === 'failed')
+    return call.failedReason?.startsWith('CALL_TIMEOUT') ? 'timed out' : 'failed';
   // waiting, prioritized, delayed (a retry waiting out its backoff), waiting-children
   return 'queued';
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+function timings(
+  call: StoredCall,
+  done: boolean,
+): Pick<CallView, 'startedAt' | 'finishedAt' | 'waitMs' | 'runMs'> {
+  const { processedOnMs: started, finishedOnMs: finished } = call;
+  if (started === undefined) return {};
+  const start = { startedAt: new Date(started).toISOString(), waitMs: started - call.enqueuedAtMs };
+  if (!done || finished === undefined) return start;
+  return { ...start, finishedAt: new Date(finished).toISOString(), runMs: finished - started };
+}
 
 export function describeCall(call: StoredCall): CallView {
   const state = stateOf(call);
-  const { processedOnMs: started, finishedOnMs: finished } = call;
   const done = state !== 'queued' && state !== 'running';
+  const { result, failedReason } = call;
   return {
     state,
     attempts: call.attemptsMade + (state === 'running' ? 1 : 0),
     maxAttempts: call.maxAttempts,
     enqueuedAt: new Date(call.enqueuedAtMs).toISOString(),
-    ...(started !== undefined ? { startedAt: iso(started)!, waitMs: started - call.enqueuedAtMs } : {}),
-    ...(done && finished !== undefined ? { finishedAt: iso(finished)! } : {}),
-    ...(done && finished !== undefined && started !== undefined ? { runMs: finished - started } : {}),
-    ...(call.failedReason && state !== 'succeeded' ? { failedReason: call.failedReason } : {}),
-    ...(call.result && done
-      ? { result: { status: call.result.status, headers: call.result.headers, bodyBase64: call.result.bodyBase64 } }
+    ...timings(call, done),
+    ...(failedReason && state !== 'succeeded' ? { failedReason } : {}),
+    ...(result && done
+      ? { result: { status: result.status, headers: result.headers, bodyBase64: result.bodyBase64 } }
       : {}),
   };
 }

@@ -37,7 +37,8 @@ export const redisScaler = (redis: Redis): FunctionScaler => ({
   },
 });
 
-export const jsonLog: Log = (line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+export const jsonLog: Log = (line) =>
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;
@@ -66,13 +67,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const callbacks = createCallbackDelivery({ redis, timeoutMs: config.callbackTimeoutMs });
-  const app = createApp({ config, registry, invoker, scaler: deps.scaler ?? redisScaler(redis), metrics, drain, log });
+  const app = createApp({
+    config,
+    registry,
+    invoker,
+    scaler: deps.scaler ?? redisScaler(redis),
+    metrics,
+    drain,
+    log,
+  });
   let server: Server | undefined;
 
   return {
     async start() {
       await invoker.start();
-      void callbacks.run().catch((error: unknown) => log({ level: 'error', msg: 'callback delivery stopped', error: String(error) }));
+      void callbacks
+        .run()
+        .catch((error: unknown) =>
+          log({ level: 'error', msg: 'callback delivery stopped', error: String(error) }),
+        );
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s));
         s.once('error', reject);
@@ -83,7 +96,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return { port };
     },
     async close() {
-      const { leftInFlight } = await drain.drain(invoker.inFlight, config.drainTimeoutMs);
+      const { leftInFlight } = await drain.drain(() => invoker.inFlight(), config.drainTimeoutMs);
       if (leftInFlight > 0) log({ level: 'warn', msg: 'closing with calls in flight', leftInFlight });
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();

@@ -16,7 +16,8 @@ export function sendPlatformError(res: Response, error: PlatformError): void {
 /** Body-parser and express errors carry `status`/`type`; they are the caller's fault, so keep them 4xx. */
 function fromExpressError(err: unknown): SpoolError | undefined {
   const e = err as { status?: number; type?: string; message?: string };
-  if (e.type === 'entity.too.large') return new SpoolError('BODY_TOO_LARGE', e.message ?? 'request body too large');
+  if (e.type === 'entity.too.large')
+    return new SpoolError('BODY_TOO_LARGE', e.message ?? 'request body too large');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return new SpoolError('INVALID_REQUEST', e.message ?? 'bad request');
   }
@@ -32,7 +33,8 @@ export function toSpoolError(err: unknown): SpoolError {
 export function errorHandler(log: (line: Record<string, unknown>) => void) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     const error = toSpoolError(err);
-    if (error.code === 'INTERNAL') log({ level: 'error', msg: 'internal error', error: String(err), stack: (err as Error).stack });
+    if (error.code === 'INTERNAL')
+      log({ level: 'error', msg: 'internal error', error: String(err), stack: (err as Error).stack });
     sendPlatformError(res, { code: error.code, message: error.message });
   };
 }

@@ -45,7 +45,11 @@ const WAKE_THROTTLE_MS = 100;
 const LOST_REPLY_MARGIN_MS = 30_000;
 
 export interface Invoker {
-  invokeSync(fn: ResolvedFunction, request: InvocationRequest, trace: Record<string, string>): Promise<SyncCall>;
+  invokeSync(
+    fn: ResolvedFunction,
+    request: InvocationRequest,
+    trace: Record<string, string>,
+  ): Promise<SyncCall>;
   enqueueAsync(
     fn: ResolvedFunction,
     request: InvocationRequest,
@@ -58,7 +62,10 @@ export interface Invoker {
   close(): Promise<void>;
 }
 
-const refOf = (fn: ResolvedFunction): FunctionRef => ({ namespace: fn.metadata.namespace, name: fn.metadata.name });
+const refOf = (fn: ResolvedFunction): FunctionRef => ({
+  namespace: fn.metadata.namespace,
+  name: fn.metadata.name,
+});
 
 export function createInvoker(options: InvokerOptions): Invoker {
   const { redis, subscriber, gatewayId, queueWaitMs, now } = options;
@@ -99,12 +106,19 @@ export function createInvoker(options: InvokerOptions): Invoker {
     await redis.publish(channels.wake, key);
   };
 
-  const enqueue = async (fn: ResolvedFunction, job: InvocationJob, jobId: string, opts: JobsOptions): Promise<void> => {
+  const enqueue = async (
+    fn: ResolvedFunction,
+    job: InvocationJob,
+    jobId: string,
+    opts: JobsOptions,
+  ): Promise<void> => {
     const ref = refOf(fn);
     try {
       await queueFor(ref).add('invoke', job, { ...opts, jobId });
     } catch (cause) {
-      throw new SpoolError('QUEUE_UNAVAILABLE', `could not enqueue a call for ${functionKey(ref)}`, { cause });
+      throw new SpoolError('QUEUE_UNAVAILABLE', `could not enqueue a call for ${functionKey(ref)}`, {
+        cause,
+      });
     }
     await wakeIfCold(ref);
   };
@@ -120,17 +134,32 @@ export function createInvoker(options: InvokerOptions): Invoker {
         resolve(result);
       };
       const giveUp = (code: 'QUEUE_TIMEOUT' | 'CALL_TIMEOUT', message: string): void =>
-        finish({ status: 504, headers: {}, bodyBase64: '', error: { code, message }, startedAtMs: now(), finishedAtMs: now(), attempt: 0 });
+        finish({
+          status: 504,
+          headers: {},
+          bodyBase64: '',
+          error: { code, message },
+          startedAtMs: now(),
+          finishedAtMs: now(),
+          attempt: 0,
+        });
       pending.set(callId, finish);
       const queueTimer = setTimeout(() => {
         void queueFor(refOf(fn))
           .remove(jobId)
-          .then((removed) => {
-            if (removed === 1) giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
-          }, () => undefined);
+          .then(
+            (removed) => {
+              if (removed === 1) giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
+            },
+            () => undefined,
+          );
       }, queueWaitMs);
       const lostTimer = setTimeout(
-        () => giveUp('CALL_TIMEOUT', `no result within ${queueWaitMs + timeoutMs} ms; the replica running it was lost`),
+        () =>
+          giveUp(
+            'CALL_TIMEOUT',
+            `no result within ${queueWaitMs + timeoutMs} ms; the replica running it was lost`,
+          ),
         queueWaitMs + timeoutMs + LOST_REPLY_MARGIN_MS,
       );
     });
@@ -153,7 +182,11 @@ export function createInvoker(options: InvokerOptions): Invoker {
       const result = awaitReply(fn, callId, jobId);
       try {
         // Sync calls are not retried (the caller sees the outcome), but keep a short history for /calls.
-        await enqueue(fn, job, jobId, { attempts: 1, removeOnComplete: { age: 300, count: 1000 }, removeOnFail: { age: 300, count: 1000 } });
+        await enqueue(fn, job, jobId, {
+          attempts: 1,
+          removeOnComplete: { age: 300, count: 1000 },
+          removeOnFail: { age: 300, count: 1000 },
+        });
       } catch (error) {
         pending.delete(callId);
         throw error;

@@ -6,6 +6,7 @@ import {
   makeInformer,
   setHeaderOptions,
   type KubeConfig,
+  type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import {
@@ -28,13 +29,24 @@ export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
 
 const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
-function watchNamespace(kc: KubeConfig, namespace: string | undefined, byKey: Map<string, ResolvedFunction>, log: Log) {
+function watchNamespace(
+  kc: KubeConfig,
+  namespace: string | undefined,
+  byKey: Map<string, ResolvedFunction>,
+  log: Log,
+) {
   const api = kc.makeApiClient(CustomObjectsApi);
-  const path = namespace ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}` : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
-  // any: the generated client types custom-object lists as `any`; the informer needs the list shape.
-  const list = (): Promise<any> => (namespace ? api.listNamespacedCustomObject({ ...base, namespace }) : api.listClusterCustomObject(base));
+  const path = namespace
+    ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
+    : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
+  // The generated client leaves custom-object lists untyped; the informer needs their shape.
+  const list = (): Promise<KubernetesListObject<FunctionObject>> =>
+    (namespace
+      ? api.listNamespacedCustomObject({ ...base, namespace })
+      : api.listClusterCustomObject(base)) as Promise<KubernetesListObject<FunctionObject>>;
   const informer = makeInformer<FunctionObject>(kc, path, list);
-  const keyOf = (fn: FunctionObject): string => functionKey({ namespace: fn.metadata.namespace ?? 'default', name: fn.metadata.name });
+  const keyOf = (fn: FunctionObject): string =>
+    functionKey({ namespace: fn.metadata.namespace ?? 'default', name: fn.metadata.name });
   const upsert = (fn: FunctionObject): void => {
     try {
       byKey.set(keyOf(fn), resolveFunction(fn));
@@ -47,16 +59,27 @@ function watchNamespace(kc: KubeConfig, namespace: string | undefined, byKey: Ma
   informer.on('update', upsert);
   informer.on('delete', (fn) => byKey.delete(keyOf(fn)));
   informer.on('error', (error: unknown) => {
-    log({ level: 'warn', msg: 'Function watch failed; restarting', namespace: namespace ?? '*', error: String(error) });
+    log({
+      level: 'warn',
+      msg: 'Function watch failed; restarting',
+      namespace: namespace ?? '*',
+      error: String(error),
+    });
     setTimeout(() => void informer.start().catch(() => undefined), 1000);
   });
   return informer;
 }
 
 /** Watches Functions in `namespaces` (all when empty); resolves once every watch has listed. */
-export async function kubeRegistry(kc: KubeConfig, namespaces: readonly string[], log: Log): Promise<FunctionRegistry> {
+export async function kubeRegistry(
+  kc: KubeConfig,
+  namespaces: readonly string[],
+  log: Log,
+): Promise<FunctionRegistry> {
   const byKey = new Map<string, ResolvedFunction>();
-  const informers = (namespaces.length > 0 ? namespaces : [undefined]).map((ns) => watchNamespace(kc, ns, byKey, log));
+  const informers = (namespaces.length > 0 ? namespaces : [undefined]).map((ns) =>
+    watchNamespace(kc, ns, byKey, log),
+  );
   await Promise.all(informers.map((i) => i.start()));
   return {
     get: (ref) => byKey.get(functionKey(ref)),
@@ -74,7 +97,12 @@ export function kubeScaler(kc: KubeConfig, now: () => number): FunctionScaler {
     async requestReplicas(ref: FunctionRef, replicas: number) {
       const annotation = JSON.stringify({ replicas, at: now() });
       await api.patchNamespacedCustomObject(
-        { ...base, namespace: ref.namespace, name: ref.name, body: { metadata: { annotations: { [SCALE_REQUEST_ANNOTATION]: annotation } } } },
+        {
+          ...base,
+          namespace: ref.namespace,
+          name: ref.name,
+          body: { metadata: { annotations: { [SCALE_REQUEST_ANNOTATION]: annotation } } },
+        },
         mergePatch,
       );
     },

@@ -12,7 +12,10 @@ import { redisRegistry } from './registry.js';
 const config = parseGatewayConfig(process.env);
 
 // The SDK reads the standard OTEL_* variables; without an exporter configured there is nothing to start.
-const tracing = process.env['OTEL_TRACES_EXPORTER'] || process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? new NodeSDK() : undefined;
+const tracing =
+  process.env['OTEL_TRACES_EXPORTER'] || process.env['OTEL_EXPORTER_OTLP_ENDPOINT']
+    ? new NodeSDK()
+    : undefined;
 tracing?.start();
 
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

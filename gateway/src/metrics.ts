@@ -10,7 +10,8 @@ export interface GatewayMetrics {
 }
 
 /** OpenFaaS labels functions as `name.namespace`. */
-export const functionLabel = (ref: { namespace: string; name: string }): string => `${ref.name}.${ref.namespace}`;
+export const functionLabel = (ref: { namespace: string; name: string }): string =>
+  `${ref.name}.${ref.namespace}`;
 
 export interface ScrapeSources {
   /** Per function label: replicas and queue depth, read when Prometheus scrapes. */

@@ -1,7 +1,13 @@
 // Which functions exist. Local mode reads the registry the controller publishes in Redis;
 // Kubernetes mode (kube-registry.ts) watches Function resources.
 import type { Redis } from 'ioredis';
-import { LOCAL_FUNCTIONS_KEY, channels, functionKey, type FunctionRef, type ResolvedFunction } from '@spool/api';
+import {
+  LOCAL_FUNCTIONS_KEY,
+  channels,
+  functionKey,
+  type FunctionRef,
+  type ResolvedFunction,
+} from '@spool/api';
 
 export interface FunctionRegistry {
   get(ref: FunctionRef): ResolvedFunction | undefined;
@@ -11,8 +17,14 @@ export interface FunctionRegistry {
 
 /** A fixed set of functions: for embedding the gateway and for tests that start their own watchdogs. */
 export function staticRegistry(functions: readonly ResolvedFunction[]): FunctionRegistry {
-  const byKey = new Map(functions.map((fn) => [functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }), fn]));
-  return { get: (ref) => byKey.get(functionKey(ref)), list: () => [...byKey.values()], close: async () => {} };
+  const byKey = new Map(
+    functions.map((fn) => [functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }), fn]),
+  );
+  return {
+    get: (ref) => byKey.get(functionKey(ref)),
+    list: () => [...byKey.values()],
+    close: async () => {},
+  };
 }
 
 /**

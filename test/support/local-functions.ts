@@ -3,7 +3,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { parseGatewayConfig, parseWatchdogConfig, resolveFunction, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
+import {
+  parseGatewayConfig,
+  parseWatchdogConfig,
+  resolveFunction,
+  type FunctionSpecInput,
+  type ResolvedFunction,
+} from '@spool/api';
 import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from './redis-server.js';
@@ -18,7 +24,10 @@ export function testFunction(spec: FunctionSpecInput, name = 'fn'): ResolvedFunc
   return resolveFunction({ apiVersion: 'spool.dev/v1alpha1', kind: 'Function', metadata: ref, spec });
 }
 
-export async function startWatchdog(fn: ResolvedFunction, env: Record<string, string> = {}): Promise<Watchdog> {
+export async function startWatchdog(
+  fn: ResolvedFunction,
+  env: Record<string, string> = {},
+): Promise<Watchdog> {
   const config = parseWatchdogConfig({
     SPOOL_FUNCTION_NAME: fn.metadata.name,
     SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
@@ -47,10 +56,25 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(functions: readonly ResolvedFunction[], env: Record<string, string> = {}): Promise<TestGateway> {
-  const config = parseGatewayConfig({ SPOOL_FUNCTIONS_DIR: 'unused', SPOOL_HOST: '127.0.0.1', SPOOL_PORT: '0', SPOOL_REDIS_URL: testRedisUrl(), ...env });
-  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null, connectionName: 'spool-test-gateway' });
-  const subscriber = new Redis(testRedisUrl(), { maxRetriesPerRequest: null, connectionName: 'spool-test-gateway' });
+export async function startGateway(
+  functions: readonly ResolvedFunction[],
+  env: Record<string, string> = {},
+): Promise<TestGateway> {
+  const config = parseGatewayConfig({
+    SPOOL_FUNCTIONS_DIR: 'unused',
+    SPOOL_HOST: '127.0.0.1',
+    SPOOL_PORT: '0',
+    SPOOL_REDIS_URL: testRedisUrl(),
+    ...env,
+  });
+  const redis = new Redis(testRedisUrl(), {
+    maxRetriesPerRequest: null,
+    connectionName: 'spool-test-gateway',
+  });
+  const subscriber = new Redis(testRedisUrl(), {
+    maxRetriesPerRequest: null,
+    connectionName: 'spool-test-gateway',
+  });
   const gateway = createGateway({
     config,
     redis,

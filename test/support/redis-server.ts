@@ -42,12 +42,27 @@ function waitForReady(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedisServer(binary = process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server'): Promise<RedisServer> {
+export async function startRedisServer(
+  binary = process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'spool-redis-'));
   const port = await freePort();
   const child = spawn(
     binary,
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--loglevel',
+      'notice',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await waitForReady(child);

@@ -6,6 +6,7 @@ import {
   makeInformer,
   type Informer,
   type KubeConfig,
+  type KubernetesListObject,
   type KubernetesObject,
   type ObjectCache,
   type V1Deployment,
@@ -36,9 +37,11 @@ export function functionInformer(kc: KubeConfig, namespace?: string): Cache<Func
   const path = namespace
     ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
     : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
-  // any: the generated client types custom-object lists as `any`; the informer needs the list shape.
-  const list = (): Promise<any> =>
-    namespace ? api.listNamespacedCustomObject({ ...base, namespace }) : api.listClusterCustomObject(base);
+  // The generated client leaves custom-object lists untyped; the informer needs their shape.
+  const list = (): Promise<KubernetesListObject<FunctionObject>> =>
+    (namespace
+      ? api.listNamespacedCustomObject({ ...base, namespace })
+      : api.listClusterCustomObject(base)) as Promise<KubernetesListObject<FunctionObject>>;
   return makeInformer<FunctionObject>(kc, path, list);
 }
 

@@ -25,7 +25,11 @@ export function observe(previous: Observed | undefined, record: LeaseRecord, now
   return previous && sameRecord(previous.record, record) ? previous : { record, seenAtMs: nowMs };
 }
 
-export function decideLeadership(observed: Observed | undefined, identity: string, nowMs: number): LeadershipAction {
+export function decideLeadership(
+  observed: Observed | undefined,
+  identity: string,
+  nowMs: number,
+): LeadershipAction {
   if (!observed) return 'create';
   const { record, seenAtMs } = observed;
   if (record.holder === identity) return 'renew';

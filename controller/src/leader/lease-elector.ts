@@ -1,6 +1,6 @@
 // Leader election on a coordination.k8s.io Lease: only the holder runs the reconciler and autoscaler;
 // another replica takes over within one lease duration of the holder going silent.
-import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Clock, Timer } from '../clock.js';
 import { decideLeadership, observe, type LeaseRecord, type Observed } from './decide-leadership.js';
 
@@ -33,6 +33,14 @@ const recordOf = (lease: V1Lease): LeaseRecord => ({
   leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
 });
 
+/** Holder fields for `identity` taking or renewing `lease` at `now`. */
+function heldBy(lease: V1Lease | undefined, identity: string, now: Date): V1LeaseSpec {
+  const spec = lease?.spec ?? {};
+  if (lease && spec.holderIdentity === identity) return { ...spec, renewTime: now };
+  const transitions = (spec.leaseTransitions ?? 0) + (lease ? 1 : 0);
+  return { holderIdentity: identity, acquireTime: now, renewTime: now, leaseTransitions: transitions };
+}
+
 export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   let observed: Observed | undefined;
   let current: V1Lease | undefined;
@@ -43,18 +51,13 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
 
   const claim = (lease: V1Lease | undefined): V1Lease => {
     const now = new Date(o.clock.now());
-    const taking = lease?.spec?.holderIdentity !== o.identity;
+    const resourceVersion = lease?.metadata?.resourceVersion;
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: o.name, namespace: o.namespace, ...(lease?.metadata?.resourceVersion ? { resourceVersion: lease.metadata.resourceVersion } : {}) },
-      spec: {
-        holderIdentity: o.identity,
-        leaseDurationSeconds: o.leaseDurationSeconds,
-        acquireTime: taking ? now : (lease?.spec?.acquireTime ?? now),
-        renewTime: now,
-        leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (taking && lease ? 1 : 0),
-      },
+      // resourceVersion makes the write conditional: of two replicas racing, one gets 409.
+      metadata: { name: o.name, namespace: o.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+      spec: { ...heldBy(lease, o.identity, now), leaseDurationSeconds: o.leaseDurationSeconds },
     };
   };
 
@@ -77,7 +80,12 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   const setLeading = (next: boolean): void => {
     if (next === leading) return;
     leading = next;
-    o.log({ level: 'info', msg: next ? 'started leading' : 'stopped leading', lease: `${o.namespace}/${o.name}`, identity: o.identity });
+    o.log({
+      level: 'info',
+      msg: next ? 'started leading' : 'stopped leading',
+      lease: `${o.namespace}/${o.name}`,
+      identity: o.identity,
+    });
     (next ? o.onStartedLeading : o.onStoppedLeading)();
   };
 
@@ -122,7 +130,9 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
       const spec = { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 };
       await o.api
         .replaceNamespacedLease({ name: o.name, namespace: o.namespace, body: { ...current, spec } })
-        .catch((error: unknown) => o.log({ level: 'warn', msg: 'could not release the lease', error: String(error) }));
+        .catch((error: unknown) =>
+          o.log({ level: 'warn', msg: 'could not release the lease', error: String(error) }),
+        );
     },
   };
 }

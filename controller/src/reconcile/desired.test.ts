@@ -1,7 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment } from '@kubernetes/client-node';
 import { resolveFunction, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
-import { defaultDesiredDeploymentOptions, desiredDeployment, type DesiredDeploymentOptions } from './desired.js';
+import {
+  defaultDesiredDeploymentOptions,
+  desiredDeployment,
+  type DesiredDeploymentOptions,
+} from './desired.js';
 
 const functionFixture = (spec: Partial<FunctionSpecInput> = {}): ResolvedFunction =>
   resolveFunction({
@@ -19,15 +23,27 @@ const labels = {
 };
 
 /** The expected Deployment, written out in full once; rows change only what they are about. */
-function expectedDeployment(edit: (d: V1Deployment & { spec: { template: { spec: { containers: [Record<string, unknown>] } } } }) => void, spec: Partial<FunctionSpecInput> = {}): V1Deployment {
-  const d = {
+function expectedDeployment(
+  edit: (d: V1Deployment, container: V1Container) => void,
+  spec: Partial<FunctionSpecInput> = {},
+): V1Deployment {
+  const d: V1Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
       name: 'fn-echo',
       namespace: 'team-a',
       labels,
-      ownerReferences: [{ apiVersion: 'spool.dev/v1alpha1', kind: 'Function', name: 'echo', uid: 'uid-1', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'spool.dev/v1alpha1',
+          kind: 'Function',
+          name: 'echo',
+          uid: 'uid-1',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
       selector: { matchLabels: { 'spool.dev/function': 'echo' } },
@@ -39,7 +55,11 @@ function expectedDeployment(edit: (d: V1Deployment & { spec: { template: { spec:
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 45,
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'function',
@@ -54,9 +74,24 @@ function expectedDeployment(edit: (d: V1Deployment & { spec: { template: { spec:
                 { name: 'SPOOL_USER_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
               ],
               ports: [{ name: 'watchdog', containerPort: 8081, protocol: 'TCP' }],
-              readinessProbe: { httpGet: { path: '/_/ready', port: 'watchdog' }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 2 },
-              livenessProbe: { httpGet: { path: '/_/health', port: 'watchdog' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
-              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              readinessProbe: {
+                httpGet: { path: '/_/ready', port: 'watchdog' },
+                periodSeconds: 1,
+                failureThreshold: 1,
+                timeoutSeconds: 2,
+              },
+              livenessProbe: {
+                httpGet: { path: '/_/health', port: 'watchdog' },
+                periodSeconds: 10,
+                failureThreshold: 3,
+                timeoutSeconds: 2,
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
@@ -65,8 +100,8 @@ function expectedDeployment(edit: (d: V1Deployment & { spec: { template: { spec:
       },
     },
   };
-  edit(d as Parameters<typeof edit>[0]);
-  return d as V1Deployment;
+  edit(d, d.spec!.template.spec!.containers[0]!);
+  return d;
 }
 
 const urlOptions = defaultDesiredDeploymentOptions({ url: 'redis://redis:6379' });
@@ -84,16 +119,19 @@ describe('desiredDeployment', () => {
     {
       name: 'grace period covers the timeout plus the drain margin',
       spec: { timeoutSeconds: 120 },
-      want: expectedDeployment((d) => {
-        d.spec.template.spec.terminationGracePeriodSeconds = 135;
-      }, { timeoutSeconds: 120 }),
+      want: expectedDeployment(
+        (d) => {
+          d.spec!.template.spec!.terminationGracePeriodSeconds = 135;
+        },
+        { timeoutSeconds: 120 },
+      ),
     },
     {
       name: 'resources and working directory go to the container',
       spec: { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' },
       want: expectedDeployment(
-        (d) => {
-          Object.assign(d.spec.template.spec.containers[0], { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' });
+        (_d, container) => {
+          Object.assign(container, { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' });
         },
         { resources: { limits: { memory: '256Mi' } }, workingDir: '/app' },
       ),
@@ -101,9 +139,11 @@ describe('desiredDeployment', () => {
     {
       name: 'Redis URL from a Secret',
       opts: defaultDesiredDeploymentOptions({ secretName: 'spool-redis', key: 'url' }),
-      want: expectedDeployment((d) => {
-        const env = d.spec.template.spec.containers[0]['env'] as { name: string }[];
-        env[3] = { name: 'SPOOL_REDIS_URL', valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } } } as { name: string };
+      want: expectedDeployment((_d, container) => {
+        container.env![3] = {
+          name: 'SPOOL_REDIS_URL',
+          valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
+        };
       }),
     },
   ])('$name', ({ spec, opts, want }) => {
@@ -111,6 +151,8 @@ describe('desiredDeployment', () => {
   });
 
   test('never sets spec.replicas: the autoscaler owns it', () => {
-    expect(desiredDeployment(functionFixture({ scale: { min: 3 } }), urlOptions).spec).not.toHaveProperty('replicas');
+    expect(desiredDeployment(functionFixture({ scale: { min: 3 } }), urlOptions).spec).not.toHaveProperty(
+      'replicas',
+    );
   });
 });

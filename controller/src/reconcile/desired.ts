@@ -108,7 +108,11 @@ export function desiredDeployment(fn: ResolvedFunction, opts: DesiredDeploymentO
           enableServiceLinks: false,
           // A stopping pod drains its calls, each bounded by the timeout, before it exits.
           terminationGracePeriodSeconds: fn.spec.timeoutSeconds + opts.drainMarginSeconds,
-          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [functionContainer(fn, opts)],
           volumes: [{ name: 'tmp', emptyDir: {} }],
         },

@@ -18,11 +18,12 @@ import {
   validateFunction,
   type FunctionRef,
   type FunctionStatus,
+  type Problem,
   type ResolvedFunction,
 } from '@spool/api';
 import type { Cache, FunctionObject } from '../kube/informers.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { functionStatus } from './status.js';
+import { functionStatus, type ObservedFunction } from './status.js';
 import { TerminalError, type WorkResult } from './workqueue.js';
 
 /** Annotation the gateway sets for `/system/scale-function`: `{"replicas": N, "at": <ms>}`. */
@@ -51,11 +52,18 @@ export interface ReconcilerOptions {
 /** Status counts (queued, ready) drift without any watch event; refresh them this often. */
 export const STATUS_RESYNC_MS = 10_000;
 
-const progressDeadlineExceeded = (d: V1Deployment): boolean =>
-  (d.status?.conditions ?? []).some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+const observedDeployment = (d: V1Deployment): NonNullable<ObservedFunction['deployment']> => ({
+  replicas: d.status?.replicas ?? 0,
+  readyReplicas: d.status?.readyReplicas ?? 0,
+  desiredReplicas: d.spec?.replicas ?? 0,
+  progressDeadlineExceeded: (d.status?.conditions ?? []).some(
+    (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+  ),
+});
 
 /** Compares what status says, ignoring timestamps that only move when something else does. */
-const sameStatus = (a: FunctionStatus | undefined, b: FunctionStatus): boolean => JSON.stringify(a) === JSON.stringify(b);
+const sameStatus = (a: FunctionStatus | undefined, b: FunctionStatus): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 export function createReconciler(o: ReconcilerOptions): (key: string) => Promise<WorkResult> {
   const customObjects = o.kc.makeApiClient(CustomObjectsApi);
@@ -72,7 +80,12 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     );
   };
 
-  const event = async (fn: FunctionObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> => {
+  const event = async (
+    fn: FunctionObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> => {
     const namespace = fn.metadata.namespace ?? 'default';
     const at = new Date(o.now());
     await core
@@ -80,7 +93,13 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
         namespace,
         body: {
           metadata: { generateName: `${fn.metadata.name}.`, namespace },
-          involvedObject: { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace, uid: fn.metadata.uid ?? '' },
+          involvedObject: {
+            apiVersion: fn.apiVersion,
+            kind: fn.kind,
+            name: fn.metadata.name,
+            namespace,
+            uid: fn.metadata.uid ?? '',
+          },
           type,
           reason,
           message,
@@ -93,18 +112,17 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
       .catch(() => undefined); // Events are best effort, as in client-go's recorder.
   };
 
-  const status = async (fnObj: FunctionObject, ref: FunctionRef, problems: ReturnType<typeof validateFunction>): Promise<FunctionStatus> => {
+  const status = async (
+    fnObj: FunctionObject,
+    ref: FunctionRef,
+    problems: readonly Problem[],
+  ): Promise<FunctionStatus> => {
     const d = o.deployments.get(deploymentName(ref), ref.namespace);
     return functionStatus(
       {
         generation: fnObj.metadata.generation ?? 0,
         problems,
-        deployment: d && {
-          replicas: d.status?.replicas ?? 0,
-          readyReplicas: d.status?.readyReplicas ?? 0,
-          desiredReplicas: d.spec?.replicas ?? 0,
-          progressDeadlineExceeded: progressDeadlineExceeded(d),
-        },
+        deployment: d && observedDeployment(d),
         queued: problems.length > 0 ? 0 : await o.queued(ref),
         previous: fnObj.status?.conditions ?? [],
       },

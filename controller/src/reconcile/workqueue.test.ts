@@ -3,7 +3,10 @@ import type { Timer } from '../clock.js';
 import { TerminalError, createWorkQueue, type WorkResult } from './workqueue.js';
 
 /** A clock whose timers fire only when the test says so. */
-function manualClock(): { setTimer: (ms: number, fn: () => void) => Timer; timers: { ms: number; fn: () => void }[] } {
+function manualClock(): {
+  setTimer: (ms: number, fn: () => void) => Timer;
+  timers: { ms: number; fn: () => void }[];
+} {
   const timers: { ms: number; fn: () => void }[] = [];
   return {
     timers,

@@ -9,7 +9,13 @@ import {
   type KubeConfig,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { FIELD_MANAGER, deploymentName, functionKey, type FunctionRef, type ResolvedFunction } from '@spool/api';
+import {
+  FIELD_MANAGER,
+  deploymentName,
+  functionKey,
+  type FunctionRef,
+  type ResolvedFunction,
+} from '@spool/api';
 import type { Cache } from '../kube/informers.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
@@ -31,9 +37,18 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     async apply(fn: ResolvedFunction) {
       const deployment = desiredDeployment(fn, o.desired);
       try {
-        await objects.patch(deployment, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+        await objects.patch(
+          deployment,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        );
       } catch (cause) {
-        throw new Error(`applying Deployment ${fn.metadata.namespace}/${deployment.metadata?.name}`, { cause });
+        throw new Error(`applying Deployment ${fn.metadata.namespace}/${deployment.metadata?.name}`, {
+          cause,
+        });
       }
     },
 
@@ -41,7 +56,8 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       try {
         await apps.deleteNamespacedDeployment({ name: deploymentName(ref), namespace: ref.namespace });
       } catch (error) {
-        if (statusOf(error) !== 404) throw new Error(`deleting Deployment of ${functionKey(ref)}`, { cause: error });
+        if (statusOf(error) !== 404)
+          throw new Error(`deleting Deployment of ${functionKey(ref)}`, { cause: error });
       }
     },
 
@@ -58,7 +74,10 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
 
     observeReplicas(ref: FunctionRef): Promise<ReplicaCounts> {
       const d = o.deployments.get(deploymentName(ref), ref.namespace);
-      return Promise.resolve({ replicas: d?.spec?.replicas ?? 0, readyReplicas: d?.status?.readyReplicas ?? 0 });
+      return Promise.resolve({
+        replicas: d?.spec?.replicas ?? 0,
+        readyReplicas: d?.status?.readyReplicas ?? 0,
+      });
     },
 
     close: () => Promise.resolve(),

@@ -16,7 +16,10 @@ import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
 import type { AppDeps } from '../app.js';
 
 /** Splits `/function/echo/a/b?x=1` into the function's own path `/a/b` and query `x=1`. */
-export function splitInvocationUrl(originalUrl: string, prefixAndName: string): { path: string; query: string } {
+export function splitInvocationUrl(
+  originalUrl: string,
+  prefixAndName: string,
+): { path: string; query: string } {
   const q = originalUrl.indexOf('?');
   const pathname = q < 0 ? originalUrl : originalUrl.slice(0, q);
   return { path: pathname.slice(prefixAndName.length) || '/', query: q < 0 ? '' : originalUrl.slice(q + 1) };
@@ -31,11 +34,22 @@ function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
   return fn;
 }
 
-async function readInvocation(deps: AppDeps, req: Request, fn: ResolvedFunction, prefix: string): Promise<InvocationRequest> {
+async function readInvocation(
+  deps: AppDeps,
+  req: Request,
+  fn: ResolvedFunction,
+  prefix: string,
+): Promise<InvocationRequest> {
   const limit = Math.min(fn.spec.maxBodyBytes, deps.config.maxBodyBytes);
   const body = await readBody(req, limit);
   const { path, query } = splitInvocationUrl(req.originalUrl, `${prefix}${String(req.params['name'])}`);
-  return { method: req.method, path, query, headers: forwardableHeaders(req.headers), bodyBase64: body.toString('base64') };
+  return {
+    method: req.method,
+    path,
+    query,
+    headers: forwardableHeaders(req.headers),
+    bodyBase64: body.toString('base64'),
+  };
 }
 
 function sendResult(res: Response, result: InvocationResult): void {
@@ -68,7 +82,10 @@ export function invokeRoutes(deps: AppDeps): Router {
     });
     metrics.invocationsStarted.inc({ function_name: label });
     await inSpan('gateway.invoke', contextFromHeaders(req.headers), async (span) => {
-      span.setAttribute('spool.function', functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }));
+      span.setAttribute(
+        'spool.function',
+        functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }),
+      );
       const call = await deps.invoker.invokeSync(fn, request, traceCarrier());
       span.setAttribute('spool.call_id', call.callId);
       const result = await call.result;
@@ -89,9 +106,15 @@ export function invokeRoutes(deps: AppDeps): Router {
     const request = await readInvocation(deps, req, fn, '/async-function/');
     metrics.invocationsStarted.inc({ function_name: functionLabel(fn.metadata) });
     const callId = await inSpan('gateway.enqueue', contextFromHeaders(req.headers), () =>
-      deps.invoker.enqueueAsync(fn, request, { ...(callbackUrl !== undefined ? { callbackUrl } : {}), trace: traceCarrier() }),
+      deps.invoker.enqueueAsync(fn, request, {
+        ...(callbackUrl !== undefined ? { callbackUrl } : {}),
+        trace: traceCarrier(),
+      }),
     );
-    res.status(202).set('x-call-id', callId).json({ callId, status: `/calls/${callId}` });
+    res
+      .status(202)
+      .set('x-call-id', callId)
+      .json({ callId, status: `/calls/${callId}` });
   };
 
   router.all(['/function/:name', '/function/:name/*path'], sync);

@@ -18,7 +18,8 @@ export function requireAdmin(token: string | undefined) {
     if (token === undefined) return next();
     const header = req.get('authorization') ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!sameSecret(given, token)) throw new SpoolError('UNAUTHORIZED', 'the system API needs Authorization: Bearer <admin token>');
+    if (!sameSecret(given, token))
+      throw new SpoolError('UNAUTHORIZED', 'the system API needs Authorization: Bearer <admin token>');
     next();
   };
 }
@@ -63,7 +64,9 @@ export function systemRoutes(deps: AppDeps): Router {
   router.use('/system', requireAdmin(deps.config.adminToken));
   router.get('/system/functions', async (req, res) => {
     const namespace = typeof req.query['namespace'] === 'string' ? req.query['namespace'] : undefined;
-    const fns = deps.registry.list().filter((fn) => namespace === undefined || fn.metadata.namespace === namespace);
+    const fns = deps.registry
+      .list()
+      .filter((fn) => namespace === undefined || fn.metadata.namespace === namespace);
     res.json(await Promise.all(fns.map((fn) => describe(deps, fn))));
   });
   router.get('/system/function/:name', async (req, res) => {
@@ -77,7 +80,11 @@ export function systemRoutes(deps: AppDeps): Router {
   });
   router.get('/system/info', (_req, res) => {
     res.json({
-      provider: { provider: 'spool', orchestration: deps.config.registry === 'kubernetes' ? 'kubernetes' : 'local', version: { release: SPOOL_VERSION } },
+      provider: {
+        provider: 'spool',
+        orchestration: deps.config.registry === 'kubernetes' ? 'kubernetes' : 'local',
+        version: { release: SPOOL_VERSION },
+      },
       version: { release: SPOOL_VERSION },
     });
   });

@@ -6,16 +6,33 @@ import { Redis } from 'ioredis';
 import { channels, type ResolvedFunction } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
-import { examplePath, fixturePath, startGateway, startWatchdog, testFunction, type TestGateway } from '../../support/local-functions.js';
+import {
+  examplePath,
+  fixturePath,
+  startGateway,
+  startWatchdog,
+  testFunction,
+  type TestGateway,
+} from '../../support/local-functions.js';
 import { testRedisUrl } from '../../support/redis.js';
 
 jest.setTimeout(30_000);
 
-const echo = testFunction({ image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('echo'), maxBodyBytes: 1024 * 1024 }, 'echo');
-const sleep = testFunction({ image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('sleep'), timeoutSeconds: 1 }, 'sleep');
+const echo = testFunction(
+  { image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('echo'), maxBodyBytes: 1024 * 1024 },
+  'echo',
+);
+const sleep = testFunction(
+  { image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('sleep'), timeoutSeconds: 1 },
+  'sleep',
+);
 const wc = testFunction({ image: 'x', command: ['wc', '-c'], mode: 'fork' }, 'wc');
 const faulty = testFunction(
-  { image: 'x', command: ['node', fixturePath('faulty-server.mjs')], async: { maxAttempts: 2, backoffSeconds: 0 } },
+  {
+    image: 'x',
+    command: ['node', fixturePath('faulty-server.mjs')],
+    async: { maxAttempts: 2, backoffSeconds: 0 },
+  },
   'faulty',
 );
 const TOKEN = 'test-admin-token';
@@ -25,7 +42,10 @@ const watchdogs: Watchdog[] = [];
 
 beforeAll(async () => {
   for (const fn of [echo, sleep, wc, faulty]) watchdogs.push(await startWatchdog(fn));
-  gw = await startGateway([echo, sleep, wc, faulty], { SPOOL_ADMIN_TOKEN: TOKEN, SPOOL_QUEUE_WAIT_MS: '5000' });
+  gw = await startGateway([echo, sleep, wc, faulty], {
+    SPOOL_ADMIN_TOKEN: TOKEN,
+    SPOOL_QUEUE_WAIT_MS: '5000',
+  });
 });
 
 afterAll(async () => {
@@ -33,24 +53,39 @@ afterAll(async () => {
   await Promise.all(watchdogs.map((w) => w.close()));
 });
 
-const path = (fn: ResolvedFunction, kind = 'function'): string => `/${kind}/${fn.metadata.name}.${fn.metadata.namespace}`;
+const path = (fn: ResolvedFunction, kind = 'function'): string =>
+  `/${kind}/${fn.metadata.name}.${fn.metadata.namespace}`;
 const call = (p: string, init?: RequestInit): Promise<Response> => fetch(`${gw.url}${p}`, init);
 
 describe('sync calls', () => {
   test('a binary body of every byte value round-trips, with the call id', async () => {
     const body = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    const res = await call(path(echo), { method: 'POST', body, headers: { 'content-type': 'application/x-bytes' } });
-    expect({ status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) }).toEqual({
+    const res = await call(path(echo), {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-bytes' },
+    });
+    expect({
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: Buffer.from(await res.arrayBuffer()),
+    }).toEqual({
       status: 200,
       type: 'application/x-bytes',
       body,
     });
-    expect(res.headers.get('x-call-id')).toMatch(new RegExp(`^${echo.metadata.namespace}\\.echo\\.[0-9a-f-]{36}$`));
+    expect(res.headers.get('x-call-id')).toMatch(
+      new RegExp(`^${echo.metadata.namespace}\\.echo\\.[0-9a-f-]{36}$`),
+    );
   });
 
   test('the path, query, status and headers of the function pass through', async () => {
     const res = await call(`${path(faulty)}/a/b?code=418`);
-    expect({ status: res.status, fixture: res.headers.get('x-fixture'), body: await res.json() }).toMatchObject({
+    expect({
+      status: res.status,
+      fixture: res.headers.get('x-fixture'),
+      body: await res.json(),
+    }).toMatchObject({
       status: 418,
       fixture: 'faulty',
       body: { path: '/a/b' },
@@ -73,19 +108,31 @@ describe('sync calls', () => {
 
   test('a 10 MB body over the limit is 413 BODY_TOO_LARGE', async () => {
     const res = await call(path(echo), { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024) });
-    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({ status: 413, code: 'BODY_TOO_LARGE' });
+    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+    });
   });
 
   test('a call past its timeout is 504 CALL_TIMEOUT, and the next call succeeds', async () => {
     const slow = await call(`${path(sleep)}?ms=3000`);
-    expect({ status: slow.status, code: slow.headers.get('x-spool-error') }).toEqual({ status: 504, code: 'CALL_TIMEOUT' });
+    expect({ status: slow.status, code: slow.headers.get('x-spool-error') }).toEqual({
+      status: 504,
+      code: 'CALL_TIMEOUT',
+    });
     const next = await call(`${path(sleep)}?ms=5`);
-    expect({ status: next.status, body: await next.json() }).toMatchObject({ status: 200, body: { sleptMs: 5 } });
+    expect({ status: next.status, body: await next.json() }).toMatchObject({
+      status: 200,
+      body: { sleptMs: 5 },
+    });
   });
 
   test('a crashing user process is 502 FUNCTION_CRASHED, then recovers', async () => {
     const crash = await call(`${path(faulty)}/crash`);
-    expect({ status: crash.status, code: crash.headers.get('x-spool-error') }).toEqual({ status: 502, code: 'FUNCTION_CRASHED' });
+    expect({ status: crash.status, code: crash.headers.get('x-spool-error') }).toEqual({
+      status: 502,
+      code: 'FUNCTION_CRASHED',
+    });
     const next = await eventually(async () => {
       const res = await call(path(faulty));
       if (res.status !== 200) throw new Error(`status ${res.status}`);
@@ -108,7 +155,10 @@ describe('async calls', () => {
     const id = res.headers.get('x-call-id') ?? '';
     expect(res.status).toBe(202);
     const done = await waitForState(id, 'succeeded');
-    expect({ attempts: done['attempts'], body: Buffer.from((done['result'] as { bodyBase64: string }).bodyBase64, 'base64').toString() }).toEqual({
+    expect({
+      attempts: done['attempts'],
+      body: Buffer.from((done['result'] as { bodyBase64: string }).bodyBase64, 'base64').toString(),
+    }).toEqual({
       attempts: 1,
       body: 'later',
     });
@@ -117,7 +167,10 @@ describe('async calls', () => {
   test('a failing call is retried up to maxAttempts, then kept as failed with its reason', async () => {
     const res = await call(`${path(faulty, 'async-function')}?code=500`, { method: 'POST' });
     const failed = await waitForState(res.headers.get('x-call-id') ?? '', 'failed');
-    expect({ attempts: failed['attempts'], reason: failed['failedReason'] }).toEqual({ attempts: 2, reason: 'function answered 500' });
+    expect({ attempts: failed['attempts'], reason: failed['failedReason'] }).toEqual({
+      attempts: 2,
+      reason: 'function answered 500',
+    });
   });
 
   test('an async call for an unknown function is 404, and GET is 405', async () => {
@@ -155,8 +208,14 @@ describe('async calls', () => {
   });
 
   test('a callback URL that is not http(s) is 400 INVALID_REQUEST', async () => {
-    const res = await call(path(echo, 'async-function'), { method: 'POST', headers: { 'x-callback-url': 'file:///etc/passwd' } });
-    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({ status: 400, code: 'INVALID_REQUEST' });
+    const res = await call(path(echo, 'async-function'), {
+      method: 'POST',
+      headers: { 'x-callback-url': 'file:///etc/passwd' },
+    });
+    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({
+      status: 400,
+      code: 'INVALID_REQUEST',
+    });
   });
 
   test('an unknown call id is 404 CALL_NOT_FOUND', async () => {
@@ -173,19 +232,32 @@ describe('system API', () => {
       call('/system/functions'),
       call('/system/functions', { headers: { authorization: 'Bearer nope' } }),
     ]);
-    expect([none.status, wrong.status, none.headers.get('x-spool-error')]).toEqual([401, 401, 'UNAUTHORIZED']);
+    expect([none.status, wrong.status, none.headers.get('x-spool-error')]).toEqual([
+      401,
+      401,
+      'UNAUTHORIZED',
+    ]);
   });
 
   test('lists functions and describes one', async () => {
-    const list = (await (await call(`/system/functions?namespace=${echo.metadata.namespace}`, { headers: auth })).json()) as { name: string }[];
-    const one = (await (await call(`/system/function/echo.${echo.metadata.namespace}`, { headers: auth })).json()) as Record<string, unknown>;
-    expect({ names: list.map((f) => f.name), one }).toMatchObject({ names: ['echo'], one: { name: 'echo', mode: 'http', queued: 0 } });
+    const list = (await (
+      await call(`/system/functions?namespace=${echo.metadata.namespace}`, { headers: auth })
+    ).json()) as { name: string }[];
+    const one = (await (
+      await call(`/system/function/echo.${echo.metadata.namespace}`, { headers: auth })
+    ).json()) as Record<string, unknown>;
+    expect({ names: list.map((f) => f.name), one }).toMatchObject({
+      names: ['echo'],
+      one: { name: 'echo', mode: 'http', queued: 0 },
+    });
   });
 
   test('scale-function sends the request to the controller', async () => {
     expect.assertions(2);
     const listener = new Redis(testRedisUrl());
-    const message = new Promise<string>((resolve) => listener.on('message', (_c: string, m: string) => resolve(m)));
+    const message = new Promise<string>((resolve) =>
+      listener.on('message', (_c: string, m: string) => resolve(m)),
+    );
     await listener.subscribe(channels.scaleRequest);
     const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
       method: 'POST',
@@ -209,9 +281,20 @@ describe('system API', () => {
   test('healthz, info and metrics with the OpenFaaS names', async () => {
     await call(path(echo), { method: 'POST', body: 'm' });
     const metrics = await (await call('/metrics')).text();
-    const info = (await (await call('/system/info', { headers: auth })).json()) as { provider: { provider: string } };
-    expect({ health: (await call('/healthz')).status, provider: info.provider.provider }).toEqual({ health: 200, provider: 'spool' });
-    for (const name of ['gateway_function_invocation_total', 'gateway_functions_seconds', 'gateway_function_invocation_started', 'gateway_service_count', 'spool_queue_depth']) {
+    const info = (await (await call('/system/info', { headers: auth })).json()) as {
+      provider: { provider: string };
+    };
+    expect({ health: (await call('/healthz')).status, provider: info.provider.provider }).toEqual({
+      health: 200,
+      provider: 'spool',
+    });
+    for (const name of [
+      'gateway_function_invocation_total',
+      'gateway_functions_seconds',
+      'gateway_function_invocation_started',
+      'gateway_service_count',
+      'spool_queue_depth',
+    ]) {
       expect(metrics).toContain(name);
     }
   });
@@ -220,14 +303,20 @@ describe('system API', () => {
 describe('connections', () => {
   test("the gateway's Redis connections do not grow with the number of functions", async () => {
     const countGatewayClients = async (): Promise<number> =>
-      (await gw.redis.client('LIST')).toString().split('\n').filter((l) => l.includes('name=spool-test-gateway')).length;
-    const many = Array.from({ length: 40 }, (_, i) => testFunction({ image: 'x', command: ['true'] }, `f${i}`));
+      String(await gw.redis.client('LIST'))
+        .split('\n')
+        .filter((l: string) => l.includes('name=spool-test-gateway')).length;
+    const many = Array.from({ length: 40 }, (_, i) =>
+      testFunction({ image: 'x', command: ['true'] }, `f${i}`),
+    );
     const one = await startGateway(many.slice(0, 1));
     const before = await countGatewayClients();
     await one.close();
     const forty = await startGateway(many);
     // Touch every function's queue: an async enqueue each (no watchdog needed).
-    await Promise.all(many.map((fn) => fetch(`${forty.url}${path(fn, 'async-function')}`, { method: 'POST', body: 'x' })));
+    await Promise.all(
+      many.map((fn) => fetch(`${forty.url}${path(fn, 'async-function')}`, { method: 'POST', body: 'x' })),
+    );
     const after = await countGatewayClients();
     await forty.close();
     expect({ before: before > 0, same: after === before }).toEqual({ before: true, same: true });

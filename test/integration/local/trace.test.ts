@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { node, tracing } from '@opentelemetry/sdk-node';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
-import { fixturePath, startGateway, startWatchdog, testFunction, type TestGateway } from '../../support/local-functions.js';
+import {
+  fixturePath,
+  startGateway,
+  startWatchdog,
+  testFunction,
+  type TestGateway,
+} from '../../support/local-functions.js';
 
 jest.setTimeout(20_000);
 
