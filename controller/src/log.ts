@@ -11,4 +11,5 @@ export function jsonLog(write: (line: string) => void, clock: Clock): Log {
 /** Discards everything: for tests that assert on state, not on log lines. */
 export const silentLog: Log = () => {};
 
-export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

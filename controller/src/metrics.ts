@@ -41,7 +41,12 @@ export function createControllerMetrics(registry = new Registry()): ControllerMe
   };
 }
 
-export const recordDecision = (metrics: ControllerMetrics, functionName: string, replicas: number, reason: ScaleReason): void => {
+export const recordDecision = (
+  metrics: ControllerMetrics,
+  functionName: string,
+  replicas: number,
+  reason: ScaleReason,
+): void => {
   metrics.desiredReplicas.set({ function_name: functionName }, replicas);
   metrics.scalingDecisions.inc({ reason });
 };

@@ -1,6 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import type { ScaleSpec } from '@spool/api';
-import { decide, initialScalerState, withScaleRequest, type QueueObservation, type ScaleReason, type ScalerState } from './decide.js';
+import {
+  decide,
+  initialScalerState,
+  withScaleRequest,
+  type QueueObservation,
+  type ScaleReason,
+  type ScalerState,
+} from './decide.js';
 
 const spec = (overrides: Partial<ScaleSpec> = {}): ScaleSpec => ({
   min: 0,

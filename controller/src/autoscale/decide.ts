@@ -33,7 +33,11 @@ export interface ScalerState {
   readonly requested: ManualRequest | undefined;
 }
 
-export const initialScalerState: ScalerState = Object.freeze({ lastActiveMs: undefined, samples: [], requested: undefined });
+export const initialScalerState: ScalerState = Object.freeze({
+  lastActiveMs: undefined,
+  samples: [],
+  requested: undefined,
+});
 
 export type ScaleReason =
   /** Calls arrived for a function at zero replicas. */
@@ -98,29 +102,44 @@ function reasonFor(floors: Floors, unclamped: number, replicas: number, obs: Que
  * - Everything is clamped to [min, max] ('clamp to max', 'min > 0 never goes below min').
  */
 export function decide(obs: QueueObservation, spec: ScaleSpec, prev: ScalerState, nowMs: number): Decision {
-  const load = obs.waiting + obs.active;
-  const busy = load > 0 || obs.delayed > 0 || (prev.lastActiveMs === undefined && obs.currentReplicas > 0);
-  const lastActiveMs = busy ? nowMs : prev.lastActiveMs;
-  const raw = Math.ceil(load / spec.targetPerReplica);
+  const raw = Math.ceil((obs.waiting + obs.active) / spec.targetPerReplica);
+  const lastActiveMs = isActive(obs, raw, prev) ? nowMs : prev.lastActiveMs;
   const samples = withSample(prev.samples, { atMs: nowMs, replicas: raw }, spec.scaleDownDelaySeconds * 1000);
-  const requested = prev.requested !== undefined && prev.requested.untilMs > nowMs ? prev.requested : undefined;
+  const requested =
+    prev.requested !== undefined && prev.requested.untilMs > nowMs ? prev.requested : undefined;
   const floors: Floors = {
     raw,
     stabilised: samples[0]?.replicas ?? raw,
-    grace: lastActiveMs !== undefined && nowMs - lastActiveMs < spec.idleSeconds * 1000 ? 1 : 0,
+    grace: isWithinGrace(lastActiveMs, spec, nowMs) ? 1 : 0,
     manual: requested?.replicas ?? 0,
   };
   const unclamped = Math.max(floors.raw, floors.stabilised, floors.grace, floors.manual);
   const replicas = Math.min(Math.max(unclamped, spec.min), spec.max);
-  return { replicas, state: { lastActiveMs, samples, requested }, reason: reasonFor(floors, unclamped, replicas, obs) };
+  return {
+    replicas,
+    state: { lastActiveMs, samples, requested },
+    reason: reasonFor(floors, unclamped, replicas, obs),
+  };
 }
+
+const isActive = (obs: QueueObservation, raw: number, prev: ScalerState): boolean =>
+  raw > 0 || obs.delayed > 0 || (prev.lastActiveMs === undefined && obs.currentReplicas > 0);
+
+const isWithinGrace = (lastActiveMs: number | undefined, spec: ScaleSpec, nowMs: number): boolean =>
+  lastActiveMs !== undefined && nowMs - lastActiveMs < spec.idleSeconds * 1000;
 
 /**
  * Applies a `/system/scale-function` request. A count above zero becomes a floor for idleSeconds, after which the
  * usual rules (window, idle) bring it down. Zero releases the function: the window, the warm replica and any
  * earlier request are dropped, so it goes to `min` at once unless calls are waiting ('scale request of 0').
  */
-export function withScaleRequest(prev: ScalerState, replicas: number, spec: ScaleSpec, nowMs: number): ScalerState {
-  if (replicas <= 0) return { lastActiveMs: nowMs - spec.idleSeconds * 1000, samples: [], requested: undefined };
+export function withScaleRequest(
+  prev: ScalerState,
+  replicas: number,
+  spec: ScaleSpec,
+  nowMs: number,
+): ScalerState {
+  if (replicas <= 0)
+    return { lastActiveMs: nowMs - spec.idleSeconds * 1000, samples: [], requested: undefined };
   return { ...prev, requested: { replicas, untilMs: nowMs + spec.idleSeconds * 1000 } };
 }

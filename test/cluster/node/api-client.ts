@@ -46,7 +46,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   return {
     request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = payload === undefined ? {} : { 'content-type': contentType };
+      // An explicit length: node sends no chunked body for DELETE, which would leave the body unread.
+      const headers: Record<string, string> =
+        payload === undefined
+          ? {}
+          : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) };
       return new Promise((resolveBody, reject) => {
         const req = request(requestOptions(method, path, headers), (res) => {
           let text = '';

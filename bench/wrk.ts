@@ -1,0 +1,47 @@
+// Runs wrk (a C load generator, so the generator's own cost stays small) and parses its report.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+const toMs = (value: string, unit: string): number => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
+
+function percentile(report: string, p: string): number {
+  const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(report);
+  if (!m) throw new Error(`no ${p}% line in wrk report:\n${report}`);
+  return toMs(m[1]!, m[2]!);
+}
+
+/** Every request POSTs the same small body, as a typical JSON call would. */
+const postScript = ((): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'spool-bench-')), 'post.lua');
+  writeFileSync(file, 'wrk.method = "POST"\nwrk.body = \'{"hello":"world"}\'\nwrk.headers["Content-Type"] = "application/json"\n');
+  return file;
+})();
+
+export function runWrk(url: string, connections: number, seconds: number): LoadResult {
+  const threads = Math.min(2, connections);
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', postScript, url];
+  const report = execFileSync('wrk', args, {
+    encoding: 'utf8',
+  });
+  const requests = Number(/(\d+) requests in/.exec(report)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(report)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return {
+    requests,
+    perSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(report)?.[1]),
+    p50Ms: percentile(report, '50'),
+    p99Ms: percentile(report, '99'),
+    errors,
+  };
+}

@@ -1,0 +1,170 @@
+// The autoscaler loop: a timer and wake events both call one tick(key), which observes the queue, decides and
+// scales. Shaped after knative's `runScalerTicker` + `Poke`; the decision itself is decide.ts, pure.
+import type { Redis } from 'ioredis';
+import {
+  REPLICA_STATUS_KEY,
+  channels,
+  functionKey,
+  functionRef,
+  type ReplicaStatus,
+  type ResolvedFunction,
+} from '@spool/api';
+import type { Clock, Timer } from '../clock.js';
+import { errorMessage, type Log } from '../log.js';
+import { recordDecision, type ControllerMetrics } from '../metrics.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { coalescer } from './coalesce.js';
+import { decide, initialScalerState, withScaleRequest, type Decision, type ScalerState } from './decide.js';
+import { observeQueue } from './observe.js';
+import { parseScaleRequest } from './scale-request.js';
+
+export interface AutoscalerOptions {
+  /** For queue counts and status writes. */
+  readonly redis: Redis;
+  /** A connection in subscriber mode, used for nothing else. */
+  readonly subscriber: Redis;
+  readonly runtime: Runtime;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly metrics: ControllerMetrics;
+  /** Poll period; wake events and scale requests tick at once regardless. */
+  readonly intervalMs: number;
+}
+
+export interface Autoscaler {
+  /** Replaces the set of functions scaled; state of functions no longer present is dropped. */
+  setFunctions(functions: readonly ResolvedFunction[]): void;
+  /** Subscribes to wake and scale-request events and starts the timer. */
+  start(): Promise<void>;
+  /** Observe → decide → scale one function; never two at once per key, and a tick asked for during one runs after. */
+  tick(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface TickInput {
+  readonly fn: ResolvedFunction;
+  readonly decision: Decision;
+  readonly readyReplicas: number;
+  readonly previousReplicas: number;
+}
+
+const sameStatus = (a: ReplicaStatus | undefined, b: ReplicaStatus): boolean =>
+  a !== undefined && a.replicas === b.replicas && a.readyReplicas === b.readyReplicas;
+
+export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
+  const { redis, subscriber, runtime, clock, log, metrics } = options;
+  const functions = new Map<string, ResolvedFunction>();
+  const states = new Map<string, ScalerState>();
+  /** Scale requests wait here until their function's next tick, so a tick in flight cannot overwrite them. */
+  const requests = new Map<string, number>();
+  const written = new Map<string, ReplicaStatus>();
+  let timer: Timer | undefined;
+
+  async function writeStatus(key: string, status: ReplicaStatus): Promise<void> {
+    if (sameStatus(written.get(key), status)) return;
+    const json = JSON.stringify(status);
+    await redis.multi().hset(REPLICA_STATUS_KEY, key, json).publish(channels.scaled, json).exec();
+    written.set(key, status);
+  }
+
+  async function applyDecision(key: string, input: TickInput): Promise<void> {
+    const { fn, decision } = input;
+    if (decision.replicas !== input.previousReplicas) {
+      await runtime.scale(functionRef(fn), decision.replicas);
+      recordDecision(
+        metrics,
+        `${fn.metadata.name}.${fn.metadata.namespace}`,
+        decision.replicas,
+        decision.reason,
+      );
+      log('scaled', { key, from: input.previousReplicas, to: decision.replicas, reason: decision.reason });
+    }
+    states.set(key, decision.state);
+    const status = {
+      key,
+      replicas: decision.replicas,
+      readyReplicas: input.readyReplicas,
+      reason: decision.reason,
+    };
+    await writeStatus(key, { ...status, atMs: clock.now() });
+  }
+
+  async function tickOnce(key: string): Promise<void> {
+    const fn = functions.get(key);
+    if (fn === undefined) return;
+    const startedMs = clock.now();
+    try {
+      const ref = functionRef(fn);
+      const [counts, seen] = await Promise.all([observeQueue(redis, ref), runtime.observeReplicas(ref)]);
+      const nowMs = clock.now();
+      let state = states.get(key) ?? initialScalerState;
+      const requested = requests.get(key);
+      if (requested !== undefined) {
+        requests.delete(key);
+        state = withScaleRequest(state, requested, fn.spec.scale, nowMs);
+      }
+      const decision = decide({ ...counts, currentReplicas: seen.replicas }, fn.spec.scale, state, nowMs);
+      await applyDecision(key, {
+        fn,
+        decision,
+        readyReplicas: seen.readyReplicas,
+        previousReplicas: seen.replicas,
+      });
+    } catch (error) {
+      metrics.tickErrors.inc();
+      log('tick-failed', { key, error: errorMessage(error) });
+    } finally {
+      metrics.tickDuration.observe((clock.now() - startedMs) / 1000);
+    }
+  }
+
+  const ticks = coalescer(tickOnce);
+
+  function onMessage(channel: string, message: string): void {
+    if (channel === channels.wake) {
+      if (functions.has(message)) void ticks.run(message);
+      return;
+    }
+    if (channel !== channels.scaleRequest) return;
+    const request = parseScaleRequest(message);
+    if (request === undefined || !functions.has(request.key)) {
+      log('scale-request-ignored', { message: message.slice(0, 200) });
+      return;
+    }
+    log('scale-requested', { key: request.key, replicas: request.replicas });
+    requests.set(request.key, request.replicas);
+    void ticks.run(request.key);
+  }
+
+  return {
+    setFunctions: (list) => {
+      const keys = new Set(list.map((fn) => functionKey(functionRef(fn))));
+      for (const key of functions.keys()) {
+        if (!keys.has(key)) {
+          states.delete(key);
+          requests.delete(key);
+          written.delete(key);
+        }
+      }
+      functions.clear();
+      for (const fn of list) functions.set(functionKey(functionRef(fn)), fn);
+    },
+
+    start: async () => {
+      subscriber.on('message', onMessage);
+      await subscriber.subscribe(channels.wake, channels.scaleRequest);
+      timer = clock.setInterval(options.intervalMs, () => {
+        for (const key of functions.keys()) void ticks.run(key);
+      });
+      for (const key of functions.keys()) void ticks.run(key);
+    },
+
+    tick: (key) => ticks.run(key),
+
+    close: async () => {
+      timer?.cancel();
+      subscriber.off('message', onMessage);
+      await ticks.idle();
+    },
+  };
+}

@@ -1,0 +1,355 @@
+// The `process` runtime: each replica is one local watchdog process, kept at the wanted count like a ReplicaSet.
+// The embedded default for trying Spool on one machine, and what the integration tests run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { functionKey, functionRef, type FunctionRef, type ResolvedFunction } from '@spool/api';
+import type { Clock, Timer } from '../clock.js';
+import { errorMessage, type Log } from '../log.js';
+import { freePortExcept } from './ports.js';
+import { freeIndex, replicaEnv, replicaLogPath, restartDelayMs } from './replica-env.js';
+import type { ReplicaCounts, Runtime } from './runtime.js';
+
+export interface ProcessRuntimeOptions {
+  /** argv of one watchdog, e.g. `['node', 'watchdog/dist/main.js']`. */
+  readonly watchdogCommand: readonly string[];
+  readonly redisUrl: string;
+  /** Replica logs go to `<stateDir>/logs/`. */
+  readonly stateDir: string;
+  /** Inherited by every replica (PATH, HOME, …); main passes `process.env`. */
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  readonly clock: Clock;
+  readonly log: Log;
+  /** Added to the function's timeoutSeconds before a draining replica is killed; the watchdog's own kill grace fits in it. */
+  readonly killMarginMs?: number;
+  /** A `/_/ready` probe slower than this counts as not ready. */
+  readonly probeTimeoutMs?: number;
+  /** How often a starting replica is probed until it first answers ready (rolling updates wait for that). */
+  readonly startupProbeIntervalMs?: number;
+}
+
+export interface ReplicaInfo {
+  readonly index: number;
+  readonly pid: number;
+  readonly watchdogPort: number;
+  readonly userPort: number;
+}
+
+export interface ProcessRuntime extends Runtime {
+  /** The replicas running for a function, draining ones excluded: for tests and operators. */
+  replicas(ref: FunctionRef): ReplicaInfo[];
+}
+
+interface Replica {
+  readonly index: number;
+  readonly specHash: string;
+  readonly child: ChildProcess;
+  readonly ports: readonly [watchdog: number, user: number];
+  readonly startedAtMs: number;
+  readonly exited: Promise<void>;
+  stopping: boolean;
+  hasExited: boolean;
+  /** Answered ready at least once; a rolling update stops old replicas once enough new ones have. */
+  becameReady: boolean;
+}
+
+interface Managed {
+  fn: ResolvedFunction;
+  specHash: string;
+  desired: number;
+  replicas: Replica[];
+  consecutiveCrashes: number;
+  restartTimer: Timer | undefined;
+  removed: boolean;
+}
+
+/** Replicas that live past this reset the crash backoff. */
+const HEALTHY_LIFETIME_MS = 10_000;
+
+const specHash = (fn: ResolvedFunction): string =>
+  createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
+
+const isLive = (r: Replica): boolean => !r.stopping && !r.hasExited;
+
+export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRuntime {
+  const { clock, log } = options;
+  const killMarginMs = options.killMarginMs ?? 5_000;
+  const probeTimeoutMs = options.probeTimeoutMs ?? 1_000;
+  const startupProbeIntervalMs = options.startupProbeIntervalMs ?? 200;
+  const functions = new Map<string, Managed>();
+  const portsInUse = new Set<number>();
+  const locks = new Map<string, Promise<void>>();
+  let closed = false;
+
+  /** Runs `work` after every earlier locked call for `key`: scale, apply and replacements never interleave. */
+  function locked<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const result = previous.then(work);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    locks.set(key, tail);
+    void tail.then(() => {
+      if (locks.get(key) === tail) locks.delete(key);
+    });
+    return result;
+  }
+
+  async function probe(replica: Replica): Promise<boolean> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${replica.ports[0]}/_/ready`, {
+        signal: AbortSignal.timeout(probeTimeoutMs),
+      });
+      await response.arrayBuffer();
+      return response.status === 200;
+    } catch {
+      // Refused, reset or timed out: not ready, which is the answer, not a failure.
+      return false;
+    }
+  }
+
+  async function watchStartup(m: Managed, replica: Replica): Promise<void> {
+    while (isLive(replica) && !closed) {
+      if (await probe(replica)) {
+        replica.becameReady = true;
+        if (m.replicas.some((r) => isLive(r) && r.specHash !== m.specHash))
+          await locked(functionKey(functionRef(m.fn)), () => converge(m));
+        return;
+      }
+      await clock.sleep(startupProbeIntervalMs);
+    }
+  }
+
+  function stop(m: Managed, replica: Replica): Promise<void> {
+    if (replica.stopping || replica.hasExited) return replica.exited;
+    replica.stopping = true;
+    const pid = replica.child.pid;
+    // The watchdog drains calls in flight on SIGTERM, each bounded by timeoutSeconds; past that, kill its group.
+    const killAfterMs = m.fn.spec.timeoutSeconds * 1000 + killMarginMs;
+    const killer = clock.setTimer(killAfterMs, () => {
+      if (pid !== undefined && !replica.hasExited) signalGroup(pid, 'SIGKILL', log);
+    });
+    replica.child.kill('SIGTERM');
+    return replica.exited.finally(() => killer.cancel());
+  }
+
+  function onExit(m: Managed, replica: Replica, code: number | null, signal: NodeJS.Signals | null): void {
+    replica.hasExited = true;
+    for (const port of replica.ports) portsInUse.delete(port);
+    m.replicas = m.replicas.filter((r) => r !== replica);
+    const ref = functionRef(m.fn);
+    if (replica.stopping || m.removed || closed) {
+      log('replica-stopped', {
+        key: functionKey(ref),
+        index: replica.index,
+        pid: replica.child.pid,
+        code,
+        signal,
+      });
+      return;
+    }
+    const livedMs = clock.now() - replica.startedAtMs;
+    m.consecutiveCrashes = livedMs >= HEALTHY_LIFETIME_MS ? 1 : m.consecutiveCrashes + 1;
+    const delayMs = restartDelayMs(m.consecutiveCrashes - 1);
+    log('replica-died', {
+      key: functionKey(ref),
+      index: replica.index,
+      code,
+      signal,
+      livedMs,
+      restartInMs: delayMs,
+    });
+    scheduleConverge(m, delayMs);
+  }
+
+  function scheduleConverge(m: Managed, delayMs: number): void {
+    if (m.restartTimer !== undefined) return;
+    const key = functionKey(functionRef(m.fn));
+    m.restartTimer = clock.setTimer(delayMs, () => {
+      m.restartTimer = undefined;
+      locked(key, () => converge(m)).catch((error: unknown) =>
+        log('converge-failed', { key, error: errorMessage(error) }),
+      );
+    });
+  }
+
+  async function startReplica(m: Managed): Promise<void> {
+    const ref = functionRef(m.fn);
+    const index = freeIndex(m.replicas.map((r) => r.index));
+    const watchdogPort = await freePortExcept(portsInUse);
+    portsInUse.add(watchdogPort);
+    const userPort = await freePortExcept(portsInUse);
+    portsInUse.add(userPort);
+    const logPath = replicaLogPath(options.stateDir, ref, index);
+    await mkdir(dirname(logPath), { recursive: true });
+    const logFile = await open(logPath, 'a');
+    const [command, ...args] = options.watchdogCommand;
+    if (command === undefined || closed || m.removed) {
+      await logFile.close();
+      portsInUse.delete(watchdogPort);
+      portsInUse.delete(userPort);
+      if (command === undefined) throw new Error('the watchdog command is empty');
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      // detached: the watchdog leads its own process group, so a SIGKILL reaches the user process it started too.
+      child = spawn(command, args, {
+        env: replicaEnv(m.fn, {
+          baseEnv: options.baseEnv,
+          redisUrl: options.redisUrl,
+          watchdogPort,
+          userPort,
+        }),
+        stdio: ['ignore', logFile.fd, logFile.fd],
+        detached: true,
+      });
+    } finally {
+      await logFile.close();
+    }
+    const replica = track(m, child, { index, ports: [watchdogPort, userPort] });
+    m.replicas.push(replica);
+    log('replica-started', {
+      key: functionKey(ref),
+      index,
+      pid: child.pid,
+      watchdogPort,
+      userPort,
+      log: logPath,
+    });
+    void watchStartup(m, replica);
+  }
+
+  function track(
+    m: Managed,
+    child: ChildProcess,
+    at: { index: number; ports: readonly [number, number] },
+  ): Replica {
+    let resolveExited = (): void => {};
+    const exited = new Promise<void>((resolve) => (resolveExited = resolve));
+    const replica: Replica = {
+      ...at,
+      specHash: m.specHash,
+      child,
+      startedAtMs: clock.now(),
+      exited,
+      stopping: false,
+      hasExited: false,
+      becameReady: false,
+    };
+    child.once('error', (error) => {
+      log('replica-spawn-failed', { key: functionKey(functionRef(m.fn)), error: error.message });
+      if (child.pid === undefined && !replica.hasExited) {
+        onExit(m, replica, null, null);
+        resolveExited();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (!replica.hasExited) onExit(m, replica, code, signal);
+      resolveExited();
+    });
+    return replica;
+  }
+
+  /** Level-triggered: from whatever replicas exist, start or stop until the wanted count runs the current spec. */
+  async function converge(m: Managed): Promise<void> {
+    if (m.removed || closed) return;
+    const live = m.replicas.filter(isLive);
+    const current = live.filter((r) => r.specHash === m.specHash).sort((a, b) => a.index - b.index);
+    const old = live.filter((r) => r.specHash !== m.specHash);
+    for (const r of current.slice(m.desired)) void stop(m, r);
+    const kept = current.slice(0, m.desired);
+    // After a crash the replacement waits for its backoff timer, which converges again.
+    if (m.restartTimer === undefined) {
+      for (let i = kept.length; i < m.desired; i += 1) await startReplica(m);
+    }
+    // Rolling update, as a Deployment with maxUnavailable 0: old replicas go once the wanted count of new ones
+    // has answered ready (watchStartup converges again when one does).
+    if (old.length > 0 && kept.filter((r) => r.becameReady).length >= m.desired) {
+      for (const r of old) void stop(m, r);
+    }
+  }
+
+  function managed(ref: FunctionRef, action: string): Managed {
+    const m = functions.get(functionKey(ref));
+    if (m === undefined) throw new Error(`${action} ${functionKey(ref)}: the function was never applied`);
+    return m;
+  }
+
+  return {
+    apply: (fn) => {
+      const key = functionKey(functionRef(fn));
+      return locked(key, async () => {
+        const hash = specHash(fn);
+        const m = functions.get(key);
+        if (m === undefined) {
+          functions.set(key, {
+            fn,
+            specHash: hash,
+            desired: 0,
+            replicas: [],
+            consecutiveCrashes: 0,
+            restartTimer: undefined,
+            removed: false,
+          });
+          return;
+        }
+        if (m.specHash === hash) return;
+        m.fn = fn;
+        m.specHash = hash;
+        m.consecutiveCrashes = 0;
+        log('function-changed', { key, replicas: m.desired });
+        await converge(m);
+      });
+    },
+
+    remove: (ref) =>
+      locked(functionKey(ref), async () => {
+        const m = functions.get(functionKey(ref));
+        if (m === undefined) return;
+        m.removed = true;
+        m.restartTimer?.cancel();
+        functions.delete(functionKey(ref));
+        await Promise.all(m.replicas.map((r) => stop(m, r)));
+      }),
+
+    scale: (ref, replicas) =>
+      locked(functionKey(ref), async () => {
+        const m = managed(ref, 'scaling');
+        m.desired = replicas;
+        await converge(m);
+      }),
+
+    observeReplicas: async (ref): Promise<ReplicaCounts> => {
+      const m = functions.get(functionKey(ref));
+      if (m === undefined) return { replicas: 0, readyReplicas: 0 };
+      const ready = await Promise.all(m.replicas.filter(isLive).map(probe));
+      return { replicas: m.desired, readyReplicas: ready.filter(Boolean).length };
+    },
+
+    replicas: (ref) =>
+      (functions.get(functionKey(ref))?.replicas ?? []).filter(isLive).flatMap((r) => {
+        const pid = r.child.pid;
+        return pid === undefined ? [] : [{ index: r.index, pid, watchdogPort: r.ports[0], userPort: r.ports[1] }];
+      }),
+
+    close: async () => {
+      closed = true;
+      const all = [...functions.values()];
+      for (const m of all) m.restartTimer?.cancel();
+      await Promise.all(all.flatMap((m) => m.replicas.map((r) => stop(m, r))));
+      functions.clear();
+    },
+  };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals, log: Log): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    // ESRCH: the group is already gone, which is what we wanted.
+    log('replica-kill-failed', { pid, signal, error: errorMessage(error) });
+  }
+}
