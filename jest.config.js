@@ -26,6 +26,13 @@ const config = {
       globalSetup: '<rootDir>/test/setup/redis-setup.ts',
       globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
     },
+    {
+      ...shared,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/cluster-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/cluster-teardown.ts',
+    },
   ],
 };
 

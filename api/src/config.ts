@@ -201,6 +201,22 @@ export interface ControllerConfig {
   readonly scaleIntervalMs: number;
   readonly metricsHost: string;
   readonly metricsPort: number;
+  /** Kubernetes runtime: the Lease that elects one acting replica, in the controller's own namespace. */
+  readonly leaseNamespace: string;
+  readonly leaseName: string;
+  readonly leaseDurationSeconds: number;
+  /** Kubernetes runtime: how function pods reach Redis (a URL, or `secret-name/key` in each function namespace). */
+  readonly functionRedis: { readonly url: string } | { readonly secretName: string; readonly key: string };
+}
+
+function functionRedis(env: Env, fallbackUrl: string): ControllerConfig['functionRedis'] {
+  const secret = present(env, 'SPOOL_FUNCTION_REDIS_SECRET');
+  if (secret === undefined) return { url: present(env, 'SPOOL_FUNCTION_REDIS_URL') ?? fallbackUrl };
+  const [secretName, key, ...rest] = secret.split('/');
+  if (!secretName || !key || rest.length > 0) {
+    throw new ConfigError(`SPOOL_FUNCTION_REDIS_SECRET must be secret-name/key, was: "${secret}"`);
+  }
+  return { secretName, key };
 }
 
 export function parseControllerConfig(env: Env): ControllerConfig {
@@ -218,8 +234,9 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     }
     watchdogCommand = cmd;
   }
+  const url = redisUrl(env);
   return Object.freeze({
-    redisUrl: redisUrl(env),
+    redisUrl: url,
     runtime,
     functionsDir,
     watchdogCommand: Object.freeze(watchdogCommand),
@@ -227,5 +244,9 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     scaleIntervalMs: integer(env, 'SPOOL_SCALE_INTERVAL_MS', 1000, { min: 10 }),
     metricsHost: present(env, 'SPOOL_METRICS_HOST') ?? '0.0.0.0',
     metricsPort: integer(env, 'SPOOL_METRICS_PORT', 8082, { min: 0, max: 65535 }),
+    leaseNamespace: present(env, 'SPOOL_NAMESPACE') ?? 'spool-system',
+    leaseName: present(env, 'SPOOL_LEASE_NAME') ?? 'spool-controller',
+    leaseDurationSeconds: integer(env, 'SPOOL_LEASE_DURATION_SECONDS', 8, { min: 2, max: 300 }),
+    functionRedis: functionRedis(env, url),
   });
 }

@@ -21,4 +21,10 @@ export {
   type LocalFunction,
 } from './registry/local-registry.js';
 export type { ReplicaCounts, Runtime } from './runtime/runtime.js';
-export { createProcessRuntime, type ProcessRuntime, type ProcessRuntimeOptions, type ReplicaInfo } from './runtime/process.js';
+export {
+  createProcessRuntime,
+  type ProcessRuntime,
+  type ProcessRuntimeOptions,
+  type ReplicaInfo,
+} from './runtime/process.js';
+export { createKubeController, type KubeController, type KubeControllerDeps } from './kube-controller.js';

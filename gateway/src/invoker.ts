@@ -44,6 +44,35 @@ const WAKE_THROTTLE_MS = 100;
 /** Past queue wait plus the function timeout, a reply has been lost (its watchdog died); stop waiting. */
 const LOST_REPLY_MARGIN_MS = 30_000;
 
+const lostResult = (message: string): InvocationResult => ({
+  status: 502,
+  headers: {},
+  bodyBase64: '',
+  error: { code: 'FUNCTION_UNAVAILABLE', message },
+  startedAtMs: 0,
+  finishedAtMs: 0,
+  attempt: 0,
+});
+
+/**
+ * At the end of a sync call's queue wait: withdraw it if no replica has taken it; answer from the stored job if
+ * it ended but its reply never arrived (published while this gateway was reconnecting); else keep waiting.
+ */
+async function settleUnanswered(
+  queue: Queue,
+  jobId: string,
+  answer: (result: InvocationResult) => void,
+): Promise<'withdrawn' | 'answered' | 'running'> {
+  const job = await queue.getJob(jobId).catch(() => undefined);
+  const state = job ? await job.getState() : 'unknown';
+  if (state === 'completed') answer(job?.returnvalue as InvocationResult);
+  if (state === 'failed') answer(lostResult(`the call failed: ${job?.failedReason ?? 'unknown reason'}`));
+  if (state === 'completed' || state === 'failed') return 'answered';
+  if (state === 'active') return 'running';
+  // A replica may take it between the read and the remove; the remove then finds it locked and returns 0.
+  return (await queue.remove(jobId).catch(() => 0)) === 1 ? 'withdrawn' : 'running';
+}
+
 export interface Invoker {
   invokeSync(
     fn: ResolvedFunction,
@@ -145,14 +174,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
         });
       pending.set(callId, finish);
       const queueTimer = setTimeout(() => {
-        void queueFor(refOf(fn))
-          .remove(jobId)
-          .then(
-            (removed) => {
-              if (removed === 1) giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
-            },
-            () => undefined,
-          );
+        void settleUnanswered(queueFor(refOf(fn)), jobId, finish).then((outcome) => {
+          if (outcome === 'withdrawn') giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
+        });
       }, queueWaitMs);
       const lostTimer = setTimeout(
         () =>

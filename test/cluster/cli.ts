@@ -31,8 +31,11 @@ async function main(command: string | undefined): Promise<number> {
 main(process.argv[2]).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`[cluster] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    if (error instanceof Error && error.cause) process.stderr.write(`[cluster] cause: ${String(error.cause)}\n`);
+    process.stderr.write(
+      `[cluster] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    const cause: unknown = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Error) process.stderr.write(`[cluster] cause: ${cause.message}\n`);
     process.exit(1);
   },
 );

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DaemonSpec } from './processes.js';
 import type { BinaryPaths } from './paths.js';
 import { clusterDir, paths, repoRoot } from './paths.js';
-import { pki } from './pki.js';
+import { identities, pki } from './pki.js';
 import type { ClusterState } from './state.js';
 
 export const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
@@ -57,6 +57,17 @@ export function apiserverSpec(bin: BinaryPaths, state: ClusterState): DaemonSpec
       // apiserver's only address is 127.0.0.1; the process node routes the
       // `kubernetes` Service to it instead.
       '--endpoint-reconciler-type=none',
+      // `kubectl logs` goes through the API server to the node's kubelet endpoint on 127.0.0.1.
+      '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-certificate-authority=${pki.caCert}`,
+      `--kubelet-client-certificate=${pki.clientCert(identities.apiserverKubeletClient)}`,
+      `--kubelet-client-key=${pki.clientKey(identities.apiserverKubeletClient)}`,
+      // Trusting the CA for front-proxy headers keeps the components from logging a missing bundle.
+      `--requestheader-client-ca-file=${pki.caCert}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--cert-dir=${join(clusterDir, 'certs', 'kube-apiserver')}`,
       '--allow-privileged=true',
       '--profiling=false',

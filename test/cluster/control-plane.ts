@@ -40,7 +40,13 @@ const adminTls: TlsFiles = {
 };
 
 /** Stop order: the node first so it restarts nothing, the store last. */
-const daemonsInStopOrder = ['process-node', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'];
+const daemonsInStopOrder = [
+  'process-node',
+  'kube-scheduler',
+  'kube-controller-manager',
+  'kube-apiserver',
+  'etcd',
+];
 
 export async function isClusterUp(): Promise<boolean> {
   const state = readState();
@@ -52,17 +58,29 @@ export async function isClusterUp(): Promise<boolean> {
   }
 }
 
-export async function up(): Promise<ClusterState> {
+export interface UpResult {
+  readonly state: ClusterState;
+  /** True when a cluster was already running and `up` did nothing. */
+  readonly alreadyRunning: boolean;
+}
+
+export async function up(): Promise<UpResult> {
   mkdirSync(clusterDir, { recursive: true });
   const lock = takeLock();
   try {
     const running = readState();
     if (running && (await isClusterUp())) {
       log(`already up (kube-apiserver at ${apiserverUrl(running)}); nothing to do`);
-      return running;
+      return { state: running, alreadyRunning: true };
     }
     await down({ quiet: true });
-    return await startCluster();
+    try {
+      return { state: await startCluster(), alreadyRunning: false };
+    } catch (error) {
+      // Leave nothing half-started behind; the logs in .cluster/logs stay for reading.
+      await down({ quiet: true });
+      throw error;
+    }
   } finally {
     closeSync(lock.fd);
     rmSync(paths.lock, { force: true });
@@ -71,6 +89,7 @@ export async function up(): Promise<ClusterState> {
 
 async function startCluster(): Promise<ClusterState> {
   const startedMs = Date.now();
+  rmSync(paths.logs, { recursive: true, force: true }); // each cluster's logs start empty
   execFileSync('bash', [`${repoRoot}/test/cluster/build.sh`], { stdio: 'inherit' });
   const bin = binaryPaths();
   const state: ClusterState = {
@@ -80,13 +99,23 @@ async function startCluster(): Promise<ClusterState> {
     etcdPeerPort: await freeLoopbackPort(),
     controllerManagerPort: await freeLoopbackPort(),
     schedulerPort: await freeLoopbackPort(),
+    kubeletPort: await freeLoopbackPort(),
     serviceCidr,
     apiserverServiceIp,
     nodeName,
     startedAt: new Date().toISOString(),
   };
   const processNode = identities.processNode(nodeName);
-  ensurePki({ apiserverServiceIp, clients: [identities.admin, identities.controllerManager, identities.scheduler, processNode] });
+  ensurePki({
+    apiserverServiceIp,
+    clients: [
+      identities.admin,
+      identities.controllerManager,
+      identities.scheduler,
+      identities.apiserverKubeletClient,
+      processNode,
+    ],
+  });
   writeComponentKubeconfig(paths.kubeconfig, state, identities.admin);
   writeComponentKubeconfig(componentKubeconfig.controllerManager, state, identities.controllerManager);
   writeComponentKubeconfig(componentKubeconfig.scheduler, state, identities.scheduler);
@@ -98,11 +127,21 @@ async function startCluster(): Promise<ClusterState> {
   // Their serving certificates are self-signed in memory; /healthz only tells that they run.
   const selfSigned: TlsFiles = { ca: pki.caCert, insecure: true };
   await Promise.all([
-    startAndWait(controllerManagerSpec(bin, state), `https://127.0.0.1:${state.controllerManagerPort}/healthz`, selfSigned),
+    startAndWait(
+      controllerManagerSpec(bin, state),
+      `https://127.0.0.1:${state.controllerManagerPort}/healthz`,
+      selfSigned,
+    ),
     startAndWait(schedulerSpec(bin, state), `https://127.0.0.1:${state.schedulerPort}/healthz`, selfSigned),
   ]);
   startDaemon(processNodeSpec());
   await waitForNodeReady(state);
+  // Pods are refused until the serviceaccount controller has made the namespace's `default` account.
+  await waitForOk(`${apiserverUrl(state)}/api/v1/namespaces/default/serviceaccounts/default`, adminTls, {
+    what: 'the default ServiceAccount',
+    timeoutMs: startTimeoutMs,
+    logHint: logFile('kube-controller-manager'),
+  });
   log(`up in ${((Date.now() - startedMs) / 1000).toFixed(1)} s: KUBECONFIG=${paths.kubeconfig}`);
   return state;
 }
@@ -130,7 +169,8 @@ async function waitForNodeReady(state: ClusterState): Promise<void> {
   const url = `${apiserverUrl(state)}/api/v1/nodes/${nodeName}`;
   const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
-    if (!isDaemonRunning('process-node')) throw new Error(`process node exited while starting; see ${logFile('process-node')}`);
+    if (!isDaemonRunning('process-node'))
+      throw new Error(`process node exited while starting; see ${logFile('process-node')}`);
     const answer = await getUrl(url, adminTls).catch(() => undefined);
     if (answer?.status === 200 && isNodeReady(answer.body)) return;
     await sleep(200);

@@ -58,7 +58,8 @@ export async function waitForOk(url: string, tls: TlsFiles | undefined, options:
   let last = 'no answer yet';
   const hint = options.logHint ? `; see ${options.logHint}` : '';
   while (Date.now() < deadline) {
-    if (options.stillRunning && !options.stillRunning()) throw new Error(`${options.what} exited while starting${hint}`);
+    if (options.stillRunning && !options.stillRunning())
+      throw new Error(`${options.what} exited while starting${hint}`);
     try {
       const answer = await getUrl(url, tls, 2_000);
       if (answer.status === 200) return;

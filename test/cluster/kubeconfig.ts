@@ -3,8 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type KubeconfigCredentials =
-  | { readonly clientCertificate: string; readonly clientKey: string }
-  | { readonly tokenFile: string };
+  { readonly clientCertificate: string; readonly clientKey: string } | { readonly tokenFile: string };
 
 export interface KubeconfigOptions {
   readonly server: string;
@@ -26,12 +25,18 @@ export function renderKubeconfig(options: KubeconfigOptions): string {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'spool-test', cluster: { server: options.server, 'certificate-authority': options.caFile } }],
+    clusters: [
+      { name: 'spool-test', cluster: { server: options.server, 'certificate-authority': options.caFile } },
+    ],
     users: [{ name: options.user, user }],
     contexts: [
       {
         name: 'spool-test',
-        context: { cluster: 'spool-test', user: options.user, ...(options.namespace ? { namespace: options.namespace } : {}) },
+        context: {
+          cluster: 'spool-test',
+          user: options.user,
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+        },
       },
     ],
     'current-context': 'spool-test',

@@ -30,7 +30,9 @@ export interface BinaryPaths {
 
 /** Asks build.sh where its cache is, so the version pins live in one file. */
 export function binaryPaths(): BinaryPaths {
-  const printed = execFileSync('bash', [join(repoRoot, 'test/cluster/build.sh'), '--print'], { encoding: 'utf8' });
+  const printed = execFileSync('bash', [join(repoRoot, 'test/cluster/build.sh'), '--print'], {
+    encoding: 'utf8',
+  });
   const vars = new Map(
     printed
       .trim()

@@ -15,8 +15,18 @@ export interface ClientIdentity {
 
 export const identities = {
   admin: { name: 'admin', commonName: 'spool-admin', organizations: ['system:masters'] },
-  controllerManager: { name: 'controller-manager', commonName: 'system:kube-controller-manager', organizations: [] },
+  controllerManager: {
+    name: 'controller-manager',
+    commonName: 'system:kube-controller-manager',
+    organizations: [],
+  },
   scheduler: { name: 'scheduler', commonName: 'system:kube-scheduler', organizations: [] },
+  // How the API server authenticates to the node's kubelet endpoint (for `kubectl logs`).
+  apiserverKubeletClient: {
+    name: 'apiserver-kubelet-client',
+    commonName: 'kube-apiserver-kubelet-client',
+    organizations: [],
+  },
   // The process node authenticates exactly as a kubelet would, so the Node
   // authorizer and NodeRestriction admission apply to it.
   processNode: (nodeName: string): ClientIdentity => ({
@@ -31,6 +41,8 @@ export const pki = {
   caKey: join(paths.pki, 'ca.key'),
   apiserverCert: join(paths.pki, 'apiserver.crt'),
   apiserverKey: join(paths.pki, 'apiserver.key'),
+  nodeServingCert: join(paths.pki, 'process-node-serving.crt'),
+  nodeServingKey: join(paths.pki, 'process-node-serving.key'),
   serviceAccountKey: join(paths.pki, 'sa.key'),
   serviceAccountPub: join(paths.pki, 'sa.pub'),
   clientCert: (identity: ClientIdentity): string => join(paths.pki, `${identity.name}.crt`),
@@ -47,7 +59,19 @@ export function ensurePki(options: PkiOptions): void {
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   if (!existsSync(pki.caCert)) {
     newKey(pki.caKey);
-    openssl(['req', '-x509', '-new', '-key', pki.caKey, '-subj', '/CN=spool-test-ca', '-days', '3650', '-out', pki.caCert]);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      pki.caKey,
+      '-subj',
+      '/CN=spool-test-ca',
+      '-days',
+      '3650',
+      '-out',
+      pki.caCert,
+    ]);
   }
   if (!existsSync(pki.apiserverCert)) {
     const altNames = [
@@ -64,14 +88,32 @@ export function ensurePki(options: PkiOptions): void {
       `subjectAltName=${altNames.join(',')}`,
     ]);
   }
+  if (!existsSync(pki.nodeServingCert)) {
+    signCertificate(pki.nodeServingKey, pki.nodeServingCert, '/CN=spool-process-node', [
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,DNS:spool-process-node',
+    ]);
+  }
   for (const identity of options.clients) {
     if (existsSync(pki.clientCert(identity))) continue;
-    const subject = ['', ...identity.organizations.map((o) => `O=${o}`), `CN=${identity.commonName}`].join('/');
-    signCertificate(pki.clientKey(identity), pki.clientCert(identity), subject, ['extendedKeyUsage=clientAuth']);
+    const subject = ['', ...identity.organizations.map((o) => `O=${o}`), `CN=${identity.commonName}`].join(
+      '/',
+    );
+    signCertificate(pki.clientKey(identity), pki.clientCert(identity), subject, [
+      'extendedKeyUsage=clientAuth',
+    ]);
   }
   if (!existsSync(pki.serviceAccountKey)) {
     // RSA because every token consumer accepts RS256.
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', pki.serviceAccountKey]);
+    openssl([
+      'genpkey',
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      'rsa_keygen_bits:2048',
+      '-out',
+      pki.serviceAccountKey,
+    ]);
     openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
   }
 }
@@ -80,15 +122,37 @@ function newKey(keyFile: string): void {
   openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
 }
 
-function signCertificate(keyFile: string, certFile: string, subject: string, extensions: readonly string[]): void {
+function signCertificate(
+  keyFile: string,
+  certFile: string,
+  subject: string,
+  extensions: readonly string[],
+): void {
   newKey(keyFile);
   const csr = `${certFile}.csr`;
   const extFile = `${certFile}.ext`;
-  writeFileSync(extFile, ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', ...extensions].join('\n') + '\n');
+  writeFileSync(
+    extFile,
+    ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', ...extensions].join('\n') +
+      '\n',
+  );
   openssl(['req', '-new', '-key', keyFile, '-subj', subject, '-out', csr]);
   openssl([
-    'x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial',
-    '-days', '3650', '-extfile', extFile, '-out', certFile,
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    pki.caKey,
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-extfile',
+    extFile,
+    '-out',
+    certFile,
   ]);
 }
 

@@ -9,6 +9,8 @@ export interface ClusterState {
   readonly etcdPeerPort: number;
   readonly controllerManagerPort: number;
   readonly schedulerPort: number;
+  /** The process node's kubelet endpoint (container logs), on 127.0.0.1. */
+  readonly kubeletPort: number;
   /** Service ClusterIPs are loopback addresses, so the node's forwarders can listen on them directly. */
   readonly serviceCidr: string;
   /** The `kubernetes` Service's ClusterIP: the first address of serviceCidr. */

@@ -69,6 +69,9 @@ export function createInvocationWorker(options: InvocationWorkerOptions): Invoca
       prefix: KEY_PREFIX,
       concurrency: config.spec.concurrency,
       lockDuration: config.lockDurationMs,
+      // A replica that dies leaves its calls locked; surviving replicas look for lapsed locks this often,
+      // so a call is retried within about two lock durations of the crash.
+      stalledInterval: config.lockDurationMs,
     },
   );
   worker.on('error', (error) => options.logger.error('queue worker error', { error }));

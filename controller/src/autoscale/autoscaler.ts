@@ -15,7 +15,7 @@ import { recordDecision, type ControllerMetrics } from '../metrics.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { coalescer } from './coalesce.js';
 import { decide, initialScalerState, withScaleRequest, type Decision, type ScalerState } from './decide.js';
-import { observeQueue } from './observe.js';
+import { observeQueue, type QueueCounts } from './observe.js';
 import { parseScaleRequest } from './scale-request.js';
 
 export interface AutoscalerOptions {
@@ -44,6 +44,7 @@ export interface Autoscaler {
 interface TickInput {
   readonly fn: ResolvedFunction;
   readonly decision: Decision;
+  readonly counts: QueueCounts;
   readonly readyReplicas: number;
   readonly previousReplicas: number;
 }
@@ -77,7 +78,13 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
         decision.replicas,
         decision.reason,
       );
-      log('scaled', { key, from: input.previousReplicas, to: decision.replicas, reason: decision.reason });
+      log('scaled', {
+        key,
+        from: input.previousReplicas,
+        to: decision.replicas,
+        reason: decision.reason,
+        ...input.counts,
+      });
     }
     states.set(key, decision.state);
     const status = {
@@ -107,6 +114,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       await applyDecision(key, {
         fn,
         decision,
+        counts,
         readyReplicas: seen.readyReplicas,
         previousReplicas: seen.replicas,
       });

@@ -12,6 +12,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
+import type { Log } from '../log.js';
 
 export type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 export type FunctionObject = FunctionResource & KubernetesObject;
@@ -21,10 +22,10 @@ const RESTART_AFTER_MS = 1000;
 export async function startInformer<T extends KubernetesObject>(
   informer: Cache<T>,
   what: string,
-  log: (line: Record<string, unknown>) => void,
+  log: Log,
 ): Promise<void> {
   informer.on('error', (error: unknown) => {
-    log({ level: 'warn', msg: `${what} watch failed; restarting`, error: String(error) });
+    log('watch-failed', { what, error: String(error) });
     setTimeout(() => void informer.start().catch(() => undefined), RESTART_AFTER_MS);
   });
   await informer.start();

@@ -2,6 +2,7 @@
 // another replica takes over within one lease duration of the holder going silent.
 import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Clock, Timer } from '../clock.js';
+import type { Log } from '../log.js';
 import { decideLeadership, observe, type LeaseRecord, type Observed } from './decide-leadership.js';
 
 export interface LeaseElectorOptions {
@@ -15,7 +16,7 @@ export interface LeaseElectorOptions {
   readonly onStartedLeading: () => void;
   /** Called when a held lease could not be renewed in time; the safe reaction is to stop acting (exit). */
   readonly onStoppedLeading: () => void;
-  readonly log: (line: Record<string, unknown>) => void;
+  readonly log: Log;
 }
 
 export interface LeaseElector {
@@ -80,12 +81,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   const setLeading = (next: boolean): void => {
     if (next === leading) return;
     leading = next;
-    o.log({
-      level: 'info',
-      msg: next ? 'started leading' : 'stopped leading',
-      lease: `${o.namespace}/${o.name}`,
-      identity: o.identity,
-    });
+    o.log(next ? 'started-leading' : 'stopped-leading', { lease: `${o.namespace}/${o.name}`, identity: o.identity });
     (next ? o.onStartedLeading : o.onStoppedLeading)();
   };
 
@@ -110,7 +106,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
     if (closed) return;
     attempt()
       .catch((error: unknown) => {
-        o.log({ level: 'warn', msg: 'lease attempt failed', error: String(error) });
+        o.log('lease-attempt-failed', { error: String(error) });
         // A leader that cannot renew within the lease duration must assume someone else now leads.
         if (leading && o.clock.now() - lastRenewMs > o.leaseDurationSeconds * 1000) setLeading(false);
       })
@@ -131,7 +127,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
       await o.api
         .replaceNamespacedLease({ name: o.name, namespace: o.namespace, body: { ...current, spec } })
         .catch((error: unknown) =>
-          o.log({ level: 'warn', msg: 'could not release the lease', error: String(error) }),
+          o.log('lease-release-failed', { error: String(error) }),
         );
     },
   };

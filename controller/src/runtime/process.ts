@@ -19,6 +19,8 @@ export interface ProcessRuntimeOptions {
   readonly stateDir: string;
   /** Inherited by every replica (PATH, HOME, …); main passes `process.env`. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Watchdog settings given to every replica (`SPOOL_*` of baseEnv are not inherited). */
+  readonly watchdogEnv?: Readonly<Record<string, string>>;
   readonly clock: Clock;
   readonly log: Log;
   /** Added to the function's timeoutSeconds before a draining replica is killed; the watchdog's own kill grace fits in it. */
@@ -114,8 +116,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     while (isLive(replica) && !closed) {
       if (await probe(replica)) {
         replica.becameReady = true;
-        if (m.replicas.some((r) => isLive(r) && r.specHash !== m.specHash))
+        if (m.replicas.some((r) => isLive(r) && r.specHash !== m.specHash)) {
           await locked(functionKey(functionRef(m.fn)), () => converge(m));
+        }
         return;
       }
       await clock.sleep(startupProbeIntervalMs);
@@ -199,6 +202,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       child = spawn(command, args, {
         env: replicaEnv(m.fn, {
           baseEnv: options.baseEnv,
+          ...(options.watchdogEnv ? { watchdogEnv: options.watchdogEnv } : {}),
           redisUrl: options.redisUrl,
           watchdogPort,
           userPort,
@@ -219,7 +223,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       userPort,
       log: logPath,
     });
-    void watchStartup(m, replica);
+    watchStartup(m, replica).catch((error: unknown) =>
+      log('converge-failed', { key: functionKey(ref), error: errorMessage(error) }),
+    );
   }
 
   function track(
@@ -332,7 +338,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     replicas: (ref) =>
       (functions.get(functionKey(ref))?.replicas ?? []).filter(isLive).flatMap((r) => {
         const pid = r.child.pid;
-        return pid === undefined ? [] : [{ index: r.index, pid, watchdogPort: r.ports[0], userPort: r.ports[1] }];
+        return pid === undefined
+          ? []
+          : [{ index: r.index, pid, watchdogPort: r.ports[0], userPort: r.ports[1] }];
       }),
 
     close: async () => {

@@ -5,6 +5,8 @@ import type { FunctionRef, ResolvedFunction } from '@spool/api';
 export interface ReplicaEnvOptions {
   /** The controller's environment (PATH, HOME, …), inherited by every replica. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Watchdog settings for every replica (e.g. SPOOL_LOCK_DURATION_MS); the runtime's own keys still win. */
+  readonly watchdogEnv?: Readonly<Record<string, string>>;
   readonly redisUrl: string;
   readonly watchdogPort: number;
   readonly userPort: number;
@@ -21,6 +23,7 @@ export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Re
   }
   return {
     ...env,
+    ...options.watchdogEnv,
     SPOOL_FUNCTION_NAME: fn.metadata.name,
     SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
     SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),

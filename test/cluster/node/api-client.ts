@@ -19,7 +19,10 @@ export class ApiError extends Error {
   }
 }
 
-export type WatchEvent<T> = { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; readonly object: T };
+export type WatchEvent<T> = {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: T;
+};
 
 export interface ApiClient {
   request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
@@ -59,7 +62,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolveBody((text ? JSON.parse(text) : {}) as T);
-            else reject(new ApiError(`${method} ${path}: HTTP ${status}: ${text.slice(0, 300)}`, status, text));
+            else
+              reject(new ApiError(`${method} ${path}: HTTP ${status}: ${text.slice(0, 300)}`, status, text));
           });
         });
         req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timeout after 30 s`)));

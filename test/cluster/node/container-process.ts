@@ -45,8 +45,18 @@ function wrapInMountNamespace(argv: readonly string[], mounts: PodMounts): reado
   if (mounts.serviceAccountDir) binds.push(`mount --bind "$2" ${serviceAccountMountPath}`);
   const script = `${binds.join(' && ')} && shift 2 && exec "$@"`;
   return [
-    'unshare', '--mount', '--propagation', 'private', '--',
-    '/bin/sh', '-c', script, 'spool-pod', mounts.hostsFile, mounts.serviceAccountDir ?? '', ...argv,
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    '/bin/sh',
+    '-c',
+    script,
+    'spool-pod',
+    mounts.hostsFile,
+    mounts.serviceAccountDir ?? '',
+    ...argv,
   ];
 }
 
@@ -70,9 +80,13 @@ export class ContainerProcess {
     closeSync(log);
     const exited = new Promise<ProcessExit>((resolveExit) => {
       child.once('error', (error) => {
-        writeFileSync(launch.logFile, `[process-node] could not start ${launch.argv.join(' ')}: ${error.message}\n`, {
-          flag: 'a',
-        });
+        writeFileSync(
+          launch.logFile,
+          `[process-node] could not start ${launch.argv.join(' ')}: ${error.message}\n`,
+          {
+            flag: 'a',
+          },
+        );
         resolveExit({ exitCode: 128, signal: null });
       });
       child.once('exit', (code, signal) => {

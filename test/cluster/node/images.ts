@@ -15,6 +15,11 @@ export interface LocalImage {
 
 const node = process.execPath;
 
+/** A function image: the watchdog as entrypoint, the function's files as working directory. */
+function spoolRuntime(workingDir: string): LocalImage {
+  return { entrypoint: [node, join(repoRoot, 'watchdog/dist/main.js')], workingDir };
+}
+
 /**
  * Keyed by image name without tag or digest. To add one of Spool's services:
  *   'spool/gateway': { entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')], workingDir: repoRoot },
@@ -30,6 +35,14 @@ export const localImages: Readonly<Record<string, LocalImage>> = {
   // Runs `command`/`args` as given, like a distribution base image with a shell.
   'spool-test/shell': { entrypoint: ['/bin/sh', '-c'], cmd: ['sleep infinity'] },
   busybox: { entrypoint: [], cmd: ['/bin/sh'] },
+  // Spool's services, run from the built workspaces.
+  'spool/gateway': { entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')], workingDir: repoRoot },
+  'spool/controller': { entrypoint: [node, join(repoRoot, 'controller/dist/main.js')], workingDir: repoRoot },
+  // Function images are built on a Spool runtime base image, whose entrypoint is the watchdog.
+  'spool/watchdog': spoolRuntime(repoRoot),
+  'spool/example-echo': spoolRuntime(join(repoRoot, 'examples/echo')),
+  'spool/example-sleep': spoolRuntime(join(repoRoot, 'examples/sleep')),
+  'spool/example-wc': spoolRuntime(join(repoRoot, 'examples/wc')),
 };
 
 /** `registry/name:tag@sha256:…` → `registry/name`. */
@@ -58,7 +71,8 @@ export interface ContainerCommandSpec {
  */
 export function resolveCommand(container: ContainerCommandSpec): readonly string[] | undefined {
   const image = findLocalImage(container.image);
-  if (container.command && container.command.length > 0) return [...container.command, ...(container.args ?? [])];
+  if (container.command && container.command.length > 0)
+    return [...container.command, ...(container.args ?? [])];
   if (!image) return undefined;
   return [...image.entrypoint, ...(container.args ?? image.cmd ?? [])];
 }

@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { createApiClient, isNotFound, type ApiClient } from './api-client.js';
+import type { Server } from 'node:https';
+import { startKubeletServer } from './kubelet-server.js';
 import { NodeAgent } from './node-agent.js';
 import { PodAddressPool } from './pod-addresses.js';
 import { PodRunner } from './pod-runner.js';
@@ -17,12 +19,18 @@ type Conditions = Parameters<typeof desiredPodStatus>[1];
 
 interface PodSlot {
   readonly runner: PodRunner;
+  readonly podDir: string;
   readonly podIp: string;
   terminating: boolean;
   lastConditions: Conditions;
   /** Status writes for one pod go out one at a time, in order. */
   statusChain: Promise<void>;
   statusPending: boolean;
+}
+
+function isTerminal(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 function log(message: string): void {
@@ -36,12 +44,18 @@ class ProcessNode {
   private readonly proxy: ServiceProxy;
   private readonly pods: Reflector<V1Pod>;
   private readonly services: Reflector<V1Service>;
+  private kubelet: Server | undefined;
 
   constructor(
     private readonly api: ApiClient,
     private readonly state: ClusterState,
   ) {
-    this.agent = new NodeAgent(api, { nodeName: state.nodeName, kubeletVersion: state.kubernetesVersion, log });
+    this.agent = new NodeAgent(api, {
+      nodeName: state.nodeName,
+      kubeletVersion: state.kubernetesVersion,
+      kubeletPort: state.kubeletPort,
+      log,
+    });
     this.proxy = new ServiceProxy(
       new Map([['default/kubernetes', [{ ip: '127.0.0.1', port: state.apiserverPort }]]]),
       log,
@@ -61,6 +75,16 @@ class ProcessNode {
   }
 
   async start(): Promise<void> {
+    this.kubelet = startKubeletServer({
+      port: this.state.kubeletPort,
+      caFile: pki.caCert,
+      certFile: pki.nodeServingCert,
+      keyFile: pki.nodeServingKey,
+      logFileOf: (namespace, pod, container) => {
+        const slot = [...this.slots.values()].find((s) => s.runner.key === `${namespace}/${pod}`);
+        return slot ? join(slot.podDir, `${container}.log`) : undefined;
+      },
+    });
     await this.services.start();
     await this.agent.start();
     await this.pods.start();
@@ -72,6 +96,7 @@ class ProcessNode {
     this.services.stop();
     this.agent.stop();
     this.proxy.close();
+    this.kubelet?.close();
     await Promise.all([...this.slots.values()].map((slot) => slot.runner.terminate(graceMs)));
   }
 
@@ -82,20 +107,27 @@ class ProcessNode {
 
   private onPod(pod: V1Pod, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
     this.proxy.sync(this.services.objects.values(), this.pods.objects.values());
-    const uid = pod.metadata?.uid ?? '';
+    const metadata = pod.metadata ?? {};
+    const uid = metadata.uid ?? '';
     const slot = this.slots.get(uid);
     if (type === 'DELETED') {
       if (slot) void this.finish(uid, slot, 0);
+    } else if (metadata.deletionTimestamp) {
+      this.onDeletionRequested(pod, slot);
+    } else if (!slot && !isTerminal(pod)) {
+      this.admit(pod);
+    }
+  }
+
+  private onDeletionRequested(pod: V1Pod, slot: PodSlot | undefined): void {
+    if (!slot) {
+      void this.confirmDeletion(pod);
       return;
     }
-    if (pod.metadata?.deletionTimestamp) {
-      const graceSeconds = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      if (slot && !slot.terminating) void this.finish(uid, slot, graceSeconds * 1_000, pod);
-      if (!slot) void this.confirmDeletion(pod);
-      return;
-    }
-    const phase = pod.status?.phase;
-    if (!slot && phase !== 'Succeeded' && phase !== 'Failed') this.admit(pod);
+    if (slot.terminating) return;
+    const graceSeconds =
+      pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    void this.finish(pod.metadata?.uid ?? '', slot, graceSeconds * 1_000, pod);
   }
 
   private admit(pod: V1Pod): void {
@@ -105,6 +137,7 @@ class ProcessNode {
     mkdirSync(podDir, { recursive: true });
     const slot: PodSlot = {
       podIp,
+      podDir,
       terminating: false,
       lastConditions: [],
       statusChain: Promise.resolve(),
@@ -158,7 +191,12 @@ class ProcessNode {
 
   private async confirmDeletion(pod: V1Pod): Promise<void> {
     const path = `/api/v1/namespaces/${pod.metadata?.namespace ?? ''}/pods/${pod.metadata?.name ?? ''}`;
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata?.uid } };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: pod.metadata?.uid },
+    };
     await this.api.request('DELETE', path, body).catch((error: unknown) => {
       if (!isNotFound(error)) log(`deleting ${path}: ${String(error)}`);
     });
@@ -169,7 +207,9 @@ class ProcessNode {
       const object = await this.api.request<{ data?: Record<string, string> }>('GET', path);
       const data = object.data ?? {};
       if (!base64) return data;
-      return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      return Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      );
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -179,7 +219,10 @@ class ProcessNode {
 
 async function main(): Promise<void> {
   const state = readState();
-  if (!state) throw new Error(`no cluster state at ${paths.stateFile}; start the node through \`npm run cluster -- up\``);
+  if (!state)
+    throw new Error(
+      `no cluster state at ${paths.stateFile}; start the node through \`npm run cluster -- up\``,
+    );
   const identity = identities.processNode(state.nodeName);
   const api = createApiClient({
     server: apiserverUrl(state),

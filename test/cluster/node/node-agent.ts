@@ -6,6 +6,7 @@ import { isConflict, isNotFound } from './api-client.js';
 export interface NodeAgentOptions {
   readonly nodeName: string;
   readonly kubeletVersion: string;
+  readonly kubeletPort: number;
   readonly log: (message: string) => void;
 }
 
@@ -26,9 +27,14 @@ export class NodeAgent {
     await this.register();
     await this.reportStatus();
     await this.renewLease();
-    this.timers.push(setInterval(() => void this.renewLease().catch((e: unknown) => this.warn('lease', e)), leaseRenewMs));
     this.timers.push(
-      setInterval(() => void this.reportStatus().catch((e: unknown) => this.warn('status', e)), statusHeartbeatMs),
+      setInterval(() => void this.renewLease().catch((e: unknown) => this.warn('lease', e)), leaseRenewMs),
+    );
+    this.timers.push(
+      setInterval(
+        () => void this.reportStatus().catch((e: unknown) => this.warn('status', e)),
+        statusHeartbeatMs,
+      ),
     );
   }
 
@@ -91,6 +97,7 @@ export class NodeAgent {
             { type: 'InternalIP', address: '127.0.0.1' },
             { type: 'Hostname', address: this.options.nodeName },
           ],
+          daemonEndpoints: { kubeletEndpoint: { Port: this.options.kubeletPort } },
           nodeInfo: {
             machineID: '',
             systemUUID: '',

@@ -3,7 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container, V1Pod, V1Service } from '@kubernetes/client-node';
-import { ContainerProcess, canUseMountNamespaces, runToCompletion, type ProcessLaunch } from './container-process.js';
+import {
+  ContainerProcess,
+  canUseMountNamespaces,
+  runToCompletion,
+  type ProcessLaunch,
+} from './container-process.js';
 import { containerEnv, expandVariables, type PodEnvContext } from './env.js';
 import { renderHostsFile } from './hosts-file.js';
 import { findLocalImage, resolveCommand } from './images.js';
@@ -73,18 +78,43 @@ export class PodRunner {
       mkdirSync(join(this.deps.podDir, 'home'), { recursive: true });
       this.updateHosts();
       if (wantsServiceAccountToken(this.pod)) {
-        this.token = new ServiceAccountToken(this.deps.api, this.pod, ServiceAccountToken.filesFor(this.deps.podDir));
-        await this.token.start(this.deps.caFile, this.deps.apiserverInClusterUrl);
+        this.token = new ServiceAccountToken(
+          this.deps.api,
+          this.pod,
+          ServiceAccountToken.filesFor(this.deps.podDir),
+        );
+        const token = this.token;
+        await this.retryWhileAlive(() => token.start(this.deps.caFile, this.deps.apiserverInClusterUrl));
       }
+      delete this.record.message;
       this.deps.onChange();
       if (!(await this.runInitContainers())) return;
       this.record.initialized = true;
       this.deps.onChange();
-      await Promise.all((this.pod.spec?.containers ?? []).map((c, i) => this.supervise(c, this.containerRecord(i))));
+      await Promise.all(
+        (this.pod.spec?.containers ?? []).map((c, i) => this.supervise(c, this.containerRecord(i))),
+      );
       this.settleTerminalPhase();
     } catch (error) {
       this.record.message = error instanceof Error ? error.message : String(error);
       this.deps.onChange();
+    }
+  }
+
+  /**
+   * The Node authorizer learns of a pod's binding from its own watch, so a
+   * node's first token request can be refused for a moment; the kubelet retries too.
+   */
+  private async retryWhileAlive(step: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (this.terminating || attempt >= 30) throw error;
+        this.record.message = `attempt ${attempt}: ${error instanceof Error ? error.message : String(error)}`;
+        this.deps.onChange();
+        await sleep(Math.min(250 * attempt, 2_000));
+      }
     }
   }
 
@@ -117,21 +147,24 @@ export class PodRunner {
     const initContainers = this.pod.spec?.initContainers ?? [];
     for (const [index, container] of initContainers.entries()) {
       const record = this.record.initContainers[index];
-      if (!record) continue;
-      for (;;) {
-        if (this.terminating) return false;
-        const exitCode = await this.runOnce(container, record);
-        if (this.terminating) return false;
-        if (exitCode === 0) break;
-        if (this.pod.spec?.restartPolicy === 'Never') {
-          this.record.terminalPhase = 'Failed';
-          this.deps.onChange();
-          return false;
-        }
-        await this.backoff(record, record.restartCount + 1);
-      }
+      if (!record || !(await this.runInitContainer(container, record))) return false;
     }
     return true;
+  }
+
+  /** Runs one init container until it succeeds; false when the pod ends first. */
+  private async runInitContainer(container: V1Container, record: ContainerRecord): Promise<boolean> {
+    while (!this.terminating) {
+      if ((await this.runOnce(container, record)) === 0) return true;
+      if (this.terminating) return false;
+      if (this.pod.spec?.restartPolicy === 'Never') {
+        this.record.terminalPhase = 'Failed';
+        this.deps.onChange();
+        return false;
+      }
+      await this.backoff(record, record.restartCount + 1);
+    }
+    return false;
   }
 
   /** Starts a container, restarts it per restartPolicy, until the pod terminates. */
@@ -149,9 +182,16 @@ export class PodRunner {
   }
 
   private async backoff(record: ContainerRecord, crashesInARow: number): Promise<void> {
-    const delayMs = Math.min(maxBackoffMs, firstBackoffMs * 2 ** Math.min(Math.max(crashesInARow - 1, 0), 10));
-    record.lastTerminated = record.state.kind === 'terminated' ? record.state : record.lastTerminated;
-    record.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delayMs} ms restarting` };
+    const delayMs = Math.min(
+      maxBackoffMs,
+      firstBackoffMs * 2 ** Math.min(Math.max(crashesInARow - 1, 0), 10),
+    );
+    if (record.state.kind === 'terminated') record.lastTerminated = record.state;
+    record.state = {
+      kind: 'waiting',
+      reason: 'CrashLoopBackOff',
+      message: `back-off ${delayMs} ms restarting`,
+    };
     record.restartCount += 1;
     this.deps.onChange();
     await sleep(delayMs);
@@ -185,8 +225,15 @@ export class PodRunner {
   }
 
   /** Resolves image, command and env; a failure is reported as a waiting reason, as the kubelet would. */
-  private async launchFor(container: V1Container, record: ContainerRecord): Promise<ProcessLaunch | undefined> {
-    const argv = resolveCommand({ image: container.image ?? '', command: container.command, args: container.args });
+  private async launchFor(
+    container: V1Container,
+    record: ContainerRecord,
+  ): Promise<ProcessLaunch | undefined> {
+    const argv = resolveCommand({
+      image: container.image ?? '',
+      command: container.command,
+      args: container.args,
+    });
     if (!argv) {
       record.state = {
         kind: 'waiting',
@@ -201,7 +248,10 @@ export class PodRunner {
       return {
         argv: argv.map((part) => expandVariables(part, env)),
         env,
-        cwd: container.workingDir ?? findLocalImage(container.image ?? '')?.workingDir ?? join(this.deps.podDir, 'home'),
+        cwd:
+          container.workingDir ??
+          findLocalImage(container.image ?? '')?.workingDir ??
+          join(this.deps.podDir, 'home'),
         logFile: join(this.deps.podDir, `${container.name}.log`),
         pidFile: join(this.deps.podDir, `${container.name}.pid`),
         mounts: {
@@ -217,39 +267,42 @@ export class PodRunner {
   }
 
   private async environment(container: V1Container): Promise<Record<string, string>> {
-    const podName = this.pod.metadata?.name ?? '';
-    const base: Record<string, string> = {
-      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: join(this.deps.podDir, 'home'),
-      HOSTNAME: podName,
-      // Every pod shares the machine's loopback: a process must bind this address, not 0.0.0.0.
-      POD_IP: this.deps.podIp,
-      ...(this.token ? { KUBECONFIG: this.token.files.kubeconfig } : {}),
-      ...(canUseMountNamespaces() ? {} : { SPOOL_NO_POD_HOSTS_FILE: '1' }),
-    };
-    for (const [name, value] of Object.entries(findLocalImage(container.image ?? '')?.env ?? {})) {
-      base[name] = expandVariables(value, base);
-    }
+    const image = findLocalImage(container.image ?? '');
+    const base = this.baseEnv();
+    for (const [name, value] of Object.entries(image?.env ?? {})) base[name] = expandVariables(value, base);
     const namespace = this.pod.metadata?.namespace ?? 'default';
-    const services = this.deps
-      .services()
-      .filter(
-        (s) =>
-          s.metadata?.namespace === namespace ||
-          (s.metadata?.namespace === 'default' && s.metadata.name === 'kubernetes'),
+    const isLinked = (s: V1Service): boolean => {
+      const metadata = s.metadata ?? {};
+      return (
+        metadata.namespace === namespace ||
+        (metadata.namespace === 'default' && metadata.name === 'kubernetes')
       );
+    };
     return containerEnv(
       {
         pod: this.pod,
         podIp: this.deps.podIp,
         hostIp: this.deps.hostIp,
-        services,
+        services: this.deps.services().filter(isLinked),
         readSecretData: this.deps.readSecretData,
         readConfigMapData: this.deps.readConfigMapData,
       },
       container,
       base,
     );
+  }
+
+  /** What every container gets before its image's and its own env. */
+  private baseEnv(): Record<string, string> {
+    return {
+      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: join(this.deps.podDir, 'home'),
+      HOSTNAME: this.pod.metadata?.name ?? '',
+      // Every pod shares the machine's loopback: a process must bind this address, not 0.0.0.0.
+      POD_IP: this.deps.podIp,
+      ...(this.token ? { KUBECONFIG: this.token.files.kubeconfig } : {}),
+      ...(canUseMountNamespaces() ? {} : { SPOOL_NO_POD_HOSTS_FILE: '1' }),
+    };
   }
 
   private startProbes(container: V1Container, record: ContainerRecord, launch: ProcessLaunch): ProbeLoop[] {
@@ -274,7 +327,10 @@ export class PodRunner {
       // A failed liveness probe kills the container; supervise() restarts it per restartPolicy.
       loops.push(
         new ProbeLoop(container.livenessProbe, target, true, (ok) => {
-          if (!ok) void this.running.get(container.name)?.stop((this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1_000);
+          if (!ok)
+            void this.running
+              .get(container.name)
+              ?.stop((this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1_000);
         }),
       );
     }
@@ -285,7 +341,9 @@ export class PodRunner {
 
   private settleTerminalPhase(): void {
     if (this.terminating) return;
-    const allSucceeded = this.record.containers.every((c) => c.state.kind === 'terminated' && c.state.exitCode === 0);
+    const allSucceeded = this.record.containers.every(
+      (c) => c.state.kind === 'terminated' && c.state.exitCode === 0,
+    );
     this.record.terminalPhase = allSucceeded ? 'Succeeded' : 'Failed';
     this.deps.onChange();
   }

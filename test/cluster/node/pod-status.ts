@@ -50,7 +50,11 @@ export function podPhase(record: PodRecord): 'Pending' | 'Running' | 'Succeeded'
 }
 
 /** The body of a strategic-merge patch to pods/status: conditions merge by type, container statuses by name. */
-export function desiredPodStatus(record: PodRecord, previousConditions: readonly Condition[], nowIso: string): object {
+export function desiredPodStatus(
+  record: PodRecord,
+  previousConditions: readonly Condition[],
+  nowIso: string,
+): object {
   const containersReady = record.containers.every((c) => c.ready);
   const running = podPhase(record) === 'Running';
   const condition = (type: string, ok: boolean, reason?: string): Condition => {
@@ -72,7 +76,8 @@ export function desiredPodStatus(record: PodRecord, previousConditions: readonly
       podIP: record.podIp,
       podIPs: [{ ip: record.podIp }],
       startTime: record.startTime,
-      ...(record.message ? { message: record.message } : {}),
+      // null clears an earlier message under merge-patch rules.
+      message: record.message ?? null,
       conditions: [
         condition('PodReadyToStartContainers', true),
         condition('Initialized', record.initialized, 'ContainersNotInitialized'),

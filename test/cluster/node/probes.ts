@@ -26,20 +26,29 @@ export async function probeOnce(probe: V1Probe, target: ProbeTarget): Promise<bo
     return httpGetSucceeds(probe.httpGet.host ?? target.podIp, port, probe.httpGet.path ?? '/', timeoutMs);
   }
   if (probe.tcpSocket) {
-    return tcpConnects(probe.tcpSocket.host ?? target.podIp, resolvePort(probe.tcpSocket.port, target.ports), timeoutMs);
+    return tcpConnects(
+      probe.tcpSocket.host ?? target.podIp,
+      resolvePort(probe.tcpSocket.port, target.ports),
+      timeoutMs,
+    );
   }
   if (probe.exec?.command) return (await target.exec(probe.exec.command, timeoutMs)) === 0;
-  throw new Error('probe has no httpGet, tcpSocket or exec handler (grpc is not supported by the process node)');
+  throw new Error(
+    'probe has no httpGet, tcpSocket or exec handler (grpc is not supported by the process node)',
+  );
 }
 
 /** 200 ≤ status < 400 succeeds, as in the kubelet. */
 function httpGetSucceeds(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolveResult) => {
-    const req = request({ host, port, path, timeout: timeoutMs, headers: { 'user-agent': 'kube-probe/1.34' } }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolveResult(status >= 200 && status < 400);
-    });
+    const req = request(
+      { host, port, path, timeout: timeoutMs, headers: { 'user-agent': 'kube-probe/1.34' } },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolveResult(status >= 200 && status < 400);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolveResult(false));
     req.end();
@@ -95,11 +104,15 @@ export class ProbeLoop {
   private async tick(): Promise<void> {
     const ok = await probeOnce(this.probe, this.target).catch(() => false);
     if (this.stopped) return;
+    this.record(ok);
+    this.schedule((this.probe.periodSeconds ?? 10) * 1_000);
+  }
+
+  private record(ok: boolean): void {
     this.successes = ok ? this.successes + 1 : 0;
     this.failures = ok ? 0 : this.failures + 1;
     if (!this.verdict && this.successes >= (this.probe.successThreshold ?? 1)) this.flip(true);
     if (this.verdict && this.failures >= (this.probe.failureThreshold ?? 3)) this.flip(false);
-    this.schedule((this.probe.periodSeconds ?? 10) * 1_000);
   }
 
   private flip(verdict: boolean): void {

@@ -17,7 +17,11 @@ export interface ReflectorOptions<T> {
   /** Query without the leading `?`, e.g. fieldSelector=spec.nodeName%3Dnode. */
   readonly query?: string;
   /** Called after every change with the whole current set, keyed by uid. */
-  readonly onChange: (objects: ReadonlyMap<string, T>, changed: T, type: 'ADDED' | 'MODIFIED' | 'DELETED') => void;
+  readonly onChange: (
+    objects: ReadonlyMap<string, T>,
+    changed: T,
+    type: 'ADDED' | 'MODIFIED' | 'DELETED',
+  ) => void;
   readonly onError: (error: unknown) => void;
 }
 

@@ -14,26 +14,38 @@ export interface Endpoint {
  * computes them itself because the API refuses loopback addresses in
  * EndpointSlices.
  */
-export function readyEndpoints(service: V1Service, servicePort: V1ServicePort, pods: Iterable<V1Pod>): Endpoint[] {
-  const selector = service.spec?.selector;
-  if (!selector || Object.keys(selector).length === 0) return [];
+export function readyEndpoints(
+  service: V1Service,
+  servicePort: V1ServicePort,
+  pods: Iterable<V1Pod>,
+): Endpoint[] {
+  const selector = service.spec?.selector ?? {};
+  if (Object.keys(selector).length === 0) return [];
   const endpoints: Endpoint[] = [];
   for (const pod of pods) {
-    if (pod.metadata?.namespace !== service.metadata?.namespace) continue;
-    if (pod.metadata?.deletionTimestamp || !pod.status?.podIP) continue;
-    const labels = pod.metadata?.labels ?? {};
-    if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
-    if (!pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+    if (!isServing(pod, service.metadata?.namespace, selector)) continue;
     const port = targetPortOf(servicePort, pod);
-    if (port !== undefined) endpoints.push({ ip: pod.status.podIP, port });
+    if (port !== undefined) endpoints.push({ ip: pod.status?.podIP ?? '', port });
   }
   return endpoints;
+}
+
+function isServing(pod: V1Pod, namespace: string | undefined, selector: Record<string, string>): boolean {
+  const metadata = pod.metadata ?? {};
+  const status = pod.status ?? {};
+  if (metadata.namespace !== namespace || metadata.deletionTimestamp || !status.podIP) return false;
+  const labels = metadata.labels ?? {};
+  if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
+  return (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 function targetPortOf(servicePort: V1ServicePort, pod: V1Pod): number | undefined {
   const target = servicePort.targetPort ?? servicePort.port;
   try {
-    return resolvePort(target, (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []));
+    return resolvePort(
+      target,
+      (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []),
+    );
   } catch {
     return undefined; // this pod does not declare the named port: not an endpoint
   }
@@ -59,22 +71,28 @@ export class ServiceProxy {
     const podList = [...pods];
     const wanted = new Set<string>();
     for (const service of services) {
-      const ip = service.spec?.clusterIP;
-      if (!ip || ip === 'None' || !ip.startsWith('127.')) continue;
-      const serviceKey = `${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`;
-      for (const port of service.spec?.ports ?? []) {
-        if ((port.protocol ?? 'TCP') !== 'TCP') continue;
-        const key = `${ip}:${port.port}`;
-        wanted.add(key);
-        const endpoints = this.fixedEndpoints.get(serviceKey) ?? readyEndpoints(service, port, podList);
-        this.ensureForwarder(key, ip, port.port, serviceKey).endpoints = endpoints;
-      }
+      for (const key of this.syncService(service, podList)) wanted.add(key);
     }
     for (const [key, forwarder] of this.forwarders) {
       if (wanted.has(key)) continue;
       forwarder.server.close();
       this.forwarders.delete(key);
     }
+  }
+
+  /** Returns the `ip:port` keys the Service needs listeners for. */
+  private syncService(service: V1Service, pods: readonly V1Pod[]): string[] {
+    const ip = service.spec?.clusterIP ?? 'None';
+    if (!ip.startsWith('127.')) return []; // headless, or not a loopback ClusterIP: nothing to serve
+    const metadata = service.metadata ?? {};
+    const serviceKey = `${metadata.namespace ?? ''}/${metadata.name ?? ''}`;
+    const tcpPorts = (service.spec?.ports ?? []).filter((port) => (port.protocol ?? 'TCP') === 'TCP');
+    return tcpPorts.map((port) => {
+      const key = `${ip}:${port.port}`;
+      const endpoints = this.fixedEndpoints.get(serviceKey) ?? readyEndpoints(service, port, pods);
+      this.ensureForwarder(key, ip, port.port, serviceKey).endpoints = endpoints;
+      return key;
+    });
   }
 
   close(): void {
@@ -85,7 +103,11 @@ export class ServiceProxy {
   private ensureForwarder(key: string, ip: string, port: number, serviceKey: string): Forwarder {
     const existing = this.forwarders.get(key);
     if (existing) return existing;
-    const forwarder: Forwarder = { server: createServer((client) => this.forward(forwarder, client)), endpoints: [], next: 0 };
+    const forwarder: Forwarder = {
+      server: createServer((client) => this.forward(forwarder, client)),
+      endpoints: [],
+      next: 0,
+    };
     forwarder.server.on('error', (error) => this.log(`service ${serviceKey} on ${key}: ${error.message}`));
     forwarder.server.listen(port, ip);
     this.forwarders.set(key, forwarder);

@@ -80,16 +80,26 @@ export class ServiceAccountToken {
         spec: {
           expirationSeconds: tokenLifetimeSeconds,
           // Bound to the pod: the token dies with it, as NodeRestriction requires of a node.
-          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: this.pod.metadata?.name, uid: this.pod.metadata?.uid },
+          boundObjectRef: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            name: this.pod.metadata?.name,
+            uid: this.pod.metadata?.uid,
+          },
         },
       },
     );
     // In place, so a process that re-reads the file sees the new token.
     writeFileSync(this.files.tokenFile, answer.status.token, { mode: 0o600 });
     const lifetimeMs = Date.parse(answer.status.expirationTimestamp) - Date.now();
-    this.refreshTimer = setTimeout(() => {
-      this.refresh().catch((error: unknown) => console.error(`token refresh for pod ${this.pod.metadata?.name ?? ''}`, error));
-    }, Math.max(10_000, lifetimeMs * refreshAtFraction));
+    this.refreshTimer = setTimeout(
+      () => {
+        this.refresh().catch((error: unknown) =>
+          console.error(`token refresh for pod ${this.pod.metadata?.name ?? ''}`, error),
+        );
+      },
+      Math.max(10_000, lifetimeMs * refreshAtFraction),
+    );
     this.refreshTimer.unref();
   }
 }

@@ -60,10 +60,13 @@ async function envOf(watchdogPort: number): Promise<Record<string, string>> {
   return ((await response.json()) as { env: Record<string, string> }).env;
 }
 
-const pidsOf = (runtime: ProcessRuntime, ref: FunctionRef): number[] => runtime.replicas(ref).map((r) => r.pid);
+const pidsOf = (runtime: ProcessRuntime, ref: FunctionRef): number[] =>
+  runtime.replicas(ref).map((r) => r.pid);
 
 async function readyAt(runtime: ProcessRuntime, ref: FunctionRef, replicas: number): Promise<void> {
-  await eventually(async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas, readyReplicas: replicas }));
+  await eventually(async () =>
+    expect(await runtime.observeReplicas(ref)).toEqual({ replicas, readyReplicas: replicas }),
+  );
 }
 
 describe('process runtime', () => {
@@ -145,7 +148,12 @@ describe('process runtime', () => {
       expect(after.filter((pid) => before.includes(pid))).toEqual([]);
       expect(before.filter(isAlive)).toEqual([]);
       const specs = await Promise.all(runtime.replicas(ref).map((r) => envOf(r.watchdogPort)));
-      expect(specs.map((env) => (JSON.parse(env['SPOOL_FUNCTION_SPEC'] ?? '{}') as { timeoutSeconds?: number }).timeoutSeconds)).toEqual([3, 3]);
+      expect(
+        specs.map(
+          (env) =>
+            (JSON.parse(env['SPOOL_FUNCTION_SPEC'] ?? '{}') as { timeoutSeconds?: number }).timeoutSeconds,
+        ),
+      ).toEqual([3, 3]);
     });
   });
 

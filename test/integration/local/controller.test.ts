@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +40,10 @@ import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 jest.setTimeout(30_000);
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const fakeWatchdog = [process.execPath, join(repoRoot, 'test', 'fixtures', 'controller', 'fake-watchdog.mjs')];
+const fakeWatchdog = [
+  process.execPath,
+  join(repoRoot, 'test', 'fixtures', 'controller', 'fake-watchdog.mjs'),
+];
 const realWatchdog = [process.execPath, join(repoRoot, 'watchdog', 'dist', 'main.js')];
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -50,7 +54,9 @@ let events: Redis;
 beforeAll(async () => {
   redis = new Redis(testRedisUrl());
   events = new Redis(testRedisUrl());
-  events.on('message', (_channel: string, message: string) => scaled.push(JSON.parse(message) as ReplicaStatus));
+  events.on('message', (_channel: string, message: string) =>
+    scaled.push(JSON.parse(message) as ReplicaStatus),
+  );
   await events.subscribe(channels.scaled);
 });
 
@@ -83,7 +89,11 @@ interface Started {
   readonly lines: LogFields[];
 }
 
-async function startController({ functions, scaleIntervalMs, watchdogCommand = fakeWatchdog }: StartOptions): Promise<Started> {
+async function startController({
+  functions,
+  scaleIntervalMs,
+  watchdogCommand = fakeWatchdog,
+}: StartOptions): Promise<Started> {
   const stateDir = mkdtempSync(join(tmpdir(), 'spool-controller-'));
   const config = parseControllerConfig({
     SPOOL_REDIS_URL: testRedisUrl(),
@@ -122,7 +132,10 @@ async function startController({ functions, scaleIntervalMs, watchdogCommand = f
 }
 
 function queueOf(ref: FunctionRef): Queue<InvocationJob> {
-  const queue = new Queue<InvocationJob>(queueName(ref), { connection: { url: testRedisUrl() }, prefix: KEY_PREFIX });
+  const queue = new Queue<InvocationJob>(queueName(ref), {
+    connection: { url: testRedisUrl() },
+    prefix: KEY_PREFIX,
+  });
   cleanups.push(async () => {
     await queue.obliterate({ force: true });
     await queue.close();
@@ -135,7 +148,13 @@ function invocation(ref: FunctionRef, jobId: string, body = ''): InvocationJob {
     version: 1,
     callId: callId(ref, jobId),
     kind: 'async',
-    request: { method: 'POST', path: '/', query: '', headers: {}, bodyBase64: Buffer.from(body).toString('base64') },
+    request: {
+      method: 'POST',
+      path: '/',
+      query: '',
+      headers: {},
+      bodyBase64: Buffer.from(body).toString('base64'),
+    },
     trace: {},
     enqueuedAtMs: Date.now(),
   };
@@ -163,12 +182,23 @@ describe('controller', () => {
 
     const publishedAt = performance.now();
     await redis.publish(channels.wake, functionKey(ref));
-    await eventually(() => expect(runtime.replicas(ref)).toHaveLength(1), { timeoutMs: 2_000, intervalMs: 1 });
+    await eventually(() => expect(runtime.replicas(ref)).toHaveLength(1), {
+      timeoutMs: 2_000,
+      intervalMs: 1,
+    });
     const latencyMs = performance.now() - publishedAt;
 
-    console.log(`wake → replica started: ${latencyMs.toFixed(1)} ms`);
     expect(latencyMs).toBeLessThan(250);
-    await eventually(async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 }));
+    await eventually(
+      async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 }),
+      {
+        intervalMs: 5,
+      },
+    );
+    const readyMs = performance.now() - publishedAt;
+    console.log(
+      `wake → replica process started: ${latencyMs.toFixed(1)} ms; → replica ready: ${readyMs.toFixed(1)} ms`,
+    );
   });
 
   test('scales to zero once idleSeconds have passed without calls', async () => {
@@ -177,7 +207,9 @@ describe('controller', () => {
     const { runtime } = await startController({ functions: [fn], scaleIntervalMs: 100 });
     const queue = queueOf(ref);
     await enqueue(queue, ref);
-    await eventually(async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 }));
+    await eventually(async () =>
+      expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 }),
+    );
     const pid = runtime.replicas(ref)[0]?.pid;
 
     await queue.drain();
@@ -206,7 +238,10 @@ describe('controller', () => {
 
   test('ignores a malformed scale request and keeps working', async () => {
     const ref = uniqueFunctionRef('malformed');
-    const { runtime, lines } = await startController({ functions: [fixtureFunction(ref)], scaleIntervalMs: 60_000 });
+    const { runtime, lines } = await startController({
+      functions: [fixtureFunction(ref)],
+      scaleIntervalMs: 60_000,
+    });
 
     await redis.publish(channels.scaleRequest, '{"key":"nope","replicas":-4}');
     await redis.publish(channels.scaleRequest, JSON.stringify({ key: functionKey(ref), replicas: 1 }));
@@ -244,7 +279,9 @@ describe('controller', () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toContain('spool_autoscaler_scaling_decisions_total{reason="wake"} 1');
-      expect(metrics).toContain(`spool_autoscaler_desired_replicas{function_name="${ref.name}.${ref.namespace}"} 1`);
+      expect(metrics).toContain(
+        `spool_autoscaler_desired_replicas{function_name="${ref.name}.${ref.namespace}"} 1`,
+      );
     });
   });
 
@@ -255,14 +292,16 @@ describe('controller', () => {
       scaleIntervalMs: 60_000,
     });
 
-    await eventually(async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 2, readyReplicas: 2 }));
+    await eventually(async () =>
+      expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 2, readyReplicas: 2 }),
+    );
   });
 });
 
 describe('local registry', () => {
   test('loads every Function in a folder tree and skips invalid files, naming them', async () => {
     const root = mkdtempSync(join(tmpdir(), 'spool-functions-'));
-    cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
     const doc = (name: string, extra = ''): string =>
       `apiVersion: spool.dev/v1alpha1\nkind: Function\nmetadata:\n  name: ${name}\n${extra}spec:\n  image: x:1\n  command: [node, server.mjs]\n`;
     mkdirSync(join(root, 'nested', 'deeper'), { recursive: true });
@@ -272,15 +311,25 @@ describe('local registry', () => {
     writeFileSync(join(root, 'nested', 'notes.txt'), 'not yaml');
     const lines: LogFields[] = [];
 
-    const found = await loadLocalFunctions(root, (event, fields = {}) => void lines.push({ event, ...fields }));
+    const found = await loadLocalFunctions(
+      root,
+      (event, fields = {}) => void lines.push({ event, ...fields }),
+    );
 
-    expect(found.map(({ fn, dir }) => [functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }), dir])).toEqual([
+    expect(
+      found.map(({ fn, dir }) => [
+        functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }),
+        dir,
+      ]),
+    ).toEqual([
       ['default/alpha', root],
       ['team-b/beta', root],
       ['default/gamma', join(root, 'nested', 'deeper')],
     ]);
     expect(found[2]?.fn.spec.workingDir).toBe(join(root, 'nested', 'deeper'));
-    expect(lines).toEqual([expect.objectContaining({ event: 'function-invalid', path: join(root, 'nested', 'broken.yaml') })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ event: 'function-invalid', path: join(root, 'nested', 'broken.yaml') }),
+    ]);
   });
 });
 
@@ -291,8 +340,15 @@ describeWithWatchdog('controller with the real watchdog', () => {
     const [example] = await loadLocalFunctions(join(repoRoot, 'examples', 'echo'), silentLog);
     if (example === undefined) throw new Error('examples/echo has no Function');
     const ref = uniqueFunctionRef('echo');
-    const fn: ResolvedFunction = { ...example.fn, metadata: { ...example.fn.metadata, namespace: ref.namespace } };
-    const { runtime } = await startController({ functions: [fn], scaleIntervalMs: 60_000, watchdogCommand: realWatchdog });
+    const fn: ResolvedFunction = {
+      ...example.fn,
+      metadata: { ...example.fn.metadata, namespace: ref.namespace },
+    };
+    const { runtime } = await startController({
+      functions: [fn],
+      scaleIntervalMs: 60_000,
+      watchdogCommand: realWatchdog,
+    });
     const queue = queueOf(ref);
 
     const jobId = await enqueue(queue, ref, 'hello');
@@ -302,11 +358,12 @@ describeWithWatchdog('controller with the real watchdog', () => {
       async () => {
         const job = await Job.fromId<InvocationJob>(queue, jobId);
         expect(await job?.getState()).toBe('completed');
-        expect(Buffer.from((job?.returnvalue as { bodyBase64: string }).bodyBase64, 'base64').toString()).toBe('hello');
+        expect(
+          Buffer.from((job?.returnvalue as { bodyBase64: string }).bodyBase64, 'base64').toString(),
+        ).toBe('hello');
       },
       { timeoutMs: 20_000, intervalMs: 100 },
     );
     expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 });
   });
 });
-

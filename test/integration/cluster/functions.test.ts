@@ -1,0 +1,170 @@
+// Kubernetes mode on the real control plane: Functions become Deployments whose pods run the watchdog,
+// calls through the gateway succeed, status tells the truth, scale goes to zero and back, deletion cleans up.
+// The controller and gateway authenticate as their shipped ServiceAccounts.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import {
+  API_GROUP,
+  API_VERSION,
+  FUNCTION_PLURAL,
+  KEY_PREFIX,
+  validateFunction,
+  type FunctionResource,
+  type FunctionSpecInput,
+} from '@spool/api';
+import type { KubeController } from '@spool/controller';
+import { clusterClients, eventually, isPodReady, kubeConfig, uniqueNamespace, type TestNamespace } from '../../support/cluster.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { installSpoolResources, startKubeController, startKubeGateway, type KubeGateway } from '../../support/spool-cluster.js';
+
+jest.setTimeout(120_000);
+
+const objects = kubeConfig().makeApiClient(CustomObjectsApi);
+const { apps, core } = clusterClients();
+const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
+
+let ns: TestNamespace;
+let redis: RedisServer;
+let controller: KubeController;
+let gateway: KubeGateway;
+
+const functionObject = (name: string, spec: Partial<FunctionSpecInput> = {}): FunctionResource => ({
+  apiVersion: 'spool.dev/v1alpha1',
+  kind: 'Function',
+  metadata: { name },
+  spec: { image: 'spool/example-echo:0.1.0', command: ['node', 'server.mjs'], ...spec },
+});
+
+const createFunction = (fn: FunctionResource): Promise<unknown> =>
+  objects.createNamespacedCustomObject({ ...fnApi, namespace: ns.name, body: fn });
+
+const readFunction = async (name: string): Promise<FunctionResource> =>
+  (await objects.getNamespacedCustomObject({ ...fnApi, namespace: ns.name, name })) as FunctionResource;
+
+const readDeployment = (name: string): Promise<V1Deployment> => apps.readNamespacedDeployment({ name: `fn-${name}`, namespace: ns.name });
+
+const readyCondition = async (name: string): Promise<string | undefined> =>
+  (await readFunction(name)).status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+
+beforeAll(async () => {
+  await installSpoolResources();
+  ns = await uniqueNamespace();
+  redis = await startRedisServer();
+  controller = await startKubeController(redis.url);
+  gateway = await startKubeGateway(redis.url, [ns.name]);
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await controller?.close();
+  await ns?.cleanup();
+  await redis?.stop();
+});
+
+describe('the Function CRD', () => {
+  const rows: { name: string; fn: FunctionResource }[] = [
+    { name: 'a minimal Function', fn: functionObject('ok') },
+    { name: 'scale.min above scale.max', fn: functionObject('bad-scale', { scale: { min: 5, max: 2 } }) },
+    { name: 'min above the default max', fn: functionObject('bad-min', { scale: { min: 21 } }) },
+    { name: 'an unknown mode', fn: functionObject('bad-mode', { mode: 'grpc' as 'http' }) },
+    { name: 'a zero timeout', fn: functionObject('bad-timeout', { timeoutSeconds: 0 }) },
+    { name: 'an empty command', fn: functionObject('bad-command', { command: [] }) },
+    { name: 'a bad env name', fn: functionObject('bad-env', { env: [{ name: '1X', value: 'a' }] }) },
+    { name: 'a name too long for fn-NAME', fn: functionObject('a'.repeat(61)) },
+    { name: 'no image', fn: { ...functionObject('no-image'), spec: { command: ['x'] } as FunctionSpecInput } },
+  ];
+
+  test.each(rows)('the API server and validateFunction agree on $name', async ({ fn }) => {
+    const accepted = await objects
+      .createNamespacedCustomObject({ ...fnApi, namespace: ns.name, body: fn, dryRun: 'All' })
+      .then(
+        () => true,
+        (error: { code?: number; body?: string }) => {
+          if (error.code !== 422) throw error;
+          return false;
+        },
+      );
+    expect(accepted).toBe(validateFunction(fn).length === 0);
+  });
+
+  test('an invalid Function is refused with a message naming the rule', async () => {
+    const error = await createFunction(functionObject('bad', { scale: { min: 5, max: 2 } })).catch((e: { body?: string }) => e);
+    expect(String((error as { body?: string }).body)).toContain('scale.min must not exceed scale.max');
+  });
+
+  test('the API server fills the defaults of the api/ definition', async () => {
+    await createFunction(functionObject('defaults'));
+    const stored = await readFunction('defaults');
+    expect(stored.spec).toMatchObject({ mode: 'http', timeoutSeconds: 30, scale: { min: 0, max: 20, idleSeconds: 300 } });
+  });
+});
+
+describe('a Function in Kubernetes mode', () => {
+  test('becomes a Deployment running the watchdog, answers through the gateway, and reports Ready', async () => {
+    await createFunction(functionObject('echo', { scale: { min: 1 } }));
+    const deployment = await eventually(() => readDeployment('echo'), { timeoutMs: 20_000 });
+    expect({
+      owner: deployment.metadata?.ownerReferences?.[0]?.kind,
+      image: deployment.spec?.template.spec?.containers[0]?.image,
+      readiness: deployment.spec?.template.spec?.containers[0]?.readinessProbe?.httpGet?.path,
+      grace: deployment.spec?.template.spec?.terminationGracePeriodSeconds,
+    }).toEqual({ owner: 'Function', image: 'spool/example-echo:0.1.0', readiness: '/_/ready', grace: 45 });
+    const res = await eventually(
+      async () => {
+        const r = await fetch(`${gateway.url}/function/echo.${ns.name}`, { method: 'POST', body: 'hello kube' });
+        if (r.status !== 200) throw new Error(`status ${r.status}`);
+        return r.text();
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(res).toBe('hello kube');
+    await eventually(async () => expect(await readyCondition('echo')).toBe('Serving'), { timeoutMs: 20_000 });
+  });
+
+  test('an image update rolls the Deployment out', async () => {
+    await objects.patchNamespacedCustomObject(
+      { ...fnApi, namespace: ns.name, name: 'echo', body: [{ op: 'replace', path: '/spec/image', value: 'spool/example-echo:0.2.0' }] },
+    );
+    await eventually(
+      async () => {
+        const d = await readDeployment('echo');
+        expect({ image: d.spec?.template.spec?.containers[0]?.image, updated: d.status?.updatedReplicas, ready: d.status?.readyReplicas }).toEqual({
+          image: 'spool/example-echo:0.2.0',
+          updated: 1,
+          ready: 1,
+        });
+      },
+      { timeoutMs: 40_000 },
+    );
+    const replicaSets = await apps.listNamespacedReplicaSet({ namespace: ns.name, labelSelector: 'spool.dev/function=echo' });
+    expect(replicaSets.items.length).toBe(2);
+  });
+
+  test('with idleSeconds 5 it goes to zero, and the next call scales it from zero and succeeds', async () => {
+    await createFunction(functionObject('idle', { scale: { idleSeconds: 5, scaleDownDelaySeconds: 0 } }));
+    await eventually(async () => expect(await readyCondition('idle')).toBe('ScaledToZero'), { timeoutMs: 40_000 });
+    const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'spool.dev/function=idle' });
+    expect(pods.items.filter(isPodReady)).toHaveLength(0);
+    const res = await fetch(`${gateway.url}/function/idle.${ns.name}`, { method: 'POST', body: 'wake up' });
+    expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: 'wake up' });
+  });
+
+  test('a deleted Function leaves no Deployment, pods or queue behind', async () => {
+    await createFunction(functionObject('doomed', { scale: { min: 1 } }));
+    await eventually(() => readDeployment('doomed'), { timeoutMs: 20_000 });
+    await fetch(`${gateway.url}/async-function/doomed.${ns.name}`, { method: 'POST', body: 'x' });
+    await objects.deleteNamespacedCustomObject({ ...fnApi, namespace: ns.name, name: 'doomed' });
+    const client = new Redis(redis.url);
+    await eventually(
+      async () => {
+        const d = await readDeployment('doomed').catch((e: { code?: number }) => e.code);
+        const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'spool.dev/function=doomed' });
+        const keys = await client.keys(`${KEY_PREFIX}:{${ns.name}.doomed}:*`);
+        expect({ deployment: d, pods: pods.items.length, keys }).toEqual({ deployment: 404, pods: 0, keys: [] });
+      },
+      { timeoutMs: 60_000 },
+    );
+    client.disconnect();
+  });
+});

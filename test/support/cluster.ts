@@ -1,0 +1,125 @@
+// Helpers for tests against the real test control plane: clients, a namespace per test, HTTP to pods, kubectl and helm.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { promisify } from 'node:util';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { binaryPaths, paths } from '../cluster/paths.js';
+
+import { eventually } from './eventually.js';
+
+export { eventually, type EventuallyOptions } from './eventually.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The admin kubeconfig `cluster up` wrote (or $KUBECONFIG when a test run points elsewhere). */
+export function kubeconfigPath(): string {
+  return process.env['KUBECONFIG'] ?? paths.kubeconfig;
+}
+
+export function kubeConfig(): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfigPath());
+  return config;
+}
+
+export interface ClusterClients {
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly rbac: RbacAuthorizationV1Api;
+}
+
+export function clusterClients(config: KubeConfig = kubeConfig()): ClusterClients {
+  return {
+    core: config.makeApiClient(CoreV1Api),
+    apps: config.makeApiClient(AppsV1Api),
+    rbac: config.makeApiClient(RbacAuthorizationV1Api),
+  };
+}
+
+export interface TestNamespace {
+  readonly name: string;
+  /** Deletes the namespace; the namespace controller and garbage collector remove what is in it. */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh namespace `<prefix>-<uuid>`, so tests never see each other's objects. */
+export async function uniqueNamespace(prefix = 'test'): Promise<TestNamespace> {
+  const { core } = clusterClients();
+  const name = `${prefix}-${randomUUID()}`;
+  await core.createNamespace({ body: { metadata: { name, labels: { 'spool.dev/test': 'true' } } } });
+  // The serviceaccount controller creates `default` shortly after; pods are refused until it exists.
+  await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), {
+    timeoutMs: 20_000,
+  });
+  return {
+    name,
+    cleanup: async () => {
+      await core.deleteNamespace({ name }).catch((error: unknown) => {
+        throw new Error(`deleting namespace ${name}`, { cause: error });
+      });
+    },
+  };
+}
+
+export function isPodReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** The pid the process node reports for a container (containerID `process://<pid>`). */
+export function containerPid(pod: V1Pod, container = 0): number | undefined {
+  const id = pod.status?.containerStatuses?.[container]?.containerID;
+  const match = id ? /^process:\/\/(\d+)$/.exec(id) : null;
+  return match?.[1] ? Number(match[1]) : undefined;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A plain HTTP GET with a short timeout; rejects when nothing listens. */
+export function httpGet(url: string, timeoutMs = 2_000): Promise<HttpAnswer> {
+  return new Promise((resolveAnswer, reject) => {
+    const req = request(url, { timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timeout after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Runs the machine's kubectl against the test cluster; resolves to stdout, rejects with stderr in the message. */
+export async function kubectl(args: readonly string[]): Promise<string> {
+  return run('kubectl', args, { KUBECONFIG: kubeconfigPath() });
+}
+
+/** Runs helm from the cached build, with its caches and config in `home`. */
+export async function helm(args: readonly string[], home: string): Promise<string> {
+  return run(binaryPaths().helm, args, {
+    KUBECONFIG: kubeconfigPath(),
+    XDG_CACHE_HOME: `${home}/cache`,
+    XDG_CONFIG_HOME: `${home}/config`,
+    XDG_DATA_HOME: `${home}/data`,
+  });
+}
+
+async function run(command: string, args: readonly string[], env: Record<string, string>): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(command, [...args], { env: { ...process.env, ...env } });
+    return stdout;
+  } catch (cause) {
+    const { stdout = '', stderr = '' } = cause as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed: ${stdout}${stderr}`, { cause });
+  }
+}

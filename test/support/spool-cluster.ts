@@ -1,0 +1,116 @@
+// Spool's Kubernetes mode on the test control plane: the CRD and RBAC installed as shipped, and a controller
+// and gateway that authenticate as their own ServiceAccounts, so a missing RBAC rule fails the test.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { parseControllerConfig, parseGatewayConfig, type Env } from '@spool/api';
+import { createKubeController, systemClock, type KubeController } from '@spool/controller';
+import { createGateway, kubeRegistry, kubeScaler } from '@spool/gateway';
+import { kubeConfig, kubectl } from './cluster.js';
+import { repoRoot } from './local-functions.js';
+
+export const SPOOL_NAMESPACE = 'spool-system';
+
+/** Applies the generated CRD and the shipped RBAC, as an installer would; idempotent. */
+export async function installSpoolResources(): Promise<void> {
+  await kubectl(['apply', '-f', join(repoRoot, 'charts/spool/crds/functions.spool.dev.yaml')]);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/functions.spool.dev']);
+  await kubectl(['create', 'namespace', SPOOL_NAMESPACE]).catch(() => undefined);
+  await kubectl(['apply', '-f', join(repoRoot, 'deploy/rbac.yaml')]);
+}
+
+/** A kubeconfig holding a bound token of `serviceAccount`, for the same API server as the admin's. */
+export async function serviceAccountKubeConfig(serviceAccount: string): Promise<KubeConfig> {
+  const admin = kubeConfig();
+  const core = admin.makeApiClient(CoreV1Api);
+  const { status } = await core.createNamespacedServiceAccountToken({
+    name: serviceAccount,
+    namespace: SPOOL_NAMESPACE,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const cluster = admin.getCurrentCluster();
+  if (!cluster || !status?.token) throw new Error(`no token for ${serviceAccount}`);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: serviceAccount, token: status.token }],
+    contexts: [{ name: serviceAccount, cluster: cluster.name, user: serviceAccount }],
+    currentContext: serviceAccount,
+  });
+  return kc;
+}
+
+/** The same, as a file: for controller processes started as children. */
+export function writeKubeConfig(kc: KubeConfig): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'spool-kc-')), 'kubeconfig');
+  writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
+  return file;
+}
+
+export function controllerEnv(redisUrl: string, leaseName: string): Env {
+  return {
+    SPOOL_RUNTIME: 'kubernetes',
+    SPOOL_REDIS_URL: redisUrl,
+    SPOOL_NAMESPACE: SPOOL_NAMESPACE,
+    SPOOL_LEASE_NAME: leaseName,
+    SPOOL_LEASE_DURATION_SECONDS: '4',
+    SPOOL_SCALE_INTERVAL_MS: '500',
+    SPOOL_METRICS_HOST: '127.0.0.1',
+    SPOOL_METRICS_PORT: '0',
+  };
+}
+
+export async function startKubeController(redisUrl: string, leaseName = `lease-${randomUUID().slice(0, 8)}`): Promise<KubeController> {
+  const controller = createKubeController({
+    config: parseControllerConfig(controllerEnv(redisUrl, leaseName)),
+    kc: await serviceAccountKubeConfig('spool-controller'),
+    redis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    clock: systemClock,
+    log: () => undefined,
+    identity: `test-${randomUUID().slice(0, 8)}`,
+    onLostLeadership: () => undefined,
+  });
+  await controller.start();
+  return controller;
+}
+
+export interface KubeGateway {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startKubeGateway(redisUrl: string, namespaces: readonly string[]): Promise<KubeGateway> {
+  const kc = await serviceAccountKubeConfig('spool-gateway');
+  const config = parseGatewayConfig({
+    SPOOL_REGISTRY: 'kubernetes',
+    SPOOL_HOST: '127.0.0.1',
+    SPOOL_PORT: '0',
+    SPOOL_REDIS_URL: redisUrl,
+    SPOOL_NAMESPACES: namespaces.join(','),
+    SPOOL_QUEUE_WAIT_MS: '30000',
+  });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const log = (): void => undefined;
+  const gateway = createGateway({
+    config,
+    redis,
+    subscriber,
+    registry: await kubeRegistry(kc, config.namespaces, log),
+    scaler: kubeScaler(kc, Date.now),
+    gatewayId: `test-${randomUUID().slice(0, 8)}`,
+    log,
+  });
+  const { port } = await gateway.start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await gateway.close();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
