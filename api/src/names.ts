@@ -10,6 +10,8 @@ export const API_VERSION = 'v1alpha1';
 export const FUNCTION_KIND = 'Function';
 export const FUNCTION_PLURAL = 'functions';
 export const FIELD_MANAGER = 'spool-controller';
+/** Owns a function Deployment's spec.replicas, and nothing else. */
+export const AUTOSCALER_FIELD_MANAGER = 'spool-autoscaler';
 /** Namespace of functions in local mode, and of `/function/NAME` without a `.NAMESPACE` suffix. */
 export const DEFAULT_NAMESPACE = 'default';
 

@@ -79,6 +79,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
   let autoscaler: Autoscaler | undefined;
   let queue: WorkQueue | undefined;
   let elector: LeaseElector | undefined;
+  let stopInformers: (() => Promise<void>)[] = [];
 
   const targets: ScaleTargets = {
     track: (fn) => {
@@ -134,7 +135,10 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
       deployments.on('add', onDeployment);
       deployments.on('update', onDeployment);
       deployments.on('delete', onDeployment);
-      await Promise.all([startInformer(functions, 'functions', log), startInformer(deployments, 'deployments', log)]);
+      stopInformers = await Promise.all([
+        startInformer(functions, 'functions', log),
+        startInformer(deployments, 'deployments', log),
+      ]);
       elector = createLeaseElector({
         api: kc.makeApiClient(CoordinationV1Api),
         namespace: config.leaseNamespace,
@@ -154,7 +158,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
       queue?.close();
       await autoscaler?.close();
       await elector?.close();
-      await Promise.all([functions.stop(), deployments.stop()]);
+      await Promise.all(stopInformers.map((stop) => stop()));
       await Promise.allSettled([redis?.quit(), subscriber?.quit()]);
     },
 

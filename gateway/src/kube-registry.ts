@@ -29,12 +29,14 @@ export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
 
 const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
-function watchNamespace(
-  kc: KubeConfig,
-  namespace: string | undefined,
-  byKey: Map<string, ResolvedFunction>,
-  log: Log,
-) {
+interface WatchOptions {
+  readonly kc: KubeConfig;
+  readonly namespace: string | undefined;
+  readonly byKey: Map<string, ResolvedFunction>;
+  readonly log: Log;
+}
+
+function watchNamespace(state: { stopped: boolean }, { kc, namespace, byKey, log }: WatchOptions) {
   const api = kc.makeApiClient(CustomObjectsApi);
   const path = namespace
     ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
@@ -59,13 +61,9 @@ function watchNamespace(
   informer.on('update', upsert);
   informer.on('delete', (fn) => byKey.delete(keyOf(fn)));
   informer.on('error', (error: unknown) => {
-    log({
-      level: 'warn',
-      msg: 'Function watch failed; restarting',
-      namespace: namespace ?? '*',
-      error: String(error),
-    });
-    setTimeout(() => void informer.start().catch(() => undefined), 1000);
+    if (state.stopped) return; // stop() aborts the watch, which reports as an error
+    log({ level: 'warn', msg: 'Function watch failed; restarting', namespace: namespace ?? '*', error: String(error) });
+    setTimeout(() => void (state.stopped ? undefined : informer.start().catch(() => undefined)), 1000);
   });
   return informer;
 }
@@ -77,14 +75,16 @@ export async function kubeRegistry(
   log: Log,
 ): Promise<FunctionRegistry> {
   const byKey = new Map<string, ResolvedFunction>();
+  const state = { stopped: false };
   const informers = (namespaces.length > 0 ? namespaces : [undefined]).map((ns) =>
-    watchNamespace(kc, ns, byKey, log),
+    watchNamespace(state, { kc, namespace: ns, byKey, log }),
   );
   await Promise.all(informers.map((i) => i.start()));
   return {
     get: (ref) => byKey.get(functionKey(ref)),
     list: () => [...byKey.values()],
     close: async () => {
+      state.stopped = true;
       await Promise.all(informers.map((i) => i.stop()));
     },
   };

@@ -102,7 +102,7 @@ build_k8s() {
     ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
-  log "kubernetes $K8S_VERSION: compiling ${K8S_BINARIES[*]} (cold: tens of minutes on 2 cores)"
+  log "kubernetes $K8S_VERSION: compiling ${K8S_BINARIES[*]} (cold: about 5 min on 2 cores)"
   mkdir -p "$K8S_DIR/bin.partial"
   (cd "$src" && CGO_ENABLED=0 go build -trimpath -p "${SPOOL_BUILD_JOBS:-2}" -ldflags "$ldflags" \
     -o "$K8S_DIR/bin.partial/" \

@@ -69,7 +69,7 @@ export async function startKubeController(redisUrl: string, leaseName = `lease-$
     kc: await serviceAccountKubeConfig('spool-controller'),
     redis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
     clock: systemClock,
-    log: () => undefined,
+    log: process.env['SPOOL_TEST_LOG'] ? (event, fields) => process.stderr.write(`${JSON.stringify({ event, ...fields })}\n`) : () => undefined,
     identity: `test-${randomUUID().slice(0, 8)}`,
     onLostLeadership: () => undefined,
   });

@@ -19,16 +19,23 @@ export type FunctionObject = FunctionResource & KubernetesObject;
 
 const RESTART_AFTER_MS = 1000;
 
+/** Starts an informer that restarts itself after watch errors; resolves to a stop function once listed. */
 export async function startInformer<T extends KubernetesObject>(
   informer: Cache<T>,
   what: string,
   log: Log,
-): Promise<void> {
+): Promise<() => Promise<void>> {
+  let stopped = false;
   informer.on('error', (error: unknown) => {
+    if (stopped) return; // stop() aborts the watch, which reports as an error
     log('watch-failed', { what, error: String(error) });
-    setTimeout(() => void informer.start().catch(() => undefined), RESTART_AFTER_MS);
+    setTimeout(() => void (stopped ? undefined : informer.start().catch(() => undefined)), RESTART_AFTER_MS);
   });
   await informer.start();
+  return async () => {
+    stopped = true;
+    await informer.stop();
+  };
 }
 
 /** Every Function in the cluster (one namespace when given). */

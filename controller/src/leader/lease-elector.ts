@@ -26,6 +26,12 @@ export interface LeaseElector {
   close(): Promise<void>;
 }
 
+/**
+ * Lease times are MicroTime (RFC 3339 with six fractional digits); client-node would send a Date with three,
+ * which the API server refuses, so the string is passed through in the form it expects.
+ */
+const microTime = (ms: number): Date => new Date(ms).toISOString().replace(/Z$/, '000Z') as unknown as Date;
+
 const statusOf = (error: unknown): number | undefined => (error as { code?: number }).code;
 
 const recordOf = (lease: V1Lease): LeaseRecord => ({
@@ -51,7 +57,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   let closed = false;
 
   const claim = (lease: V1Lease | undefined): V1Lease => {
-    const now = new Date(o.clock.now());
+    const now = microTime(o.clock.now());
     const resourceVersion = lease?.metadata?.resourceVersion;
     return {
       apiVersion: 'coordination.k8s.io/v1',

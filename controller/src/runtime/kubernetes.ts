@@ -10,9 +10,11 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import {
+  AUTOSCALER_FIELD_MANAGER,
   FIELD_MANAGER,
   deploymentName,
   functionKey,
+  functionRef,
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
@@ -33,9 +35,27 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   const apps = o.kc.makeApiClient(AppsV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+  /**
+   * A new Deployment is created at `scale.min` replicas by the autoscaler's field manager, so it never starts
+   * with the default single pod, and spec.replicas stays owned by the autoscaler: the apply that follows
+   * takes every other field (force) and leaves replicas alone.
+   */
+  const createAtMin = async (deployment: V1Deployment, replicas: number): Promise<void> => {
+    const namespace = deployment.metadata?.namespace ?? 'default';
+    const body = { ...deployment, spec: { ...deployment.spec!, replicas } };
+    try {
+      await apps.createNamespacedDeployment({ namespace, body, fieldManager: AUTOSCALER_FIELD_MANAGER });
+    } catch (error) {
+      if (statusOf(error) !== 409) throw new Error(`creating Deployment ${namespace}/${deployment.metadata?.name}`, { cause: error });
+    }
+  };
+
   return {
     async apply(fn: ResolvedFunction) {
       const deployment = desiredDeployment(fn, o.desired);
+      if (!o.deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace)) {
+        await createAtMin(deployment, fn.spec.scale.min);
+      }
       try {
         await objects.patch(
           deployment,
@@ -64,7 +84,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     async scale(ref: FunctionRef, replicas: number) {
       try {
         await apps.patchNamespacedDeploymentScale(
-          { name: deploymentName(ref), namespace: ref.namespace, body: { spec: { replicas } } },
+          { name: deploymentName(ref), namespace: ref.namespace, body: { spec: { replicas } }, fieldManager: AUTOSCALER_FIELD_MANAGER },
           mergePatch,
         );
       } catch (cause) {

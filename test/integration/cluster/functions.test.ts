@@ -141,13 +141,44 @@ describe('a Function in Kubernetes mode', () => {
     expect(replicaSets.items.length).toBe(2);
   });
 
-  test('with idleSeconds 5 it goes to zero, and the next call scales it from zero and succeeds', async () => {
+  test('with idleSeconds 5 it wakes from zero on a call, goes back to zero when idle, and wakes again', async () => {
     await createFunction(functionObject('idle', { scale: { idleSeconds: 5, scaleDownDelaySeconds: 0 } }));
-    await eventually(async () => expect(await readyCondition('idle')).toBe('ScaledToZero'), { timeoutMs: 40_000 });
-    const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'spool.dev/function=idle' });
-    expect(pods.items.filter(isPodReady)).toHaveLength(0);
-    const res = await fetch(`${gateway.url}/function/idle.${ns.name}`, { method: 'POST', body: 'wake up' });
-    expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: 'wake up' });
+    const call = async (): Promise<{ status: number; body: string }> => {
+      const res = await fetch(`${gateway.url}/function/idle.${ns.name}`, { method: 'POST', body: 'wake up' });
+      return { status: res.status, body: await res.text() };
+    };
+    await eventually(() => readFunction('idle').then((f) => expect(f.status?.observedGeneration).toBe(1)), { timeoutMs: 20_000 });
+    expect(await call()).toEqual({ status: 200, body: 'wake up' });
+    await eventually(async () => expect(await readyCondition('idle')).toBe('Serving'), { timeoutMs: 20_000 });
+    await eventually(
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'spool.dev/function=idle' });
+        expect({ reason: await readyCondition('idle'), pods: pods.items.length }).toEqual({ reason: 'ScaledToZero', pods: 0 });
+      },
+      { timeoutMs: 40_000 },
+    );
+    expect(await call()).toEqual({ status: 200, body: 'wake up' });
+  });
+
+  test('a burst scales out to max, and back down when it has passed', async () => {
+    await createFunction(
+      functionObject('bursty', {
+        image: 'spool/example-sleep:0.1.0',
+        concurrency: 2,
+        scale: { max: 3, targetPerReplica: 2, idleSeconds: 3, scaleDownDelaySeconds: 1 },
+      }),
+    );
+    await eventually(() => readFunction('bursty').then((f) => expect(f.status?.observedGeneration).toBe(1)), { timeoutMs: 20_000 });
+    let peak = 0;
+    const watch = setInterval(() => {
+      void readDeployment('bursty').then((d) => (peak = Math.max(peak, d.spec?.replicas ?? 0)), () => undefined);
+    }, 100);
+    const answers = await Promise.all(
+      Array.from({ length: 18 }, () => fetch(`${gateway.url}/function/bursty.${ns.name}?ms=1000`).then((r) => r.status)),
+    );
+    clearInterval(watch);
+    expect({ statuses: [...new Set(answers)], peak }).toEqual({ statuses: [200], peak: 3 });
+    await eventually(async () => expect((await readDeployment('bursty')).spec?.replicas).toBe(0), { timeoutMs: 40_000 });
   });
 
   test('a deleted Function leaves no Deployment, pods or queue behind', async () => {
