@@ -29,11 +29,18 @@ spec:
   scale: ${scale}
 `;
   writeFileSync(join(dir, 'warm.yaml'), fn('warm', '{ min: 1, max: 1 }'));
-  writeFileSync(join(dir, 'cold.yaml'), fn('cold', '{ min: 0, max: 1, idleSeconds: 1, scaleDownDelaySeconds: 0 }'));
+  writeFileSync(
+    join(dir, 'cold.yaml'),
+    fn('cold', '{ min: 0, max: 1, idleSeconds: 1, scaleDownDelaySeconds: 0 }'),
+  );
   return dir;
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -41,8 +48,13 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   }
 }
 
-const describeFn = async (gateway: string, name: string): Promise<{ replicas: number; availableReplicas: number }> =>
-  (await fetch(`${gateway}/system/function/${name}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<{
+const describeFn = async (
+  gateway: string,
+  name: string,
+): Promise<{ replicas: number; availableReplicas: number }> =>
+  (
+    await fetch(`${gateway}/system/function/${name}`, { headers: { authorization: `Bearer ${token}` } })
+  ).json() as Promise<{
     replicas: number;
     availableReplicas: number;
   }>;
@@ -61,8 +73,16 @@ function measure(url: string, connections: number, pids: readonly number[]): Mea
 async function coldStarts(gateway: string, rounds: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    await waitUntil('cold to reach zero', async () => (await describeFn(gateway, 'cold')).replicas === 0, 60_000);
-    await waitUntil('cold replicas to exit', () => pidsWithEnv(['SPOOL_FUNCTION_NAME=cold']).length === 0, 60_000);
+    await waitUntil(
+      'cold to reach zero',
+      async () => (await describeFn(gateway, 'cold')).replicas === 0,
+      60_000,
+    );
+    await waitUntil(
+      'cold replicas to exit',
+      () => pidsWithEnv(['SPOOL_FUNCTION_NAME=cold']).length === 0,
+      60_000,
+    );
     const started = performance.now();
     const res = await fetch(`${gateway}/function/cold`, { method: 'POST', body: 'wake' });
     await res.arrayBuffer();
@@ -96,7 +116,11 @@ async function main(): Promise<void> {
     SPOOL_ADMIN_TOKEN: token,
   });
   try {
-    await waitUntil('the warm replica', async () => (await describeFn(gateway, 'warm').catch(() => ({ availableReplicas: 0 }))).availableReplicas === 1);
+    await waitUntil(
+      'the warm replica',
+      async () =>
+        (await describeFn(gateway, 'warm').catch(() => ({ availableReplicas: 0 }))).availableReplicas === 1,
+    );
     const [watchdogPid] = pidsWithEnv(['SPOOL_FUNCTION_NAME=warm']);
     if (watchdogPid === undefined) throw new Error('no watchdog process for warm');
     const userPid = childrenOf(watchdogPid)[0];

@@ -12,7 +12,8 @@ export interface LoadResult {
   readonly errors: number;
 }
 
-const toMs = (value: string, unit: string): number => Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
+const toMs = (value: string, unit: string): number =>
+  Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
 
 function percentile(report: string, p: string): number {
   const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(report);
@@ -23,13 +24,27 @@ function percentile(report: string, p: string): number {
 /** Every request POSTs the same small body, as a typical JSON call would. */
 const postScript = ((): string => {
   const file = join(mkdtempSync(join(tmpdir(), 'spool-bench-')), 'post.lua');
-  writeFileSync(file, 'wrk.method = "POST"\nwrk.body = \'{"hello":"world"}\'\nwrk.headers["Content-Type"] = "application/json"\n');
+  writeFileSync(
+    file,
+    'wrk.method = "POST"\nwrk.body = \'{"hello":"world"}\'\nwrk.headers["Content-Type"] = "application/json"\n',
+  );
   return file;
 })();
 
 export function runWrk(url: string, connections: number, seconds: number): LoadResult {
   const threads = Math.min(2, connections);
-  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', postScript, url];
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(connections),
+    '-d',
+    `${seconds}s`,
+    '--latency',
+    '-s',
+    postScript,
+    url,
+  ];
   const report = execFileSync('wrk', args, {
     encoding: 'utf8',
   });

@@ -20,7 +20,9 @@ fi
 # Reinstall node modules only when the lock file changed since the last install.
 stamp=node_modules/.spool-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-  npm ci --no-audit --no-fund
+  # `npm install` rather than `npm ci`: this npm leaves other platforms' optional packages out of the lock
+  # file, which `npm ci` then rejects as out of sync; install still keeps every version the lock pins.
+  npm install --no-audit --no-fund
   cp package-lock.json "$stamp"
 fi
 

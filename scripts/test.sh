@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# `npm test`: set up, lint, then the unit tables, the integration suites on a real Redis, and the
-# suites on the real Kubernetes control plane (built from source once per machine, then cached).
+# `npm test`: set up, lint, then the unit tables, the integration suites on a real Redis, and the suites on
+# the real Kubernetes control plane (built from source once per machine, then cached outside the work tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-npm run lint
+npm run -s lint
 jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js --ci)
-"${jest[@]}" --selectProjects unit integration "$@"
+"${jest[@]}" --selectProjects unit integration
+bash test/cluster/build.sh
+# One suite at a time: they share one control plane and two cores. Global setup starts it, teardown stops it.
+"${jest[@]}" --selectProjects cluster --runInBand

@@ -17,7 +17,12 @@ import {
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
 import { observeQueue } from './autoscale/observe.js';
 import type { Clock } from './clock.js';
-import { deploymentInformer, functionInformer, startInformer, type FunctionObject } from './kube/informers.js';
+import {
+  deploymentInformer,
+  functionInformer,
+  startInformer,
+  type FunctionObject,
+} from './kube/informers.js';
 import { createLeaseElector, type LeaseElector } from './leader/lease-elector.js';
 import { errorMessage, type Log } from './log.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
@@ -48,8 +53,10 @@ export interface KubeController {
   isLeader(): boolean;
 }
 
-const keyOf = (obj: { metadata?: { name?: string; namespace?: string } }, name = obj.metadata?.name ?? ''): string =>
-  `${obj.metadata?.namespace ?? 'default'}/${name}`;
+const keyOf = (
+  obj: { metadata?: { name?: string; namespace?: string } },
+  name = obj.metadata?.name ?? '',
+): string => `${obj.metadata?.namespace ?? 'default'}/${name}`;
 
 /** The Function a Deployment belongs to, from the label the desired Deployment sets. */
 const ownerKey = (d: V1Deployment): string | undefined => {
@@ -72,7 +79,11 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
   const metrics = deps.metrics ?? createControllerMetrics();
   const functions = functionInformer(kc);
   const deployments = deploymentInformer(kc);
-  const runtime = createKubernetesRuntime({ kc, deployments, desired: defaultDesiredDeploymentOptions(config.functionRedis) });
+  const runtime = createKubernetesRuntime({
+    kc,
+    deployments,
+    desired: defaultDesiredDeploymentOptions(config.functionRedis),
+  });
   const tracked = new Map<string, ResolvedFunction>();
   let redis: Redis | undefined;
   let subscriber: Redis | undefined;
@@ -91,12 +102,21 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
       autoscaler?.setFunctions([...tracked.values()]);
     },
     // One path for scale requests in both modes: the autoscaler's channel.
-    request: (ref, replicas) => void redis?.publish(channels.scaleRequest, JSON.stringify({ key: functionKey(ref), replicas })),
+    request: (ref, replicas) =>
+      void redis?.publish(channels.scaleRequest, JSON.stringify({ key: functionKey(ref), replicas })),
   };
 
   const lead = async (): Promise<void> => {
     if (!redis || !subscriber) return;
-    autoscaler = createAutoscaler({ redis, subscriber, runtime, clock, log, metrics, intervalMs: config.scaleIntervalMs });
+    autoscaler = createAutoscaler({
+      redis,
+      subscriber,
+      runtime,
+      clock,
+      log,
+      metrics,
+      intervalMs: config.scaleIntervalMs,
+    });
     const commands = redis;
     const reconcile = createReconciler({
       kc,
@@ -115,7 +135,8 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
       work: reconcile,
       concurrency: deps.workers ?? 8,
       clock,
-      onError: (key, error, retryInMs) => log('reconcile-failed', { key, error: errorMessage(error), retryInMs }),
+      onError: (key, error, retryInMs) =>
+        log('reconcile-failed', { key, error: errorMessage(error), retryInMs }),
     });
     await autoscaler.start();
     for (const fn of functions.list()) queue.add(keyOf(fn));
@@ -147,7 +168,8 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
         leaseDurationSeconds: config.leaseDurationSeconds,
         retryPeriodMs: Math.max(500, (config.leaseDurationSeconds * 1000) / 4),
         clock,
-        onStartedLeading: () => void lead().catch((error: unknown) => log('lead-failed', { error: errorMessage(error) })),
+        onStartedLeading: () =>
+          void lead().catch((error: unknown) => log('lead-failed', { error: errorMessage(error) })),
         onStoppedLeading: deps.onLostLeadership,
         log,
       });

@@ -65,10 +65,15 @@ async function settleUnanswered(
 ): Promise<'withdrawn' | 'answered' | 'running'> {
   const job = await queue.getJob(jobId).catch(() => undefined);
   const state = job ? await job.getState() : 'unknown';
-  if (state === 'completed') answer(job?.returnvalue as InvocationResult);
-  if (state === 'failed') answer(lostResult(`the call failed: ${job?.failedReason ?? 'unknown reason'}`));
-  if (state === 'completed' || state === 'failed') return 'answered';
   if (state === 'active') return 'running';
+  if (job && (state === 'completed' || state === 'failed')) {
+    answer(
+      state === 'completed'
+        ? (job.returnvalue as InvocationResult)
+        : lostResult(`the call failed: ${job.failedReason}`),
+    );
+    return 'answered';
+  }
   // A replica may take it between the read and the remove; the remove then finds it locked and returns 0.
   return (await queue.remove(jobId).catch(() => 0)) === 1 ? 'withdrawn' : 'running';
 }
@@ -175,7 +180,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
       pending.set(callId, finish);
       const queueTimer = setTimeout(() => {
         void settleUnanswered(queueFor(refOf(fn)), jobId, finish).then((outcome) => {
-          if (outcome === 'withdrawn') giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
+          if (outcome === 'withdrawn')
+            giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
         });
       }, queueWaitMs);
       const lostTimer = setTimeout(

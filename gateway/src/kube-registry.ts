@@ -62,7 +62,12 @@ function watchNamespace(state: { stopped: boolean }, { kc, namespace, byKey, log
   informer.on('delete', (fn) => byKey.delete(keyOf(fn)));
   informer.on('error', (error: unknown) => {
     if (state.stopped) return; // stop() aborts the watch, which reports as an error
-    log({ level: 'warn', msg: 'Function watch failed; restarting', namespace: namespace ?? '*', error: String(error) });
+    log({
+      level: 'warn',
+      msg: 'Function watch failed; restarting',
+      namespace: namespace ?? '*',
+      error: String(error),
+    });
     setTimeout(() => void (state.stopped ? undefined : informer.start().catch(() => undefined)), 1000);
   });
   return informer;

@@ -29,7 +29,11 @@ export async function serviceAccountKubeConfig(serviceAccount: string): Promise<
   const { status } = await core.createNamespacedServiceAccountToken({
     name: serviceAccount,
     namespace: SPOOL_NAMESPACE,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600 } },
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: [], expirationSeconds: 3600 },
+    },
   });
   const cluster = admin.getCurrentCluster();
   if (!cluster || !status?.token) throw new Error(`no token for ${serviceAccount}`);
@@ -63,13 +67,18 @@ export function controllerEnv(redisUrl: string, leaseName: string): Env {
   };
 }
 
-export async function startKubeController(redisUrl: string, leaseName = `lease-${randomUUID().slice(0, 8)}`): Promise<KubeController> {
+export async function startKubeController(
+  redisUrl: string,
+  leaseName = `lease-${randomUUID().slice(0, 8)}`,
+): Promise<KubeController> {
   const controller = createKubeController({
     config: parseControllerConfig(controllerEnv(redisUrl, leaseName)),
     kc: await serviceAccountKubeConfig('spool-controller'),
     redis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
     clock: systemClock,
-    log: process.env['SPOOL_TEST_LOG'] ? (event, fields) => process.stderr.write(`${JSON.stringify({ event, ...fields })}\n`) : () => undefined,
+    log: process.env['SPOOL_TEST_LOG']
+      ? (event, fields) => process.stderr.write(`${JSON.stringify({ event, ...fields })}\n`)
+      : () => undefined,
     identity: `test-${randomUUID().slice(0, 8)}`,
     onLostLeadership: () => undefined,
   });
@@ -82,7 +91,10 @@ export interface KubeGateway {
   close(): Promise<void>;
 }
 
-export async function startKubeGateway(redisUrl: string, namespaces: readonly string[]): Promise<KubeGateway> {
+export async function startKubeGateway(
+  redisUrl: string,
+  namespaces: readonly string[],
+): Promise<KubeGateway> {
   const kc = await serviceAccountKubeConfig('spool-gateway');
   const config = parseGatewayConfig({
     SPOOL_REGISTRY: 'kubernetes',

@@ -87,7 +87,10 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   const setLeading = (next: boolean): void => {
     if (next === leading) return;
     leading = next;
-    o.log(next ? 'started-leading' : 'stopped-leading', { lease: `${o.namespace}/${o.name}`, identity: o.identity });
+    o.log(next ? 'started-leading' : 'stopped-leading', {
+      lease: `${o.namespace}/${o.name}`,
+      identity: o.identity,
+    });
     (next ? o.onStartedLeading : o.onStoppedLeading)();
   };
 
@@ -132,9 +135,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
       const spec = { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 };
       await o.api
         .replaceNamespacedLease({ name: o.name, namespace: o.namespace, body: { ...current, spec } })
-        .catch((error: unknown) =>
-          o.log('lease-release-failed', { error: String(error) }),
-        );
+        .catch((error: unknown) => o.log('lease-release-failed', { error: String(error) }));
     },
   };
 }

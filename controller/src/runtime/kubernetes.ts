@@ -46,7 +46,8 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     try {
       await apps.createNamespacedDeployment({ namespace, body, fieldManager: AUTOSCALER_FIELD_MANAGER });
     } catch (error) {
-      if (statusOf(error) !== 409) throw new Error(`creating Deployment ${namespace}/${deployment.metadata?.name}`, { cause: error });
+      if (statusOf(error) !== 409)
+        throw new Error(`creating Deployment ${namespace}/${deployment.metadata?.name}`, { cause: error });
     }
   };
 
@@ -84,7 +85,12 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     async scale(ref: FunctionRef, replicas: number) {
       try {
         await apps.patchNamespacedDeploymentScale(
-          { name: deploymentName(ref), namespace: ref.namespace, body: { spec: { replicas } }, fieldManager: AUTOSCALER_FIELD_MANAGER },
+          {
+            name: deploymentName(ref),
+            namespace: ref.namespace,
+            body: { spec: { replicas } },
+            fieldManager: AUTOSCALER_FIELD_MANAGER,
+          },
           mergePatch,
         );
       } catch (cause) {

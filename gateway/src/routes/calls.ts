@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { SpoolError, functionKey, parseCallId, type InvocationJob, type InvocationResult } from '@spool/api';
 import { describeCall } from '../call-status.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export function callRoutes(deps: AppDeps): Router {
   const router = Router();

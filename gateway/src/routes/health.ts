@@ -1,6 +1,6 @@
 // `/healthz` (503 once draining, so load balancers stop sending) and `/metrics`.
 import { Router } from 'express';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export function healthRoutes(deps: AppDeps): Router {
   const router = Router();

@@ -13,7 +13,7 @@ import { readBody } from '../body.js';
 import { sendPlatformError } from '../http-errors.js';
 import { functionLabel } from '../metrics.js';
 import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 /** Splits `/function/echo/a/b?x=1` into the function's own path `/a/b` and query `x=1`. */
 export function splitInvocationUrl(

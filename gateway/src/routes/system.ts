@@ -3,7 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
 import { SpoolError, functionKey, parseInvocationName, type ResolvedFunction } from '@spool/api';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export const SPOOL_VERSION = '0.1.0';
 

@@ -14,9 +14,20 @@ import {
   type FunctionSpecInput,
 } from '@spool/api';
 import type { KubeController } from '@spool/controller';
-import { clusterClients, eventually, isPodReady, kubeConfig, uniqueNamespace, type TestNamespace } from '../../support/cluster.js';
+import {
+  clusterClients,
+  eventually,
+  kubeConfig,
+  uniqueNamespace,
+  type TestNamespace,
+} from '../../support/cluster.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
-import { installSpoolResources, startKubeController, startKubeGateway, type KubeGateway } from '../../support/spool-cluster.js';
+import {
+  installSpoolResources,
+  startKubeController,
+  startKubeGateway,
+  type KubeGateway,
+} from '../../support/spool-cluster.js';
 
 jest.setTimeout(120_000);
 
@@ -42,10 +53,22 @@ const createFunction = (fn: FunctionResource): Promise<unknown> =>
 const readFunction = async (name: string): Promise<FunctionResource> =>
   (await objects.getNamespacedCustomObject({ ...fnApi, namespace: ns.name, name })) as FunctionResource;
 
-const readDeployment = (name: string): Promise<V1Deployment> => apps.readNamespacedDeployment({ name: `fn-${name}`, namespace: ns.name });
+const readDeployment = (name: string): Promise<V1Deployment> =>
+  apps.readNamespacedDeployment({ name: `fn-${name}`, namespace: ns.name });
 
 const readyCondition = async (name: string): Promise<string | undefined> =>
   (await readFunction(name)).status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+
+function deploymentShape(d: V1Deployment): Record<string, unknown> {
+  const pod = d.spec!.template.spec!;
+  const container = pod.containers[0]!;
+  return {
+    owner: d.metadata!.ownerReferences![0]!.kind,
+    image: container.image,
+    readiness: container.readinessProbe!.httpGet!.path,
+    grace: pod.terminationGracePeriodSeconds,
+  };
+}
 
 beforeAll(async () => {
   await installSpoolResources();
@@ -72,7 +95,10 @@ describe('the Function CRD', () => {
     { name: 'an empty command', fn: functionObject('bad-command', { command: [] }) },
     { name: 'a bad env name', fn: functionObject('bad-env', { env: [{ name: '1X', value: 'a' }] }) },
     { name: 'a name too long for fn-NAME', fn: functionObject('a'.repeat(61)) },
-    { name: 'no image', fn: { ...functionObject('no-image'), spec: { command: ['x'] } as FunctionSpecInput } },
+    {
+      name: 'no image',
+      fn: { ...functionObject('no-image'), spec: { command: ['x'] } as FunctionSpecInput },
+    },
   ];
 
   test.each(rows)('the API server and validateFunction agree on $name', async ({ fn }) => {
@@ -89,14 +115,20 @@ describe('the Function CRD', () => {
   });
 
   test('an invalid Function is refused with a message naming the rule', async () => {
-    const error = await createFunction(functionObject('bad', { scale: { min: 5, max: 2 } })).catch((e: { body?: string }) => e);
+    const error = await createFunction(functionObject('bad', { scale: { min: 5, max: 2 } })).catch(
+      (e: { body?: string }) => e,
+    );
     expect(String((error as { body?: string }).body)).toContain('scale.min must not exceed scale.max');
   });
 
   test('the API server fills the defaults of the api/ definition', async () => {
     await createFunction(functionObject('defaults'));
     const stored = await readFunction('defaults');
-    expect(stored.spec).toMatchObject({ mode: 'http', timeoutSeconds: 30, scale: { min: 0, max: 20, idleSeconds: 300 } });
+    expect(stored.spec).toMatchObject({
+      mode: 'http',
+      timeoutSeconds: 30,
+      scale: { min: 0, max: 20, idleSeconds: 300 },
+    });
   });
 });
 
@@ -104,15 +136,18 @@ describe('a Function in Kubernetes mode', () => {
   test('becomes a Deployment running the watchdog, answers through the gateway, and reports Ready', async () => {
     await createFunction(functionObject('echo', { scale: { min: 1 } }));
     const deployment = await eventually(() => readDeployment('echo'), { timeoutMs: 20_000 });
-    expect({
-      owner: deployment.metadata?.ownerReferences?.[0]?.kind,
-      image: deployment.spec?.template.spec?.containers[0]?.image,
-      readiness: deployment.spec?.template.spec?.containers[0]?.readinessProbe?.httpGet?.path,
-      grace: deployment.spec?.template.spec?.terminationGracePeriodSeconds,
-    }).toEqual({ owner: 'Function', image: 'spool/example-echo:0.1.0', readiness: '/_/ready', grace: 45 });
+    expect(deploymentShape(deployment)).toEqual({
+      owner: 'Function',
+      image: 'spool/example-echo:0.1.0',
+      readiness: '/_/ready',
+      grace: 45,
+    });
     const res = await eventually(
       async () => {
-        const r = await fetch(`${gateway.url}/function/echo.${ns.name}`, { method: 'POST', body: 'hello kube' });
+        const r = await fetch(`${gateway.url}/function/echo.${ns.name}`, {
+          method: 'POST',
+          body: 'hello kube',
+        });
         if (r.status !== 200) throw new Error(`status ${r.status}`);
         return r.text();
       },
@@ -122,22 +157,48 @@ describe('a Function in Kubernetes mode', () => {
     await eventually(async () => expect(await readyCondition('echo')).toBe('Serving'), { timeoutMs: 20_000 });
   });
 
+  test('/system/scale-function writes to the Function, and the controller scales its Deployment', async () => {
+    const res = await fetch(`${gateway.url}/system/scale-function/echo.${ns.name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ replicas: 2 }),
+    });
+    expect(res.status).toBe(202);
+    const annotation = (await readFunction('echo')).metadata.annotations?.['spool.dev/scale-request'];
+    expect(JSON.parse(annotation ?? '{}')).toMatchObject({ replicas: 2 });
+    await eventually(async () => expect((await readDeployment('echo')).status?.readyReplicas).toBe(2), {
+      timeoutMs: 30_000,
+    });
+  });
+
   test('an image update rolls the Deployment out', async () => {
-    await objects.patchNamespacedCustomObject(
-      { ...fnApi, namespace: ns.name, name: 'echo', body: [{ op: 'replace', path: '/spec/image', value: 'spool/example-echo:0.2.0' }] },
-    );
+    await objects.patchNamespacedCustomObject({
+      ...fnApi,
+      namespace: ns.name,
+      name: 'echo',
+      body: [{ op: 'replace', path: '/spec/image', value: 'spool/example-echo:0.2.0' }],
+    });
     await eventually(
       async () => {
         const d = await readDeployment('echo');
-        expect({ image: d.spec?.template.spec?.containers[0]?.image, updated: d.status?.updatedReplicas, ready: d.status?.readyReplicas }).toEqual({
+        expect({
+          image: d.spec?.template.spec?.containers[0]?.image,
+          updated: d.status?.updatedReplicas,
+          ready: d.status?.readyReplicas,
+          old: (d.status?.replicas ?? 0) - (d.status?.updatedReplicas ?? 0),
+        }).toEqual({
           image: 'spool/example-echo:0.2.0',
-          updated: 1,
-          ready: 1,
+          updated: 2, // the scale request above holds two replicas
+          ready: 2,
+          old: 0,
         });
       },
       { timeoutMs: 40_000 },
     );
-    const replicaSets = await apps.listNamespacedReplicaSet({ namespace: ns.name, labelSelector: 'spool.dev/function=echo' });
+    const replicaSets = await apps.listNamespacedReplicaSet({
+      namespace: ns.name,
+      labelSelector: 'spool.dev/function=echo',
+    });
     expect(replicaSets.items.length).toBe(2);
   });
 
@@ -147,13 +208,21 @@ describe('a Function in Kubernetes mode', () => {
       const res = await fetch(`${gateway.url}/function/idle.${ns.name}`, { method: 'POST', body: 'wake up' });
       return { status: res.status, body: await res.text() };
     };
-    await eventually(() => readFunction('idle').then((f) => expect(f.status?.observedGeneration).toBe(1)), { timeoutMs: 20_000 });
+    await eventually(() => readFunction('idle').then((f) => expect(f.status?.observedGeneration).toBe(1)), {
+      timeoutMs: 20_000,
+    });
     expect(await call()).toEqual({ status: 200, body: 'wake up' });
     await eventually(async () => expect(await readyCondition('idle')).toBe('Serving'), { timeoutMs: 20_000 });
     await eventually(
       async () => {
-        const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'spool.dev/function=idle' });
-        expect({ reason: await readyCondition('idle'), pods: pods.items.length }).toEqual({ reason: 'ScaledToZero', pods: 0 });
+        const pods = await core.listNamespacedPod({
+          namespace: ns.name,
+          labelSelector: 'spool.dev/function=idle',
+        });
+        expect({ reason: await readyCondition('idle'), pods: pods.items.length }).toEqual({
+          reason: 'ScaledToZero',
+          pods: 0,
+        });
       },
       { timeoutMs: 40_000 },
     );
@@ -168,17 +237,26 @@ describe('a Function in Kubernetes mode', () => {
         scale: { max: 3, targetPerReplica: 2, idleSeconds: 3, scaleDownDelaySeconds: 1 },
       }),
     );
-    await eventually(() => readFunction('bursty').then((f) => expect(f.status?.observedGeneration).toBe(1)), { timeoutMs: 20_000 });
+    await eventually(() => readFunction('bursty').then((f) => expect(f.status?.observedGeneration).toBe(1)), {
+      timeoutMs: 20_000,
+    });
     let peak = 0;
     const watch = setInterval(() => {
-      void readDeployment('bursty').then((d) => (peak = Math.max(peak, d.spec?.replicas ?? 0)), () => undefined);
+      void readDeployment('bursty').then(
+        (d) => (peak = Math.max(peak, d.spec?.replicas ?? 0)),
+        () => undefined,
+      );
     }, 100);
     const answers = await Promise.all(
-      Array.from({ length: 18 }, () => fetch(`${gateway.url}/function/bursty.${ns.name}?ms=1000`).then((r) => r.status)),
+      Array.from({ length: 18 }, () =>
+        fetch(`${gateway.url}/function/bursty.${ns.name}?ms=1000`).then((r) => r.status),
+      ),
     );
     clearInterval(watch);
     expect({ statuses: [...new Set(answers)], peak }).toEqual({ statuses: [200], peak: 3 });
-    await eventually(async () => expect((await readDeployment('bursty')).spec?.replicas).toBe(0), { timeoutMs: 40_000 });
+    await eventually(async () => expect((await readDeployment('bursty')).spec?.replicas).toBe(0), {
+      timeoutMs: 40_000,
+    });
   });
 
   test('a deleted Function leaves no Deployment, pods or queue behind', async () => {
@@ -190,9 +268,16 @@ describe('a Function in Kubernetes mode', () => {
     await eventually(
       async () => {
         const d = await readDeployment('doomed').catch((e: { code?: number }) => e.code);
-        const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'spool.dev/function=doomed' });
+        const pods = await core.listNamespacedPod({
+          namespace: ns.name,
+          labelSelector: 'spool.dev/function=doomed',
+        });
         const keys = await client.keys(`${KEY_PREFIX}:{${ns.name}.doomed}:*`);
-        expect({ deployment: d, pods: pods.items.length, keys }).toEqual({ deployment: 404, pods: 0, keys: [] });
+        expect({ deployment: d, pods: pods.items.length, keys }).toEqual({
+          deployment: 404,
+          pods: 0,
+          keys: [],
+        });
       },
       { timeoutMs: 60_000 },
     );

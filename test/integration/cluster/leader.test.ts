@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CoordinationV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL } from '@spool/api';
-import { clusterClients, eventually, kubeConfig, uniqueNamespace, type TestNamespace } from '../../support/cluster.js';
+import {
+  clusterClients,
+  eventually,
+  kubeConfig,
+  uniqueNamespace,
+  type TestNamespace,
+} from '../../support/cluster.js';
 import { repoRoot } from '../../support/local-functions.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import {
@@ -36,7 +42,12 @@ const createFunction = (name: string): Promise<unknown> =>
     version: API_VERSION,
     plural: FUNCTION_PLURAL,
     namespace: ns.name,
-    body: { apiVersion: 'spool.dev/v1alpha1', kind: 'Function', metadata: { name }, spec: { image: 'spool/example-echo:0.1.0', command: ['node', 'server.mjs'] } },
+    body: {
+      apiVersion: 'spool.dev/v1alpha1',
+      kind: 'Function',
+      metadata: { name },
+      spec: { image: 'spool/example-echo:0.1.0', command: ['node', 'server.mjs'] },
+    },
   });
 
 beforeAll(async () => {
@@ -46,7 +57,12 @@ beforeAll(async () => {
   const kubeconfig = writeKubeConfig(await serviceAccountKubeConfig('spool-controller'));
   for (const identity of ['controller-a', 'controller-b']) {
     const child = spawn(process.execPath, [join(repoRoot, 'controller/dist/main.js')], {
-      env: { ...process.env, ...controllerEnv(redis.url, leaseName), KUBECONFIG: kubeconfig, POD_NAME: identity },
+      env: {
+        ...process.env,
+        ...controllerEnv(redis.url, leaseName),
+        KUBECONFIG: kubeconfig,
+        POD_NAME: identity,
+      },
       stdio: 'ignore',
     });
     controllers.set(identity, child);
@@ -61,24 +77,34 @@ afterAll(async () => {
 
 describe('leader election', () => {
   test('one replica leads; when it is killed the other takes over and reconciling continues', async () => {
-    const first = await eventually(async () => {
-      const h = await holder();
-      if (!h) throw new Error('no holder yet');
-      return h;
-    }, { timeoutMs: 30_000 });
+    const first = await eventually(
+      async () => {
+        const h = await holder();
+        if (!h) throw new Error('no holder yet');
+        return h;
+      },
+      { timeoutMs: 30_000 },
+    );
     await createFunction('before');
-    await eventually(() => apps.readNamespacedDeployment({ name: 'fn-before', namespace: ns.name }), { timeoutMs: 20_000 });
+    await eventually(() => apps.readNamespacedDeployment({ name: 'fn-before', namespace: ns.name }), {
+      timeoutMs: 20_000,
+    });
 
     const killedAt = Date.now();
     controllers.get(first)?.kill('SIGKILL');
-    const second = await eventually(async () => {
-      const h = await holder();
-      if (h === first) throw new Error('still the dead leader');
-      return h;
-    }, { timeoutMs: 30_000 });
+    const second = await eventually(
+      async () => {
+        const h = await holder();
+        if (h === first) throw new Error('still the dead leader');
+        return h;
+      },
+      { timeoutMs: 30_000 },
+    );
     const takeoverMs = Date.now() - killedAt;
     await createFunction('after');
-    await eventually(() => apps.readNamespacedDeployment({ name: 'fn-after', namespace: ns.name }), { timeoutMs: 20_000 });
+    await eventually(() => apps.readNamespacedDeployment({ name: 'fn-after', namespace: ns.name }), {
+      timeoutMs: 20_000,
+    });
     process.stdout.write(`leader ${first} killed; ${String(second)} took over after ${takeoverMs} ms\n`);
     expect({ second, withinSeconds: takeoverMs < 15_000 }).toEqual({
       second: first === 'controller-a' ? 'controller-b' : 'controller-a',

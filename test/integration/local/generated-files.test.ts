@@ -15,7 +15,13 @@ describe('generated files', () => {
   );
 
   test('errors.md has one row per error code, with its HTTP status', () => {
-    const rows = [...read('docs/errors.md').matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [code, Number(status)]);
-    expect(rows.sort()).toEqual(Object.entries(errorCodes).map(([code, { status }]) => [code, status]).sort());
+    const rows = [...read('docs/errors.md').matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map(
+      ([, code, status]) => [code, Number(status)],
+    );
+    expect(rows.sort()).toEqual(
+      Object.entries(errorCodes)
+        .map(([code, { status }]) => [code, status])
+        .sort(),
+    );
   });
 });

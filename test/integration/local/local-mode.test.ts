@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
-import { channels, parseControllerConfig, parseGatewayConfig, type ReplicaStatus, type ResolvedFunction } from '@spool/api';
+import {
+  channels,
+  parseControllerConfig,
+  parseGatewayConfig,
+  type ReplicaStatus,
+  type ResolvedFunction,
+} from '@spool/api';
 import {
   createController,
   createProcessRuntime,
@@ -35,7 +41,12 @@ const burst = testFunction(
   'burst',
 );
 const sturdy = testFunction(
-  { image: 'x', command: ['node', 'server.mjs'], workingDir: examplePath('sleep'), scale: { min: 1, max: 1 } },
+  {
+    image: 'x',
+    command: ['node', 'server.mjs'],
+    workingDir: examplePath('sleep'),
+    scale: { min: 1, max: 1 },
+  },
   'sturdy',
 );
 
@@ -74,9 +85,21 @@ beforeAll(async () => {
     log: silentLog,
   });
   const functions: ResolvedFunction[] = [burst, sturdy];
-  controller = createController({ config, redis: client, runtime, registry: { list: () => Promise.resolve(functions) }, clock: systemClock, log: silentLog });
+  controller = createController({
+    config,
+    redis: client,
+    runtime,
+    registry: { list: () => Promise.resolve(functions) },
+    clock: systemClock,
+    log: silentLog,
+  });
   await controller.start();
-  const gatewayConfig = parseGatewayConfig({ SPOOL_FUNCTIONS_DIR: 'unused', SPOOL_HOST: '127.0.0.1', SPOOL_PORT: '0', SPOOL_REDIS_URL: testRedisUrl() });
+  const gatewayConfig = parseGatewayConfig({
+    SPOOL_FUNCTIONS_DIR: 'unused',
+    SPOOL_HOST: '127.0.0.1',
+    SPOOL_PORT: '0',
+    SPOOL_REDIS_URL: testRedisUrl(),
+  });
   const subscriber = client();
   gateway = createGateway({
     config: gatewayConfig,
@@ -103,23 +126,35 @@ describe('local mode', () => {
     const key = `${burst.metadata.namespace}/burst`;
     const answers = await Promise.all(Array.from({ length: 24 }, () => invoke(burst, 700)));
     const peak = Math.max(...seen.filter((s) => s.key === key).map((s) => s.replicas));
-    expect({ statuses: [...new Set(answers.map((a) => a.status))], scaledOut: peak > 1, withinMax: peak <= 4 }).toEqual({
+    expect({
+      statuses: [...new Set(answers.map((a) => a.status))],
+      scaledOut: peak > 1,
+      withinMax: peak <= 4,
+    }).toEqual({
       statuses: [200],
       scaledOut: true,
       withinMax: true,
     });
-    await eventually(() => expect(seen.filter((s) => s.key === key).at(-1)?.replicas).toBe(0), { timeoutMs: 20_000 });
+    await eventually(() => expect(seen.filter((s) => s.key === key).at(-1)?.replicas).toBe(0), {
+      timeoutMs: 20_000,
+    });
   });
 
   test('a replica killed in the middle of a call loses nothing: its replacement answers it', async () => {
-    await eventually(async () => expect((await runtime.observeReplicas(sturdy.metadata)).readyReplicas).toBe(1), { timeoutMs: 20_000 });
+    await eventually(
+      async () => expect((await runtime.observeReplicas(sturdy.metadata)).readyReplicas).toBe(1),
+      { timeoutMs: 20_000 },
+    );
     const [replica] = runtime.replicas(sturdy.metadata);
     const pending = invoke(sturdy, 1500);
     await new Promise((r) => setTimeout(r, 500));
     // As a node failure would: the watchdog and its user process die at once, with the call in flight.
     for (const pid of [...childrenOf(replica!.pid), replica!.pid]) process.kill(pid, 'SIGKILL');
     const res = await pending;
-    expect({ status: res.status, replaced: runtime.replicas(sturdy.metadata)[0]?.pid !== replica!.pid }).toEqual({
+    expect({
+      status: res.status,
+      replaced: runtime.replicas(sturdy.metadata)[0]?.pid !== replica!.pid,
+    }).toEqual({
       status: 200,
       replaced: true,
     });

@@ -1,0 +1,158 @@
+// `npm run bench:controller`: the Kubernetes controller on the real test control plane. Creates 1,000
+// Functions and measures the time until every one is reconciled (status observed), the API requests the
+// controller caused, and its memory; then the time from a call for a zero-replica function to the scale
+// patch, and to the first response.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { CustomObjectsApi, Watch, type V1Deployment } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
+import { kubeConfig, uniqueNamespace } from '../test/support/cluster.js';
+import { repoRoot } from '../test/support/local-functions.js';
+import { startRedisServer } from '../test/support/redis-server.js';
+import {
+  controllerEnv,
+  installSpoolResources,
+  serviceAccountKubeConfig,
+  startKubeGateway,
+  writeKubeConfig,
+} from '../test/support/spool-cluster.js';
+
+const COUNT = Number(process.env['SPOOL_BENCH_FUNCTIONS'] ?? 1000);
+const WAKE_TRIALS = 20;
+const FIRST_RESPONSE_TRIALS = 5;
+const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+/** Requests the API server counted for the resources only Spool's controller writes or watches here. */
+function controllerRequests(): number {
+  const raw = spawnSync('kubectl', ['get', '--raw', '/metrics'], {
+    encoding: 'utf8',
+    env: process.env,
+  }).stdout;
+  let total = 0;
+  for (const line of raw.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const functions = line.includes('resource="functions"');
+    const deploymentWrites =
+      line.includes('resource="deployments"') && /verb="(PATCH|POST|APPLY)"/.test(line);
+    if (functions || deploymentWrites || line.includes('resource="events"'))
+      total += Number(line.split(' ').at(-1));
+  }
+  return total;
+}
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
+  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+const fn = (name: string): FunctionResource => ({
+  apiVersion: 'spool.dev/v1alpha1',
+  kind: 'Function',
+  metadata: { name },
+  spec: { image: 'spool/example-echo:0.1.0', command: ['node', 'server.mjs'], scale: { idleSeconds: 60 } },
+});
+
+async function main(): Promise<void> {
+  spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/cluster/cli.ts'), 'up'], {
+    stdio: 'inherit',
+  });
+  process.env['KUBECONFIG'] ??= join(repoRoot, '.cluster/kubeconfig');
+  await installSpoolResources();
+  const ns = await uniqueNamespace('bench');
+  const redis = await startRedisServer();
+  const objects = kubeConfig().makeApiClient(CustomObjectsApi);
+  const kubeconfig = writeKubeConfig(await serviceAccountKubeConfig('spool-controller'));
+  const controller = spawn(process.execPath, [join(repoRoot, 'controller/dist/main.js')], {
+    env: {
+      ...process.env,
+      ...controllerEnv(redis.url, `bench-${randomUUID().slice(0, 8)}`),
+      KUBECONFIG: kubeconfig,
+      POD_NAME: 'bench',
+    },
+    stdio: 'ignore',
+  });
+  try {
+    await sleep(3000); // lease acquired, informers listed
+    const requestsBefore = controllerRequests();
+    const started = performance.now();
+    const names = Array.from({ length: COUNT }, (_, i) => `f${i}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(
+        names
+          .slice(i, i + 50)
+          .map((n) => objects.createNamespacedCustomObject({ ...fnApi, namespace: ns.name, body: fn(n) })),
+      );
+    }
+    const createdMs = performance.now() - started;
+    let reconciled = 0;
+    while (reconciled < COUNT) {
+      await sleep(250);
+      const list = (await objects.listNamespacedCustomObject({ ...fnApi, namespace: ns.name })) as {
+        items: FunctionResource[];
+      };
+      reconciled = list.items.filter((f) => f.status?.observedGeneration === 1).length;
+    }
+    const allReconciledMs = performance.now() - started;
+    const requests = controllerRequests() - requestsBefore;
+    const memory = rssMiB(controller.pid!);
+
+    const gateway = await startKubeGateway(redis.url, [ns.name]);
+    const replicasAt = new Map<string, number>();
+    const watch = await new Watch(kubeConfig()).watch(
+      `/apis/apps/v1/namespaces/${ns.name}/deployments`,
+      {},
+      (_type, d: V1Deployment) => {
+        const name = d.metadata?.name ?? '';
+        if ((d.spec?.replicas ?? 0) > 0 && !replicasAt.has(name)) replicasAt.set(name, performance.now());
+      },
+      () => undefined,
+    );
+    await sleep(500);
+    const wakeMs: number[] = [];
+    for (let i = 0; i < WAKE_TRIALS; i++) {
+      const name = `f${i}`;
+      const sent = performance.now();
+      void fetch(`${gateway.url}/async-function/${name}.${ns.name}`, { method: 'POST', body: 'wake' });
+      while (!replicasAt.has(`fn-${name}`)) await sleep(2);
+      wakeMs.push(replicasAt.get(`fn-${name}`)! - sent);
+    }
+    const firstResponseMs: number[] = [];
+    for (let i = 0; i < FIRST_RESPONSE_TRIALS; i++) {
+      const sent = performance.now();
+      const res = await fetch(`${gateway.url}/function/f${WAKE_TRIALS + i}.${ns.name}`, {
+        method: 'POST',
+        body: 'hi',
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`first call answered ${res.status}`);
+      firstResponseMs.push(performance.now() - sent);
+    }
+    (watch as { abort(): void }).abort();
+    await gateway.close();
+    console.log(`
+Controller on the test control plane (process node, 2 cores shared by API server, etcd, controller and bench).
+
+| measure | value |
+|---|---|
+| Functions created | ${COUNT} in ${(createdMs / 1000).toFixed(1)} s (50 at a time) |
+| all reconciled (status.observedGeneration = 1) | ${(allReconciledMs / 1000).toFixed(1)} s after the first create |
+| API requests for functions, events and Deployment writes | ${requests} (${(requests / (allReconciledMs / 1000)).toFixed(0)}/s, ${(requests / COUNT).toFixed(1)} per Function) |
+| controller memory after | ${memory.rss.toFixed(0)} MiB RSS (peak ${memory.peak.toFixed(0)} MiB) |
+| call at zero replicas → scale patch seen (${WAKE_TRIALS} trials) | p50 ${median(wakeMs).toFixed(0)} ms, p90 ${percentile(wakeMs, 0.9).toFixed(0)} ms |
+| call at zero replicas → first response (${FIRST_RESPONSE_TRIALS} trials) | p50 ${median(firstResponseMs).toFixed(0)} ms, max ${Math.max(...firstResponseMs).toFixed(0)} ms |`);
+  } finally {
+    controller.kill('SIGTERM');
+    await ns.cleanup();
+    await redis.stop();
+  }
+}
+
+await main();
+process.exit(0);
