@@ -53,6 +53,9 @@ export interface KubeController {
   isLeader(): boolean;
 }
 
+/** Longest wait for each shutdown step before it is abandoned. */
+const CLOSE_STEP_TIMEOUT_MS = 5_000;
+
 const keyOf = (
   obj: { metadata?: { name?: string; namespace?: string } },
   name = obj.metadata?.name ?? '',
@@ -178,10 +181,14 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
 
     async close() {
       queue?.close();
-      await autoscaler?.close();
-      await elector?.close();
-      await Promise.all(stopInformers.map((stop) => stop()));
-      await Promise.allSettled([redis?.quit(), subscriber?.quit()]);
+      // Bounded: with Redis or the API server gone, a tick or a lease release would otherwise wait forever.
+      const within = (work: Promise<unknown> | undefined): Promise<unknown> =>
+        Promise.race([work, clock.sleep(CLOSE_STEP_TIMEOUT_MS)]);
+      await within(autoscaler?.close());
+      await within(elector?.close());
+      await within(Promise.all(stopInformers.map((stop) => stop())));
+      redis?.disconnect();
+      subscriber?.disconnect();
     },
 
     isLeader: () => elector?.isLeader() ?? false,

@@ -7,6 +7,7 @@ import {
   parseGatewayConfig,
   parseWatchdogConfig,
   resolveFunction,
+  type FunctionRef,
   type FunctionSpecInput,
   type ResolvedFunction,
 } from '@spool/api';
@@ -19,10 +20,13 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const examplePath = (...parts: string[]): string => join(repoRoot, 'examples', ...parts);
 export const fixturePath = (...parts: string[]): string => join(repoRoot, 'test', 'fixtures', ...parts);
 
-export function testFunction(spec: FunctionSpecInput, name = 'fn'): ResolvedFunction {
-  const ref = uniqueFunctionRef(name);
-  return resolveFunction({ apiVersion: 'spool.dev/v1alpha1', kind: 'Function', metadata: ref, spec });
-}
+/** A validated, defaulted Function at `ref`. */
+export const functionFixture = (ref: FunctionRef, spec: FunctionSpecInput): ResolvedFunction =>
+  resolveFunction({ apiVersion: 'spool.dev/v1alpha1', kind: 'Function', metadata: { ...ref }, spec });
+
+/** The same, at a namespace no other test uses. */
+export const testFunction = (spec: FunctionSpecInput, name = 'fn'): ResolvedFunction =>
+  functionFixture(uniqueFunctionRef(name), spec);
 
 export async function startWatchdog(
   fn: ResolvedFunction,

@@ -3,6 +3,7 @@ import type { ScaleSpec } from '@spool/api';
 import {
   decide,
   initialScalerState,
+  isIdleAtZero,
   withScaleRequest,
   type QueueObservation,
   type ScaleReason,
@@ -185,5 +186,55 @@ describe('decide', () => {
       state = decide(obs, spec(), state, s * 1000).state;
     });
     expect(state.samples.map((s) => s.replicas)).toEqual(want);
+  });
+});
+
+describe('isIdleAtZero', () => {
+  const scale = { min: 0, max: 10, targetPerReplica: 1, idleSeconds: 60, scaleDownDelaySeconds: 0 };
+  test.each([
+    {
+      name: 'nothing at all',
+      counts: { waiting: 0, active: 0, delayed: 0 },
+      replicas: 0,
+      min: 0,
+      want: true,
+    },
+    {
+      name: 'a call waiting',
+      counts: { waiting: 1, active: 0, delayed: 0 },
+      replicas: 0,
+      min: 0,
+      want: false,
+    },
+    {
+      name: 'a retry pending',
+      counts: { waiting: 0, active: 0, delayed: 1 },
+      replicas: 0,
+      min: 0,
+      want: false,
+    },
+    {
+      name: 'a warm replica',
+      counts: { waiting: 0, active: 0, delayed: 0 },
+      replicas: 1,
+      min: 0,
+      want: false,
+    },
+    {
+      name: 'min above zero',
+      counts: { waiting: 0, active: 0, delayed: 0 },
+      replicas: 0,
+      min: 1,
+      want: false,
+    },
+  ])('$name', ({ counts, replicas, min, want }) => {
+    expect(isIdleAtZero(counts, replicas, { ...scale, min })).toBe(want);
+  });
+
+  test('agrees with decide: a function idle at zero stays at zero', () => {
+    expect(
+      decide({ waiting: 0, active: 0, delayed: 0, currentReplicas: 0 }, scale, initialScalerState, 0)
+        .replicas,
+    ).toBe(0);
   });
 });

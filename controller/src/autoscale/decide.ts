@@ -143,3 +143,17 @@ export function withScaleRequest(
     return { lastActiveMs: nowMs - spec.idleSeconds * 1000, samples: [], requested: undefined };
   return { ...prev, requested: { replicas, untilMs: nowMs + spec.idleSeconds * 1000 } };
 }
+
+/**
+ * True when `decide` can only answer "stay at zero": no calls queued, running or retrying, no replicas, and
+ * `min` is 0. The timer skips such functions ('idle at zero' rows in decide.test.ts); a wake ticks them at once.
+ */
+export function isIdleAtZero(
+  counts: Omit<QueueObservation, 'currentReplicas'>,
+  replicas: number,
+  spec: ScaleSpec,
+): boolean {
+  return (
+    counts.waiting === 0 && counts.active === 0 && counts.delayed === 0 && replicas === 0 && spec.min === 0
+  );
+}

@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveFunction, type FunctionRef, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
+import { type FunctionRef, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
 import { createProcessRuntime, silentLog, systemClock, type ProcessRuntime } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
+import { functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 
 jest.setTimeout(30_000);
@@ -19,14 +20,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()?.();
 });
 
-function fixtureFunction(ref: FunctionRef, spec: Partial<FunctionSpecInput> = {}): ResolvedFunction {
-  return resolveFunction({
-    apiVersion: 'spool.dev/v1alpha1',
-    kind: 'Function',
-    metadata: { name: ref.name, namespace: ref.namespace },
-    spec: { image: 'fixture:1', command: ['node', 'server.mjs'], timeoutSeconds: 2, ...spec },
-  });
-}
+const fixtureFunction = (ref: FunctionRef, spec: Partial<FunctionSpecInput> = {}): ResolvedFunction =>
+  functionFixture(ref, { image: 'fixture:1', command: ['node', 'server.mjs'], timeoutSeconds: 2, ...spec });
 
 function startRuntime(): { runtime: ProcessRuntime; stateDir: string } {
   const stateDir = mkdtempSync(join(tmpdir(), 'spool-controller-'));

@@ -17,7 +17,6 @@ import {
   functionKey,
   parseControllerConfig,
   queueName,
-  resolveFunction,
   type FunctionRef,
   type FunctionSpecInput,
   type InvocationJob,
@@ -35,6 +34,7 @@ import {
   type ProcessRuntime,
 } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
+import { functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 
 jest.setTimeout(30_000);
@@ -68,14 +68,8 @@ afterAll(async () => {
   await Promise.all([redis.quit(), events.quit()]);
 });
 
-function fixtureFunction(ref: FunctionRef, spec: Partial<FunctionSpecInput> = {}): ResolvedFunction {
-  return resolveFunction({
-    apiVersion: 'spool.dev/v1alpha1',
-    kind: 'Function',
-    metadata: { name: ref.name, namespace: ref.namespace },
-    spec: { image: 'fixture:1', command: ['node', 'server.mjs'], timeoutSeconds: 2, ...spec },
-  });
-}
+const fixtureFunction = (ref: FunctionRef, spec: Partial<FunctionSpecInput> = {}): ResolvedFunction =>
+  functionFixture(ref, { image: 'fixture:1', command: ['node', 'server.mjs'], timeoutSeconds: 2, ...spec });
 
 interface StartOptions {
   readonly functions: readonly ResolvedFunction[];
