@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer, freePort } from '../test/support/redis-server.js';
-import { childrenOf, cpuSeconds, envOf, pidsWithEnv, startService, stopService } from './processes.js';
+import { descendantsOf } from '../test/cluster/processes.js';
+import { cpuSeconds, envOf, pidsWithEnv, startService, stopService } from './processes.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
     );
     const [watchdogPid] = pidsWithEnv(['SPOOL_FUNCTION_NAME=warm']);
     if (watchdogPid === undefined) throw new Error('no watchdog process for warm');
-    const userPid = childrenOf(watchdogPid)[0];
+    const userPid = descendantsOf(watchdogPid)[0];
     if (userPid === undefined) throw new Error('no user process under the watchdog');
     const userUrl = `http://127.0.0.1:${envOf(watchdogPid)['SPOOL_USER_PORT']}/`;
     const spoolPids = [gw.pid!, redis.pid, watchdogPid, userPid];

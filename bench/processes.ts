@@ -49,9 +49,3 @@ export function envOf(pid: number): Record<string, string> {
       .map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
   );
 }
-
-export function childrenOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-    readProc(`${pid}/task/${tid}`, 'children').split(' ').filter(Boolean).map(Number),
-  );
-}

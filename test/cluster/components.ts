@@ -100,6 +100,10 @@ export function controllerManagerSpec(bin: BinaryPaths, state: ClusterState): Da
       `--controllers=${controllers.join(',')}`,
       // Each controller talks to the API as its own ServiceAccount, as in a real cluster, so RBAC applies to them too.
       '--use-service-account-credentials=true',
+      // The default 20 requests/s makes a thousand new Deployments queue for a minute behind the client's
+      // rate limit; production clusters raise it the same way.
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
       `--root-ca-file=${pki.caCert}`,
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--cluster-signing-cert-file=${pki.caCert}`,

@@ -59,13 +59,49 @@ export function isDaemonRunning(name: string): boolean {
   return pid !== undefined && isAlive(pid);
 }
 
-/** SIGTERM to the process group, then SIGKILL after graceMs. Resolves when the leader is gone. */
+/**
+ * Every process below `pid`, whatever its process group: a container runtime ends the whole cgroup, so a
+ * stopped container must not leave behind children that made groups of their own (the watchdog's user process).
+ */
+export function descendantsOf(pid: number): number[] {
+  const children = readdirSafe(`/proc/${pid}/task`).flatMap((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** SIGKILL to processes that outlived their container's leader. */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** SIGTERM to the process group, then SIGKILL after graceMs; then anything left below it. Resolves when the leader is gone. */
 export async function stopProcessGroup(pid: number, graceMs: number): Promise<void> {
+  const tree = descendantsOf(pid);
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(50);
   signalGroup(pid, 'SIGKILL');
   while (isAlive(pid)) await sleep(20);
+  killAll(tree);
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

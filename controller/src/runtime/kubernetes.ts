@@ -1,6 +1,7 @@
 // The Kubernetes runtime: a function is a Deployment. apply = server-side apply of desiredDeployment
 // under Spool's field manager (never owning spec.replicas); scale = the scale subresource; replicas are
 // read from the Deployment informer's cache, so a tick costs no API request.
+import { createHash } from 'node:crypto';
 import {
   AppsV1Api,
   KubernetesObjectApi,
@@ -28,6 +29,19 @@ export interface KubernetesRuntimeOptions {
   readonly desired: DesiredDeploymentOptions;
 }
 
+const APPLIED_HASH = 'spool.dev/applied-hash';
+
+const appliedHash = (d: V1Deployment): string | undefined => d.metadata?.annotations?.[APPLIED_HASH];
+
+/** Stamps the desired Deployment with a digest of itself, so an unchanged one is recognised in the cache. */
+function withAppliedHash(d: V1Deployment): V1Deployment {
+  const digest = createHash('sha256').update(JSON.stringify(d)).digest('hex').slice(0, 16);
+  return {
+    ...d,
+    metadata: { ...d.metadata, annotations: { ...d.metadata?.annotations, [APPLIED_HASH]: digest } },
+  };
+}
+
 const statusOf = (error: unknown): number | undefined => (error as { code?: number }).code;
 
 export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
@@ -53,10 +67,12 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
 
   return {
     async apply(fn: ResolvedFunction) {
-      const deployment = desiredDeployment(fn, o.desired);
-      if (!o.deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace)) {
-        await createAtMin(deployment, fn.spec.scale.min);
-      }
+      const deployment = withAppliedHash(desiredDeployment(fn, o.desired));
+      const current = o.deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace);
+      // Unchanged since our last apply: skip the request. Status resyncs reconcile every function every few
+      // seconds, and an apply per resync was most of the controller's API traffic at 1,000 functions.
+      if (current && appliedHash(current) === appliedHash(deployment)) return;
+      if (!current) await createAtMin(deployment, fn.spec.scale.min);
       try {
         await objects.patch(
           deployment,

@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { descendantsOf, killAll } from '../processes.js';
 import { serviceAccountMountPath } from './token.js';
 
 export interface PodMounts {
@@ -100,12 +101,14 @@ export class ContainerProcess {
 
   /** SIGTERM to the group, SIGKILL after graceMs (the pod's termination grace period), then waits for the exit. */
   async stop(graceMs: number): Promise<ProcessExit> {
+    const tree = descendantsOf(this.pid);
     this.signal('SIGTERM');
     const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
     const exit = await this.exited;
     clearTimeout(timer);
-    // Children that ignored SIGTERM outlive the leader; the group still ends with it.
+    // Children that ignored SIGTERM outlive the leader; the group, and any process below it, ends with it.
     this.signal('SIGKILL');
+    killAll(tree);
     return exit;
   }
 

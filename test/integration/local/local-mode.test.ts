@@ -25,7 +25,7 @@ import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
 import { eventually } from '../../support/eventually.js';
 import { examplePath, repoRoot, testFunction } from '../../support/local-functions.js';
 import { testRedisUrl } from '../../support/redis.js';
-import { childrenOf } from '../../../bench/processes.js';
+import { descendantsOf } from '../../cluster/processes.js';
 
 jest.setTimeout(90_000);
 
@@ -149,7 +149,7 @@ describe('local mode', () => {
     const pending = invoke(sturdy, 1500);
     await new Promise((r) => setTimeout(r, 500));
     // As a node failure would: the watchdog and its user process die at once, with the call in flight.
-    for (const pid of [...childrenOf(replica!.pid), replica!.pid]) process.kill(pid, 'SIGKILL');
+    for (const pid of [...descendantsOf(replica!.pid), replica!.pid]) process.kill(pid, 'SIGKILL');
     const res = await pending;
     expect({
       status: res.status,
