@@ -149,8 +149,10 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       const seen = await Promise.all(list.map((fn) => runtime.observeReplicas(functionRef(fn))));
       list.forEach((fn, i) => {
         const key = functionKey(functionRef(fn));
-        if (!isIdleAtZero(counts[i]!, seen[i]!.replicas, fn.spec.scale) || requests.has(key))
-          void ticks.run(key);
+        const idle = isIdleAtZero(counts[i]!, seen[i]!.replicas, fn.spec.scale);
+        // A replica still draining after scale-down changes readyReplicas only: tick until the status says 0.
+        const statusCurrent = written.get(key)?.readyReplicas === seen[i]!.readyReplicas;
+        if (!idle || !statusCurrent || requests.has(key)) void ticks.run(key);
       });
     } catch (error) {
       log('sweep-failed', { error: errorMessage(error) });
