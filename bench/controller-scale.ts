@@ -161,6 +161,8 @@ async function main(): Promise<void> {
       while (!replicasAt.has(`fn-${name}`)) await sleep(2);
       wakeMs.push(replicasAt.get(`fn-${name}`)! - sent);
       enqueuedToPatchMs.push(replicasAt.get(`fn-${name}`)! - (wakeHeardAt.get(name) ?? sent));
+      // Let the woken pod start before the next trial, so each measures the controller, not a busy machine.
+      await sleep(2000);
     }
     (watch as { abort(): void }).abort();
     listener.disconnect();
