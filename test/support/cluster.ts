@@ -1,5 +1,6 @@
 // Helpers for tests against the real test control plane: clients, a namespace per test, HTTP to pods, kubectl and helm.
 import { execFile } from 'node:child_process';
+import { afterAll, beforeAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
@@ -64,6 +65,23 @@ export async function uniqueNamespace(prefix = 'test'): Promise<TestNamespace> {
       await core.deleteNamespace({ name }).catch((error: unknown) => {
         throw new Error(`deleting namespace ${name}`, { cause: error });
       });
+    },
+  };
+}
+
+/** A fresh namespace for a whole test file: created before its tests run, deleted after them. */
+export function namespaceForSuite(): { readonly name: string } {
+  let namespace: TestNamespace | undefined;
+  beforeAll(async () => {
+    namespace = await uniqueNamespace();
+  });
+  afterAll(async () => {
+    await namespace?.cleanup();
+  });
+  return {
+    get name(): string {
+      if (!namespace) throw new Error('the suite namespace exists only inside tests');
+      return namespace.name;
     },
   };
 }

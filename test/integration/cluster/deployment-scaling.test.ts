@@ -1,5 +1,5 @@
 // A Deployment scaled 0 → 3 → 0 on the process node: three real processes answer over HTTP, then none.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   clusterClients,
@@ -7,21 +7,12 @@ import {
   eventually,
   httpGet,
   isPodReady,
-  uniqueNamespace,
-  type TestNamespace,
+  namespaceForSuite,
 } from '../../support/cluster.js';
 import { httpServerDeployment, httpServerPort } from './workloads.js';
 
-let namespace: TestNamespace;
+const namespace = namespaceForSuite();
 const { apps, core } = clusterClients();
-
-beforeAll(async () => {
-  namespace = await uniqueNamespace();
-});
-
-afterAll(async () => {
-  await namespace.cleanup();
-});
 
 async function scale(name: string, replicas: number): Promise<void> {
   await apps.replaceNamespacedDeploymentScale({

@@ -1,25 +1,10 @@
 // Deleting a Deployment: the real garbage collector removes its ReplicaSet and Pods, and the node stops their processes.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import {
-  clusterClients,
-  eventually,
-  httpGet,
-  isPodReady,
-  uniqueNamespace,
-  type TestNamespace,
-} from '../../support/cluster.js';
+import { expect, test } from '@jest/globals';
+import { clusterClients, eventually, httpGet, isPodReady, namespaceForSuite } from '../../support/cluster.js';
 import { httpServerDeployment, httpServerPort } from './workloads.js';
 
-let namespace: TestNamespace;
+const namespace = namespaceForSuite();
 const { apps, core } = clusterClients();
-
-beforeAll(async () => {
-  namespace = await uniqueNamespace();
-});
-
-afterAll(async () => {
-  await namespace.cleanup();
-});
 
 test('ReplicaSet and Pods are garbage-collected when their Deployment is deleted', async () => {
   await apps.createNamespacedDeployment({

@@ -1,5 +1,5 @@
 // The process node's pod lifecycle: restarts per restartPolicy, env from Secrets, logs through `kubectl logs`.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   clusterClients,
@@ -7,21 +7,12 @@ import {
   httpGet,
   isPodReady,
   kubectl,
-  uniqueNamespace,
-  type TestNamespace,
+  namespaceForSuite,
 } from '../../support/cluster.js';
 import { httpServerContainer, httpServerPort } from './workloads.js';
 
-let namespace: TestNamespace;
+const namespace = namespaceForSuite();
 const { core } = clusterClients();
-
-beforeAll(async () => {
-  namespace = await uniqueNamespace();
-});
-
-afterAll(async () => {
-  await namespace.cleanup();
-});
 
 function exitingPod(name: string, restartPolicy: 'Always' | 'Never'): V1Pod {
   return {

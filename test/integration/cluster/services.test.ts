@@ -1,25 +1,10 @@
 // Pods reach a Service by name and through *_SERVICE_HOST/PORT, routed to its ready pods.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import {
-  clusterClients,
-  eventually,
-  httpGet,
-  isPodReady,
-  uniqueNamespace,
-  type TestNamespace,
-} from '../../support/cluster.js';
+import { expect, test } from '@jest/globals';
+import { clusterClients, eventually, httpGet, isPodReady, namespaceForSuite } from '../../support/cluster.js';
 import { httpServerDeployment, httpServerPod, httpServerPort } from './workloads.js';
 
-let namespace: TestNamespace;
+const namespace = namespaceForSuite();
 const { apps, core } = clusterClients();
-
-beforeAll(async () => {
-  namespace = await uniqueNamespace();
-});
-
-afterAll(async () => {
-  await namespace.cleanup();
-});
 
 test('a pod reaches a ClusterIP Service by name and by env vars', async () => {
   const ns = namespace.name;
