@@ -10,11 +10,15 @@ export function callRoutes(deps: AppDeps): Router {
     const id = String(req.params['id']);
     const parsed = parseCallId(id);
     if (!parsed) throw new SpoolError('CALL_NOT_FOUND', `"${id}" is not a call id`);
-    const job = await deps.invoker.queueFor(parsed.ref).getJob(parsed.jobId);
+    const queue = deps.invoker.queueFor(parsed.ref);
+    // State first, then the job: a call finishing in between then reads as still running, never as
+    // succeeded without its result.
+    const jobState = await queue.getJobState(parsed.jobId);
+    const job = jobState === 'unknown' ? undefined : await queue.getJob(parsed.jobId);
     if (!job) throw new SpoolError('CALL_NOT_FOUND', `call ${id} does not exist or is past its retention`);
     const data = job.data as InvocationJob;
     const view = describeCall({
-      jobState: await job.getState(),
+      jobState,
       attemptsMade: job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
       enqueuedAtMs: data.enqueuedAtMs,
