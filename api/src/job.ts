@@ -1,6 +1,6 @@
 // The payloads that cross Redis: the job the gateway enqueues, the result the watchdog returns,
 // and the messages on Spool's channels. Bodies travel base64-encoded so any bytes survive JSON.
-import type { ErrorCode } from './errors.js';
+import { errorCodes, type ErrorCode } from './errors.js';
 
 export const JOB_VERSION = 1;
 
@@ -74,6 +74,22 @@ export interface ReplicaStatus {
 export interface ScaleRequest {
   readonly key: string;
   readonly replicas: number;
+}
+
+/**
+ * The response part of a result Spool itself failed: the code's status, and `{code, message}` as the body so
+ * that a callback or `/calls` reader sees the same JSON the gateway answers with.
+ */
+export function platformFailure(
+  code: ErrorCode,
+  message: string,
+): Pick<InvocationResult, 'status' | 'headers' | 'bodyBase64' | 'error'> {
+  return {
+    status: errorCodes[code].status,
+    headers: { 'content-type': 'application/json' },
+    bodyBase64: Buffer.from(JSON.stringify({ code, message })).toString('base64'),
+    error: { code, message },
+  };
 }
 
 /** Whether a result counts as a failed attempt for async retries: platform errors and 5xx do. */

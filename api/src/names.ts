@@ -27,17 +27,22 @@ export function parseFunctionKey(key: string): FunctionRef {
   return { namespace, name };
 }
 
-/** Labels on every object made for a function; the selector uses `spool.dev/function` alone. */
+/** The label that selects a function's pods and marks which function a Deployment belongs to. */
+export const FUNCTION_LABEL = 'spool.dev/function';
+/** Set by the gateway's /system/scale-function on the Function: `{"replicas": N, "at": <ms>}`. */
+export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
+/** Digest of the desired Deployment last applied, so an unchanged one is not applied again. */
+export const APPLIED_HASH_ANNOTATION = 'spool.dev/applied-hash';
+
+/** Labels on every object made for a function; the selector uses FUNCTION_LABEL alone. */
 export const functionLabels = (ref: FunctionRef): Record<string, string> => ({
   'app.kubernetes.io/name': ref.name,
   'app.kubernetes.io/managed-by': 'spool',
   'app.kubernetes.io/component': 'function',
-  'spool.dev/function': ref.name,
+  [FUNCTION_LABEL]: ref.name,
 });
 
-export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({
-  'spool.dev/function': ref.name,
-});
+export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({ [FUNCTION_LABEL]: ref.name });
 
 /**
  * Parses the OpenFaaS-style name in `/function/NAME[.NAMESPACE]`. Names and namespaces are DNS labels,

@@ -5,6 +5,7 @@ import { CoordinationV1Api, type KubeConfig, type V1Deployment } from '@kubernet
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  FUNCTION_LABEL,
   KEY_PREFIX,
   REPLICA_STATUS_KEY,
   channels,
@@ -63,7 +64,7 @@ const keyOf = (
 
 /** The Function a Deployment belongs to, from the label the desired Deployment sets. */
 const ownerKey = (d: V1Deployment): string | undefined => {
-  const fn = d.metadata?.labels?.['spool.dev/function'];
+  const fn = d.metadata?.labels?.[FUNCTION_LABEL];
   return fn === undefined ? undefined : keyOf(d, fn);
 };
 

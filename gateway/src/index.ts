@@ -3,4 +3,4 @@ export { createApp, type AppDeps, type FunctionScaler } from './app.js';
 export { createGateway, redisScaler, type Gateway, type GatewayDeps } from './gateway.js';
 export { redisRegistry, staticRegistry, type FunctionRegistry } from './registry.js';
 export { SPOOL_ERROR_HEADER } from './http-errors.js';
-export { kubeRegistry, kubeScaler, SCALE_REQUEST_ANNOTATION } from './kube-registry.js';
+export { kubeRegistry, kubeScaler } from './kube-registry.js';

@@ -9,6 +9,8 @@ import {
   REPLICA_STATUS_KEY,
   SpoolError,
   callId as makeCallId,
+  platformFailure,
+  type ErrorCode,
   channels,
   functionKey,
   queueName,
@@ -44,13 +46,11 @@ const WAKE_THROTTLE_MS = 100;
 /** Past queue wait plus the function timeout, a reply has been lost (its watchdog died); stop waiting. */
 const LOST_REPLY_MARGIN_MS = 30_000;
 
-const lostResult = (message: string): InvocationResult => ({
-  status: 502,
-  headers: {},
-  bodyBase64: '',
-  error: { code: 'FUNCTION_UNAVAILABLE', message },
-  startedAtMs: 0,
-  finishedAtMs: 0,
+/** A result the gateway itself decided (the call was withdrawn, lost or failed without a reply). */
+const gatewayFailure = (code: ErrorCode, message: string, atMs: number): InvocationResult => ({
+  ...platformFailure(code, message),
+  startedAtMs: atMs,
+  finishedAtMs: atMs,
   attempt: 0,
 });
 
@@ -70,7 +70,7 @@ async function settleUnanswered(
     answer(
       state === 'completed'
         ? (job.returnvalue as InvocationResult)
-        : lostResult(`the call failed: ${job.failedReason}`),
+        : gatewayFailure('FUNCTION_UNAVAILABLE', `the call failed: ${job.failedReason}`, Date.now()),
     );
     return 'answered';
   }
@@ -168,15 +168,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
         resolve(result);
       };
       const giveUp = (code: 'QUEUE_TIMEOUT' | 'CALL_TIMEOUT', message: string): void =>
-        finish({
-          status: 504,
-          headers: {},
-          bodyBase64: '',
-          error: { code, message },
-          startedAtMs: now(),
-          finishedAtMs: now(),
-          attempt: 0,
-        });
+        finish(gatewayFailure(code, message, now()));
       pending.set(callId, finish);
       const queueTimer = setTimeout(() => {
         void settleUnanswered(queueFor(refOf(fn)), jobId, finish).then((outcome) => {

@@ -13,6 +13,7 @@ import {
   API_GROUP,
   API_VERSION,
   FUNCTION_PLURAL,
+  SCALE_REQUEST_ANNOTATION,
   functionKey,
   resolveFunction,
   type FunctionRef,
@@ -23,9 +24,6 @@ import type { FunctionScaler, Log } from './app.js';
 import type { FunctionRegistry } from './registry.js';
 
 type FunctionObject = FunctionResource & KubernetesObject;
-
-/** Must match the controller's reconcile/reconciler.ts. */
-export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
 
 const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 

@@ -12,6 +12,7 @@ import {
   API_GROUP,
   API_VERSION,
   FUNCTION_PLURAL,
+  SCALE_REQUEST_ANNOTATION,
   deploymentName,
   parseFunctionKey,
   resolveFunction,
@@ -25,9 +26,6 @@ import type { Cache, FunctionObject } from '../kube/informers.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { functionStatus, type ObservedFunction } from './status.js';
 import { TerminalError, type WorkResult } from './workqueue.js';
-
-/** Annotation the gateway sets for `/system/scale-function`: `{"replicas": N, "at": <ms>}`. */
-export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
 
 /** What the reconciler tells the autoscaler. */
 export interface ScaleTargets {

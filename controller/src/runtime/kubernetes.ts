@@ -11,6 +11,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import {
+  APPLIED_HASH_ANNOTATION,
   AUTOSCALER_FIELD_MANAGER,
   FIELD_MANAGER,
   deploymentName,
@@ -29,16 +30,18 @@ export interface KubernetesRuntimeOptions {
   readonly desired: DesiredDeploymentOptions;
 }
 
-const APPLIED_HASH = 'spool.dev/applied-hash';
-
-const appliedHash = (d: V1Deployment): string | undefined => d.metadata?.annotations?.[APPLIED_HASH];
+const appliedHash = (d: V1Deployment): string | undefined =>
+  d.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
 
 /** Stamps the desired Deployment with a digest of itself, so an unchanged one is recognised in the cache. */
 function withAppliedHash(d: V1Deployment): V1Deployment {
   const digest = createHash('sha256').update(JSON.stringify(d)).digest('hex').slice(0, 16);
   return {
     ...d,
-    metadata: { ...d.metadata, annotations: { ...d.metadata?.annotations, [APPLIED_HASH]: digest } },
+    metadata: {
+      ...d.metadata,
+      annotations: { ...d.metadata?.annotations, [APPLIED_HASH_ANNOTATION]: digest },
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 // The strategy that turns one job into one response from user code: a warm server (http) or a process per call (fork).
 import {
-  errorCodes,
+  platformFailure,
   type ErrorCode,
   type InvocationJob,
   type InvocationResult,
@@ -43,12 +43,7 @@ export type RestartReason = 'crash' | 'timeout' | 'start-timeout';
 
 /** A response Spool produced instead of the function: JSON `{ code, message }` with the code's status. */
 export function platformErrorResult(code: ErrorCode, message: string): RunResult {
-  return {
-    status: errorCodes[code].status,
-    headers: { 'content-type': 'application/json' },
-    bodyBase64: Buffer.from(JSON.stringify({ code, message })).toString('base64'),
-    error: { code, message },
-  };
+  return platformFailure(code, message);
 }
 
 export const timeoutMessage = (timeoutSeconds: number): string => `call ran past ${timeoutSeconds} s`;
