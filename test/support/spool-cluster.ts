@@ -9,17 +9,26 @@ import { Redis } from 'ioredis';
 import { parseControllerConfig, parseGatewayConfig, type Env } from '@spool/api';
 import { createKubeController, systemClock, type KubeController } from '@spool/controller';
 import { createGateway, kubeRegistry, kubeScaler } from '@spool/gateway';
+import { renderChart } from '../../scripts/chart.js';
+import { binaryPaths } from '../cluster/paths.js';
 import { kubeConfig, kubectl } from './cluster.js';
 import { repoRoot } from './local-functions.js';
 
 export const SPOOL_NAMESPACE = 'spool-system';
 
-/** Applies the generated CRD and the shipped RBAC, as an installer would; idempotent. */
+/** Applies the generated CRD and the chart's RBAC (release `spool`), as an installer would; idempotent. */
 export async function installSpoolResources(): Promise<void> {
   await kubectl(['apply', '-f', join(repoRoot, 'charts/spool/crds/functions.spool.dev.yaml')]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/functions.spool.dev']);
   await kubectl(['create', 'namespace', SPOOL_NAMESPACE]).catch(() => undefined);
-  await kubectl(['apply', '-f', join(repoRoot, 'deploy/rbac.yaml')]);
+  const rbac = renderChart(binaryPaths().helm, {
+    release: 'spool',
+    namespace: SPOOL_NAMESPACE,
+    showOnly: ['templates/rbac.yaml'],
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'spool-rbac-')), 'rbac.yaml');
+  writeFileSync(file, rbac);
+  await kubectl(['apply', '-f', file]);
 }
 
 /** A kubeconfig holding a bound token of `serviceAccount`, for the same API server as the admin's. */
