@@ -3,13 +3,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { descendantsOf, killAll } from '../processes.js';
-import { serviceAccountMountPath } from './token.js';
+import type { BindMount } from './mount-plan.js';
 
 export interface PodMounts {
   /** Bound over /etc/hosts: Service names resolve to their ClusterIPs. */
   readonly hostsFile: string;
-  /** Bound over serviceAccountMountPath when the pod has a token. */
-  readonly serviceAccountDir?: string;
+  /** The container's volumeMounts (the service-account token among them), parents first; see mount-plan.ts. */
+  readonly volumes: readonly BindMount[];
 }
 
 export interface ProcessLaunch {
@@ -29,34 +29,66 @@ export interface ProcessExit {
 
 let mountNamespacesWork: boolean | undefined;
 
-/** Needs CAP_SYS_ADMIN; without it pods run in the node's namespace and names resolve only through env vars. */
+// Clear of 0-2 and of 3-9, which scripts use by number; closed again before the container's exec.
+const firstSourceFd = 10;
+
+/** Needs CAP_SYS_ADMIN; without it pods run in the node's namespace, names resolve only through env vars, and no volume is mounted. */
 export function canUseMountNamespaces(): boolean {
   if (mountNamespacesWork === undefined) {
     const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' });
     mountNamespacesWork = probe.status === 0;
-    if (mountNamespacesWork) mkdirSync(serviceAccountMountPath, { recursive: true });
   }
   return mountNamespacesWork;
 }
 
+/**
+ * Opens every volume source first, on descriptors from firstSourceFd, so a source stays reachable
+ * when a later bind covers its path (an emptyDir at /tmp over a cluster directory in /tmp). They
+ * are opened here, inside the new namespace, because the kernel binds only from paths of the
+ * caller's own namespace. Then binds the hosts file and each volume, parents first: the target is
+ * created after the earlier binds, so it lands inside a parent volume (a directory, or an empty
+ * file for a file source), and `ro` remounts the bind read-only. `--no-canonicalize` keeps mount
+ * from turning /proc/self/fd/N back into the covered path. bash, not sh: dash redirects only
+ * descriptors 0 to 9.
+ * Arguments: hosts file, number of volumes n, n sources, n pairs of target and rw|ro, then argv.
+ */
+const mountScript = `set -e
+hosts=$1
+end=$(($2 + ${firstSourceFd}))
+shift 2
+for ((fd = ${firstSourceFd}; fd < end; fd++)); do
+  eval 'exec '"$fd"'<"$1"'
+  shift
+done
+mount --bind "$hosts" /etc/hosts
+for ((fd = ${firstSourceFd}; fd < end; fd++)); do
+  source=/proc/self/fd/$fd
+  if [ -d "$source" ]; then mkdir -p "$1"; else mkdir -p "$(dirname "$1")"; [ -e "$1" ] || : >"$1"; fi
+  mount --no-canonicalize --bind "$source" "$1"
+  if [ "$2" = ro ]; then mount -o remount,bind,ro "$1"; fi
+  eval "exec $fd<&-"
+  shift 2
+done
+exec "$@"`;
+
 /** `unshare` keeps the pid (no fork), so the pid we record is the container's own process. */
 function wrapInMountNamespace(argv: readonly string[], mounts: PodMounts): readonly string[] {
   if (!canUseMountNamespaces()) return argv;
-  const binds = ['mount --bind "$1" /etc/hosts'];
-  if (mounts.serviceAccountDir) binds.push(`mount --bind "$2" ${serviceAccountMountPath}`);
-  const script = `${binds.join(' && ')} && shift 2 && exec "$@"`;
+  const volumes = mounts.volumes;
   return [
     'unshare',
     '--mount',
     '--propagation',
     'private',
     '--',
-    '/bin/sh',
+    '/bin/bash',
     '-c',
-    script,
+    mountScript,
     'spool-pod',
     mounts.hostsFile,
-    mounts.serviceAccountDir ?? '',
+    String(volumes.length),
+    ...volumes.map((m) => m.source),
+    ...volumes.flatMap((m) => [m.target, m.readOnly ? 'ro' : 'rw']),
     ...argv,
   ];
 }
@@ -69,9 +101,9 @@ export class ContainerProcess {
 
   static start(launch: ProcessLaunch): ContainerProcess {
     mkdirSync(dirname(launch.logFile), { recursive: true });
-    const log = openSync(launch.logFile, 'a');
     const [command, ...args] = wrapInMountNamespace(launch.argv, launch.mounts);
     if (command === undefined) throw new Error('container has no command');
+    const log = openSync(launch.logFile, 'a');
     const child = spawn(command, args, {
       detached: true, // its own process group, so stop() reaches everything it spawned
       stdio: ['ignore', log, log],

@@ -21,6 +21,18 @@ function spoolRuntime(workingDir: string): LocalImage {
 }
 
 /**
+ * The official image's docker-entrypoint.sh reads its arguments this way: `redis-server …`, or
+ * flags or a .conf file alone, run the server; anything else runs as a command. `--bind` goes
+ * last because redis-server keeps the last one given, so the server listens on the pod's address.
+ */
+const redisEntrypoint = `case "$1" in
+  redis-server) shift ;;
+  -* | *.conf) ;;
+  *) exec "$@" ;;
+esac
+exec /usr/bin/redis-server "$@" --bind "$POD_IP"`;
+
+/**
  * Keyed by image name without tag or digest. To add one of Spool's services:
  *   'spool/gateway': { entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')], workingDir: repoRoot },
  * Processes must bind $(POD_IP), not 0.0.0.0: every pod shares the machine's loopback (see docs/testing.md).
@@ -35,9 +47,20 @@ export const localImages: Readonly<Record<string, LocalImage>> = {
   // Runs `command`/`args` as given, like a distribution base image with a shell.
   'spool-test/shell': { entrypoint: ['/bin/sh', '-c'], cmd: ['sleep infinity'] },
   busybox: { entrypoint: [], cmd: ['/bin/sh'] },
+  // The chart's bundled Redis (`redis:7.2-bookworm`), run as Debian's redis-server from scripts/setup.sh.
+  redis: { entrypoint: ['/bin/sh', '-c', redisEntrypoint, 'redis'], cmd: ['redis-server'] },
   // Spool's services, run from the built workspaces.
-  'spool/gateway': { entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')], workingDir: repoRoot },
-  'spool/controller': { entrypoint: [node, join(repoRoot, 'controller/dist/main.js')], workingDir: repoRoot },
+  // Their listen address is the pod's own, as a pod's network namespace would make 0.0.0.0 (the chart sets neither).
+  'spool/gateway': {
+    entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')],
+    workingDir: repoRoot,
+    env: { SPOOL_HOST: '$(POD_IP)' },
+  },
+  'spool/controller': {
+    entrypoint: [node, join(repoRoot, 'controller/dist/main.js')],
+    workingDir: repoRoot,
+    env: { SPOOL_METRICS_HOST: '$(POD_IP)' },
+  },
   // Function images are built on a Spool runtime base image, whose entrypoint is the watchdog.
   'spool/watchdog': spoolRuntime(repoRoot),
   'spool/example-echo': spoolRuntime(join(repoRoot, 'examples/echo')),

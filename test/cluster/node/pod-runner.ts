@@ -7,6 +7,7 @@ import {
   ContainerProcess,
   canUseMountNamespaces,
   runToCompletion,
+  type PodMounts,
   type ProcessLaunch,
 } from './container-process.js';
 import { containerEnv, expandVariables, type PodEnvContext } from './env.js';
@@ -16,6 +17,8 @@ import type { ContainerRecord, PodRecord } from './pod-status.js';
 import { ProbeLoop, type ProbeTarget } from './probes.js';
 import { ServiceAccountToken, wantsServiceAccountToken } from './token.js';
 import type { ApiClient } from './api-client.js';
+import { unmountableReason } from './mount-plan.js';
+import { PodVolumes } from './volumes.js';
 
 export interface PodRunnerDeps {
   readonly api: ApiClient;
@@ -43,6 +46,7 @@ export class PodRunner {
   private readonly running = new Map<string, ContainerProcess>();
   private readonly probes: ProbeLoop[] = [];
   private token: ServiceAccountToken | undefined;
+  private volumes: PodVolumes | undefined;
   private terminating = false;
   private readonly hostsFile: string;
 
@@ -77,6 +81,7 @@ export class PodRunner {
     try {
       mkdirSync(join(this.deps.podDir, 'home'), { recursive: true });
       this.updateHosts();
+      if (!this.canMountVolumes()) return;
       if (wantsServiceAccountToken(this.pod)) {
         this.token = new ServiceAccountToken(
           this.deps.api,
@@ -86,6 +91,15 @@ export class PodRunner {
         const token = this.token;
         await this.retryWhileAlive(() => token.start(this.deps.caFile, this.deps.apiserverInClusterUrl));
       }
+      const volumes = new PodVolumes({
+        api: this.deps.api,
+        pod: this.pod,
+        podDir: this.deps.podDir,
+        serviceAccountDir: this.token?.files.dir,
+      });
+      this.volumes = volumes;
+      // Retried like the kubelet's volume manager: a claim may still be binding, the Node authorizer catching up.
+      await this.retryWhileAlive(() => volumes.prepare());
       delete this.record.message;
       this.deps.onChange();
       if (!(await this.runInitContainers())) return;
@@ -99,6 +113,21 @@ export class PodRunner {
       this.record.message = error instanceof Error ? error.message : String(error);
       this.deps.onChange();
     }
+  }
+
+  /**
+   * A pod whose volumes cannot be mounted here waits with the reason rather than running without
+   * them, which would fail later and obscurely. Without a mount namespace the token alone is let
+   * go: `KUBECONFIG` still carries it.
+   */
+  private canMountVolumes(): boolean {
+    const message = unmountableReason(this.pod, canUseMountNamespaces());
+    if (message === undefined) return true;
+    this.record.message = message;
+    for (const c of [...this.record.initContainers, ...this.record.containers])
+      c.state = { kind: 'waiting', reason: 'CreateContainerConfigError', message };
+    this.deps.onChange();
+    return false;
   }
 
   /**
@@ -135,6 +164,7 @@ export class PodRunner {
     this.deps.onChange();
     await Promise.all([...this.running.values()].map((proc) => proc.stop(graceMs)));
     this.token?.stop();
+    this.volumes?.remove();
   }
 
   private containerRecord(index: number): ContainerRecord {
@@ -254,16 +284,17 @@ export class PodRunner {
           join(this.deps.podDir, 'home'),
         logFile: join(this.deps.podDir, `${container.name}.log`),
         pidFile: join(this.deps.podDir, `${container.name}.pid`),
-        mounts: {
-          hostsFile: this.hostsFile,
-          ...(this.token ? { serviceAccountDir: this.token.files.dir } : {}),
-        },
+        mounts: this.mountsFor(container, env),
       };
     } catch (error) {
       record.state = { kind: 'waiting', reason: 'CreateContainerConfigError', message: String(error) };
       this.deps.onChange();
       return undefined;
     }
+  }
+
+  private mountsFor(container: V1Container, env: Readonly<Record<string, string>>): PodMounts {
+    return { hostsFile: this.hostsFile, volumes: this.volumes?.mountsFor(container, env) ?? [] };
   }
 
   private async environment(container: V1Container): Promise<Record<string, string>> {
@@ -300,7 +331,9 @@ export class PodRunner {
       HOSTNAME: this.pod.metadata?.name ?? '',
       // Every pod shares the machine's loopback: a process must bind this address, not 0.0.0.0.
       POD_IP: this.deps.podIp,
-      ...(this.token ? { KUBECONFIG: this.token.files.kubeconfig } : {}),
+      // With the token mounted where a pod has it, clients load the in-cluster config as in a real pod
+      // (client-node does not read a kubeconfig's `tokenFile`). Without a mount namespace, a kubeconfig.
+      ...(this.token && !canUseMountNamespaces() ? { KUBECONFIG: this.token.files.kubeconfig } : {}),
       ...(canUseMountNamespaces() ? {} : { SPOOL_NO_POD_HOSTS_FILE: '1' }),
     };
   }

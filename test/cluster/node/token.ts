@@ -3,17 +3,15 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ApiClient } from './api-client.js';
+import { isServiceAccountTokenVolume } from './mount-plan.js';
 import { writeKubeconfig } from '../kubeconfig.js';
-
-/** Where a real kubelet mounts the projected token volume; in-cluster clients read it. */
-export const serviceAccountMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 // The kubelet asks for 3607 s and refreshes at 80 % of the lifetime; the same here.
 const tokenLifetimeSeconds = 3607;
 const refreshAtFraction = 0.8;
 
 export interface ServiceAccountFiles {
-  /** Bound over serviceAccountMountPath inside the pod: token, ca.crt, namespace. */
+  /** The token volume's files (token, ca.crt, namespace), bound where its volumeMount says, as any volume. */
   readonly dir: string;
   readonly tokenFile: string;
   /** KUBECONFIG for the pod's processes: the SA's token, the in-cluster address of the API server. */
@@ -26,9 +24,7 @@ interface TokenRequestAnswer {
 
 /** True when the ServiceAccount admission plugin gave the pod its token volume (automount on). */
 export function wantsServiceAccountToken(pod: V1Pod): boolean {
-  return (pod.spec?.volumes ?? []).some((volume) =>
-    (volume.projected?.sources ?? []).some((source) => source.serviceAccountToken !== undefined),
-  );
+  return (pod.spec?.volumes ?? []).some(isServiceAccountTokenVolume);
 }
 
 export class ServiceAccountToken {
