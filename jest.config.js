@@ -5,7 +5,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@spool/(api|gateway|watchdog|controller)$': '<rootDir>/$1/src/index.ts',
+    '^@spool/(api|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -17,7 +17,7 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,gateway,watchdog,controller}/src/**/*.test.ts'],
+      testMatch: ['<rootDir>/{api,gateway,watchdog,controller,images}/src/**/*.test.ts'],
     },
     {
       ...shared,
@@ -32,6 +32,13 @@ const config = {
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
       globalSetup: '<rootDir>/test/setup/cluster-setup.ts',
       globalTeardown: '<rootDir>/test/setup/cluster-teardown.ts',
+    },
+    {
+      ...shared,
+      displayName: 'images',
+      testMatch: ['<rootDir>/test/integration/images/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/podman-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/podman-teardown.ts',
     },
   ],
 };

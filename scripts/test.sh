@@ -10,3 +10,4 @@ jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js --ci)
 bash test/cluster/build.sh
 # One suite at a time: they share one control plane and two cores. Global setup starts it, teardown stops it.
 "${jest[@]}" --selectProjects cluster --runInBand
+"${jest[@]}" --selectProjects images --runInBand
