@@ -16,7 +16,11 @@ import { createProcessRuntime } from './runtime/process.js';
 const config = parseControllerConfig(process.env);
 const log = jsonLog((line) => process.stdout.write(line), systemClock);
 // maxRetriesPerRequest null: commands wait through a Redis restart instead of failing the tick.
-const redis = (): Redis => new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+// An error listener: ioredis reconnects by itself, and would otherwise print each failed attempt as unhandled.
+const redis = (): Redis =>
+  new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
+    log('redis-error', { error: error.message }),
+  );
 
 interface Service {
   start(): Promise<void>;

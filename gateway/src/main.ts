@@ -18,10 +18,14 @@ const tracing =
     : undefined;
 tracing?.start();
 
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-
 const log = jsonLog;
+// ioredis reconnects by itself; without a listener it would print each failed attempt as an unhandled error.
+const connectRedis = (): Redis =>
+  new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
+    log({ level: 'warn', msg: 'Redis connection error; reconnecting', error: error.message }),
+  );
+const redis = connectRedis();
+const subscriber = connectRedis();
 const kc = new KubeConfig();
 if (config.registry === 'kubernetes') kc.loadFromDefault();
 const { registry, scaler } =

@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const watchdog = createWatchdog({
     config,
     // null: BullMQ's blocking fetch must wait as long as it asks, not fail after 20 retries.
-    createRedis: () => new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
+    // The error listener: ioredis reconnects by itself, and would otherwise print each attempt as unhandled.
+    createRedis: () =>
+      new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
+        logger.error('redis error', { error: error.message }),
+      ),
     baseEnv: env,
     logger,
   });

@@ -1,0 +1,281 @@
+// The whole install path on the real control plane: `helm install` the chart (its pods run under their own
+// ServiceAccounts, so a missing RBAC rule fails here), apply the example Functions, call them through the
+// gateway's Service, scale to zero and back, `helm upgrade` with changed values, and `helm uninstall`
+// leaving nothing of Spool behind.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { Redis } from 'ioredis';
+import {
+  clusterClients,
+  eventually,
+  helm,
+  isPodReady,
+  kubectl,
+  uniqueNamespace,
+  type TestNamespace,
+} from '../../support/cluster.js';
+import { repoRoot } from '../../support/local-functions.js';
+
+jest.setTimeout(240_000);
+
+const RELEASE = 'spool-e2e';
+const chart = join(repoRoot, 'charts/spool');
+const examples = join(repoRoot, 'deploy/examples/functions.yaml');
+const { core, apps, rbac } = clusterClients();
+
+let helmHome: string;
+let system: TestNamespace;
+let team: TestNamespace;
+let redisVolume: { name: string; dir: string };
+let gatewayUrl: string;
+
+/** Static provisioning: the test cluster has no StorageClass, so the Redis claim binds to this PV. */
+async function createRedisVolume(namespace: string): Promise<{ name: string; dir: string }> {
+  const name = `${namespace}-redis`;
+  const dir = mkdtempSync(join(tmpdir(), 'spool-e2e-redis-'));
+  mkdirSync(dir, { recursive: true });
+  await core.createPersistentVolume({
+    body: {
+      metadata: { name },
+      spec: {
+        capacity: { storage: '8Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        hostPath: { path: dir, type: 'Directory' },
+        // Reserved for this release's claim, so no other test's claim takes it.
+        claimRef: { namespace, name: `data-${RELEASE}-redis-0` },
+      },
+    },
+  });
+  return { name, dir };
+}
+
+const helmIn = (args: readonly string[]): Promise<string> =>
+  helm([...args, '--namespace', system.name], helmHome);
+
+async function call(fn: string, body: string, path = 'function'): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${gatewayUrl}/${path}/${fn}.${team.name}`, { method: 'POST', body });
+  return { status: res.status, text: await res.text() };
+}
+
+/** Calls until 200: the first call to a function may find no gateway endpoint ready yet. */
+const callOk = (fn: string, body: string): Promise<string> =>
+  eventually(
+    async () => {
+      const answer = await call(fn, body);
+      if (answer.status !== 200) throw new Error(`${fn}: ${answer.status} ${answer.text}`);
+      return answer.text;
+    },
+    { timeoutMs: 60_000 },
+  );
+
+async function adminToken(): Promise<string> {
+  const secret = await core.readNamespacedSecret({ name: `${RELEASE}-admin-token`, namespace: system.name });
+  return Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8');
+}
+
+async function functionReplicas(fn: string): Promise<number | undefined> {
+  const deployment = await apps.readNamespacedDeployment({ name: `fn-${fn}`, namespace: team.name });
+  return deployment.spec?.replicas;
+}
+
+beforeAll(async () => {
+  helmHome = mkdtempSync(join(tmpdir(), 'spool-helm-'));
+  system = await uniqueNamespace('spool-e2e');
+  team = await uniqueNamespace('team');
+  redisVolume = await createRedisVolume(system.name);
+});
+
+afterAll(async () => {
+  await helmIn(['uninstall', RELEASE, '--wait']).catch(() => undefined);
+  await team?.cleanup();
+  await system?.cleanup();
+  if (redisVolume) await core.deletePersistentVolume({ name: redisVolume.name }).catch(() => undefined);
+  if (redisVolume) rmSync(redisVolume.dir, { recursive: true, force: true });
+  rmSync(helmHome, { recursive: true, force: true });
+});
+
+describe('helm install → functions → scale to zero → upgrade → uninstall', () => {
+  test('helm install brings up the gateway, two controllers and Redis on its claim', async () => {
+    await helmIn([
+      'install',
+      RELEASE,
+      chart,
+      '--set',
+      `gateway.namespaces={${team.name}}`,
+      '--set',
+      'controller.leaseDurationSeconds=4',
+      '--wait',
+      '--timeout',
+      '180s',
+    ]);
+    const deployments = await apps.listNamespacedDeployment({ namespace: system.name });
+    expect(deployments.items.map((d) => [d.metadata?.name, d.status?.readyReplicas]).sort()).toEqual([
+      [`${RELEASE}-controller`, 2],
+      [`${RELEASE}-gateway`, 2],
+    ]);
+    const claim = await core.readNamespacedPersistentVolumeClaim({
+      name: `data-${RELEASE}-redis-0`,
+      namespace: system.name,
+    });
+    expect(claim.status?.phase).toBe('Bound');
+    const service = await core.readNamespacedService({ name: `${RELEASE}-gateway`, namespace: system.name });
+    gatewayUrl = `http://${service.spec?.clusterIP}:8080`;
+    // One controller leads; the Lease names one of the two pods.
+    const lease = await eventually(
+      () =>
+        kubectl([
+          '-n',
+          system.name,
+          'get',
+          'lease',
+          `${RELEASE}-controller`,
+          '-o',
+          'jsonpath={.spec.holderIdentity}',
+        ]),
+      { timeoutMs: 30_000 },
+    );
+    expect(lease).toMatch(new RegExp(`^${RELEASE}-controller-`));
+  });
+
+  test('Redis keeps what it holds across a restart of its pod (append-only file on the claim)', async () => {
+    const service = await core.readNamespacedService({ name: `${RELEASE}-redis`, namespace: system.name });
+    const url = `redis://${service.spec?.clusterIP}:6379`;
+    const before = new Redis(url);
+    await before.set('spool-e2e:probe', 'kept');
+    await before.quit();
+    const redisPod = { name: `${RELEASE}-redis-0`, namespace: system.name };
+    const oldUid = (await core.readNamespacedPod(redisPod)).metadata?.uid;
+    await core.deleteNamespacedPod(redisPod);
+    const after = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
+    try {
+      // The StatefulSet brings back `-0` on the same claim; until it is ready the Service resets connections.
+      const value = await eventually(
+        async () => {
+          const pod = await core.readNamespacedPod(redisPod);
+          if (pod.metadata?.uid === oldUid || !isPodReady(pod)) throw new Error('no new redis-0 ready yet');
+          return after.get('spool-e2e:probe');
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(value).toBe('kept');
+    } finally {
+      after.disconnect();
+    }
+  });
+
+  test('the example Functions answer through the gateway Service', async () => {
+    await kubectl(['apply', '-n', team.name, '-f', examples]);
+    expect(await callOk('echo', 'hello from helm')).toBe('hello from helm');
+    expect((await callOk('wc', 'four')).trim()).toBe('4');
+    expect(await call('nope', '')).toMatchObject({ status: 404 });
+    const listed = await fetch(`${gatewayUrl}/system/functions?namespace=${team.name}`, {
+      headers: { authorization: `Bearer ${await adminToken()}` },
+    });
+    expect(listed.status).toBe(200);
+    const names = ((await listed.json()) as { name: string }[]).map((fn) => fn.name).sort();
+    expect(names).toEqual(['echo', 'sleep', 'wc']);
+    expect((await fetch(`${gatewayUrl}/system/functions`)).status).toBe(401);
+  });
+
+  test('an idle function scales to zero, and the next call wakes it', async () => {
+    await kubectl([
+      'patch',
+      'function',
+      'echo',
+      '-n',
+      team.name,
+      '--type=merge',
+      '-p',
+      '{"spec":{"scale":{"idleSeconds":2}}}',
+    ]);
+    await eventually(async () => expect(await functionReplicas('echo')).toBe(0), { timeoutMs: 60_000 });
+    await eventually(
+      async () =>
+        expect(
+          (await core.listNamespacedPod({ namespace: team.name, labelSelector: 'spool.dev/function=echo' }))
+            .items,
+        ).toHaveLength(0),
+      { timeoutMs: 60_000 },
+    );
+    const woken = await call('echo', 'wake up');
+    expect(woken).toEqual({ status: 200, text: 'wake up' });
+  });
+
+  test('helm upgrade applies changed values and keeps the admin token', async () => {
+    const tokenBefore = await adminToken();
+    await helmIn([
+      'upgrade',
+      RELEASE,
+      chart,
+      '--reuse-values',
+      '--set',
+      'gateway.replicas=1',
+      '--set',
+      'controller.scaleIntervalMs=250',
+      '--wait',
+      '--timeout',
+      '180s',
+    ]);
+    const gateway = await apps.readNamespacedDeployment({
+      name: `${RELEASE}-gateway`,
+      namespace: system.name,
+    });
+    expect(gateway.spec?.replicas).toBe(1);
+    const controller = await apps.readNamespacedDeployment({
+      name: `${RELEASE}-controller`,
+      namespace: system.name,
+    });
+    const env = controller.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === 'SPOOL_SCALE_INTERVAL_MS')?.value).toBe('250');
+    expect(await adminToken()).toBe(tokenBefore);
+    // The reused values still hold: the gateway serves the team's namespace, through the new pods.
+    expect(await callOk('echo', 'after upgrade')).toBe('after upgrade');
+  });
+
+  test('helm uninstall leaves no Spool object behind', async () => {
+    // The application team removes its Functions while the controller still runs, so their queues go too.
+    await kubectl(['delete', '-n', team.name, '-f', examples, '--wait']);
+    await eventually(
+      async () =>
+        expect((await apps.listNamespacedDeployment({ namespace: team.name })).items).toHaveLength(0),
+      { timeoutMs: 60_000 },
+    );
+    await helmIn(['uninstall', RELEASE, '--wait', '--timeout', '120s']);
+
+    // Everything listable in Spool's namespace, but what Kubernetes itself puts in every namespace and the
+    // Lease the controller took at run time (it goes with the namespace).
+    const kinds = (await kubectl(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']))
+      .split('\n')
+      .filter((kind) => kind && !kind.startsWith('events'));
+    const left = await eventually(
+      async () => {
+        const names = (
+          await kubectl(['get', kinds.join(','), '-n', system.name, '-o', 'name', '--ignore-not-found'])
+        )
+          .split('\n')
+          .filter(Boolean)
+          .filter((name) => !['serviceaccount/default', 'configmap/kube-root-ca.crt'].includes(name));
+        expect(names).toEqual([`lease.coordination.k8s.io/${RELEASE}-controller`]);
+        return names;
+      },
+      { timeoutMs: 90_000 },
+    );
+    expect(left).toHaveLength(1);
+    const clusterRoles = await rbac.listClusterRole({
+      labelSelector: `app.kubernetes.io/instance=${RELEASE}`,
+    });
+    const bindings = await rbac.listClusterRoleBinding({
+      labelSelector: `app.kubernetes.io/instance=${RELEASE}`,
+    });
+    expect([...clusterRoles.items, ...bindings.items]).toHaveLength(0);
+    // The claim went with the StatefulSet (deleteOnUninstall), so its PV is released.
+    await eventually(
+      async () =>
+        expect((await core.readPersistentVolume({ name: redisVolume.name })).status?.phase).toBe('Released'),
+      { timeoutMs: 60_000 },
+    );
+  });
+});
