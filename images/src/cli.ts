@@ -6,6 +6,7 @@ import { parseCliArgs, usage, UsageError, type CliCommand } from './cli-args.js'
 import { dockerFromEnv } from './docker.js';
 import { formatImageTable, formatMegabytes, type ImageRow } from './report.js';
 import { readRepoVersion, repoRoot } from './repo.js';
+import { withDependencies } from './spool-images.js';
 
 const progress = (text: string): void => void process.stderr.write(text);
 
@@ -24,8 +25,8 @@ async function run(command: CliCommand): Promise<void> {
     return;
   }
   const rows: ImageRow[] = [];
-  // One at a time: the builds share the daemon's layer cache (the watchdog stages of three images are one).
-  for (const name of command.only) {
+  // One at a time and in order: the runtimes start FROM the spool/watchdog built just before them.
+  for (const name of withDependencies(command.only)) {
     const started = Date.now();
     const image = await buildSpoolImage(
       docker,

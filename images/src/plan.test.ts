@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { isExcluded } from './build-plan.js';
 import { decideRuntime, functionDockerfile, planFunctionImage } from './function-image.js';
-import { planSpoolImage, spoolImageNames } from './spool-images.js';
+import { planSpoolImage, spoolImageNames, withDependencies } from './spool-images.js';
 
 describe('isExcluded', () => {
   test.each([
@@ -19,38 +19,53 @@ describe('planSpoolImage', () => {
   const options = { repoRoot: '/repo', version: '0.1.0' };
   const shared = ['package.json', 'package-lock.json', 'tsconfig.base.json'];
   const workspace = (w: string): string[] => [`${w}/package.json`, `${w}/tsconfig.json`, `${w}/src`];
-
-  test.each([
-    { name: 'gateway', workspaceDir: 'gateway' },
-    { name: 'controller', workspaceDir: 'controller' },
-    { name: 'watchdog', workspaceDir: 'watchdog' },
-    { name: 'runtime-node', workspaceDir: 'watchdog' },
-    { name: 'runtime-python', workspaceDir: 'watchdog' },
-  ] as const)('$name sends api, $workspaceDir and its Dockerfile, nothing else', ({ name, workspaceDir }) => {
-    expect(planSpoolImage(name, options)).toEqual({
-      contextDir: '/repo',
-      include: [...shared, ...workspace('api'), ...workspace(workspaceDir), `images/${name}/Dockerfile`],
-      exclude: ['*.test.ts'],
-      contextPrefix: '',
-      dockerfile: { path: `images/${name}/Dockerfile` },
-      tag: `spool/${name}:0.1.0`,
-      buildArgs: {},
-    });
-  });
-
   const bases = {
     NODE_IMAGE: 'local/node',
     BASE_IMAGE: 'local/cc',
     PYTHON_IMAGE: 'local/python',
     OTHER: 'x',
   };
+
+  test.each(['gateway', 'controller', 'watchdog'] as const)(
+    '%s compiles api and its workspace from the one service Dockerfile, and gets only its base arguments',
+    (name) => {
+      expect(planSpoolImage(name, { ...options, buildArgs: bases })).toEqual({
+        contextDir: '/repo',
+        include: [...shared, ...workspace('api'), ...workspace(name), 'images/service/Dockerfile'],
+        exclude: ['*.test.ts'],
+        contextPrefix: '',
+        dockerfile: { path: 'images/service/Dockerfile' },
+        tag: `spool/${name}:0.1.0`,
+        buildArgs: { NODE_IMAGE: 'local/node', BASE_IMAGE: 'local/cc', SERVICE: name },
+      });
+    },
+  );
+
   test.each([
-    { name: 'gateway', want: { NODE_IMAGE: 'local/node', BASE_IMAGE: 'local/cc' } },
-    { name: 'watchdog', want: { NODE_IMAGE: 'local/node', BASE_IMAGE: 'local/cc' } },
-    { name: 'runtime-node', want: { NODE_IMAGE: 'local/node' } },
-    { name: 'runtime-python', want: { NODE_IMAGE: 'local/node', PYTHON_IMAGE: 'local/python' } },
-  ] as const)('$name receives only the base-image arguments its Dockerfile declares', ({ name, want }) => {
-    expect(planSpoolImage(name, { ...options, buildArgs: bases }).buildArgs).toEqual(want);
+    { name: 'runtime-node', base: { NODE_IMAGE: 'local/node' } },
+    { name: 'runtime-python', base: { PYTHON_IMAGE: 'local/python' } },
+  ] as const)(
+    '$name sends only its Dockerfile and builds on the watchdog of its version',
+    ({ name, base }) => {
+      expect(planSpoolImage(name, { ...options, buildArgs: bases })).toEqual({
+        contextDir: '/repo',
+        include: [`images/${name}/Dockerfile`],
+        exclude: [],
+        contextPrefix: '',
+        dockerfile: { path: `images/${name}/Dockerfile` },
+        tag: `spool/${name}:0.1.0`,
+        buildArgs: { ...base, WATCHDOG_IMAGE: 'spool/watchdog:0.1.0' },
+      });
+    },
+  );
+
+  test.each([
+    { want: ['gateway'], given: ['gateway'] },
+    { want: ['watchdog', 'runtime-node'], given: ['runtime-node'] },
+    { want: ['gateway', 'watchdog', 'runtime-python'], given: ['runtime-python', 'gateway'] },
+    { want: ['watchdog', 'runtime-node'], given: ['runtime-node', 'watchdog'] },
+  ] as const)('building $given builds $want, in that order', ({ given, want }) => {
+    expect(withDependencies(given)).toEqual(want);
   });
 
   test('every image has a plan', () => {

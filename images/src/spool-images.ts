@@ -1,4 +1,4 @@
-// Spool's own images: which Dockerfile, which workspace's files, which tags and base-image arguments.
+// Spool's own images: which Dockerfile, which workspace's files, which tags and build arguments.
 
 import type { BuildPlan } from './build-plan.js';
 
@@ -11,28 +11,42 @@ export const spoolImageNames = [
 ] as const;
 export type SpoolImageName = (typeof spoolImageNames)[number];
 
-interface SpoolImage {
-  /** The workspace compiled into the image (besides api/, which every workspace imports). */
+/** A service compiles one workspace (besides api/) with images/service/Dockerfile. */
+interface ServiceImage {
+  readonly kind: 'service';
   readonly workspace: 'gateway' | 'controller' | 'watchdog';
-  /** The base-image ARGs its Dockerfile declares; other build arguments are not sent to it. */
-  readonly baseArgs: readonly string[];
 }
 
-const serviceArgs = ['NODE_IMAGE', 'BASE_IMAGE'];
+/** A runtime puts the built spool/watchdog on a language's base image. */
+interface RuntimeImage {
+  readonly kind: 'runtime';
+  /** The base-image ARG its Dockerfile declares besides WATCHDOG_IMAGE. */
+  readonly baseArg: 'NODE_IMAGE' | 'PYTHON_IMAGE';
+}
 
-const spoolImages: Readonly<Record<SpoolImageName, SpoolImage>> = {
-  gateway: { workspace: 'gateway', baseArgs: serviceArgs },
-  controller: { workspace: 'controller', baseArgs: serviceArgs },
-  watchdog: { workspace: 'watchdog', baseArgs: serviceArgs },
-  'runtime-node': { workspace: 'watchdog', baseArgs: ['NODE_IMAGE'] },
-  'runtime-python': { workspace: 'watchdog', baseArgs: ['NODE_IMAGE', 'PYTHON_IMAGE'] },
+const spoolImages: Readonly<Record<SpoolImageName, ServiceImage | RuntimeImage>> = {
+  gateway: { kind: 'service', workspace: 'gateway' },
+  controller: { kind: 'service', workspace: 'controller' },
+  watchdog: { kind: 'service', workspace: 'watchdog' },
+  'runtime-node': { kind: 'runtime', baseArg: 'NODE_IMAGE' },
+  'runtime-python': { kind: 'runtime', baseArg: 'PYTHON_IMAGE' },
 };
+
+const SERVICE_DOCKERFILE = 'images/service/Dockerfile';
+const SERVICE_BASE_ARGS = ['NODE_IMAGE', 'BASE_IMAGE'];
 
 export const isSpoolImageName = (name: string): name is SpoolImageName =>
   (spoolImageNames as readonly string[]).includes(name);
 
 /** `spool/runtime-node:0.1.0`: Spool's images are tagged with the root package.json version. */
 export const spoolImageTag = (name: SpoolImageName, version: string): string => `spool/${name}:${version}`;
+
+/** The images to build for a request, in build order: a runtime needs spool/watchdog built first. */
+export function withDependencies(names: readonly SpoolImageName[]): SpoolImageName[] {
+  const needsWatchdog = names.some((name) => spoolImages[name].kind === 'runtime');
+  const wanted = new Set<SpoolImageName>(needsWatchdog ? [...names, 'watchdog'] : names);
+  return spoolImageNames.filter((name) => wanted.has(name));
+}
 
 export interface SpoolImageOptions {
   /** The repository's root folder: the build context. */
@@ -43,24 +57,42 @@ export interface SpoolImageOptions {
   readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
+const pick = (given: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> =>
+  Object.fromEntries(Object.entries(given).filter(([key]) => keys.includes(key)));
+
 export function planSpoolImage(name: SpoolImageName, options: SpoolImageOptions): BuildPlan {
-  const { workspace, baseArgs } = spoolImages[name];
-  const dockerfile = `images/${name}/Dockerfile`;
+  const image = spoolImages[name];
   const given = options.buildArgs ?? {};
-  return {
+  const common = {
     contextDir: options.repoRoot,
-    // The Dockerfiles copy exactly these; everything else in the checkout (node_modules, dist, .git) stays home.
+    contextPrefix: '',
+    tag: spoolImageTag(name, options.version),
+  };
+  if (image.kind === 'runtime') {
+    const dockerfile = `images/${name}/Dockerfile`;
+    return {
+      ...common,
+      include: [dockerfile],
+      exclude: [],
+      dockerfile: { path: dockerfile },
+      buildArgs: {
+        ...pick(given, [image.baseArg]),
+        WATCHDOG_IMAGE: spoolImageTag('watchdog', options.version),
+      },
+    };
+  }
+  return {
+    ...common,
+    // The Dockerfile copies exactly these; everything else in the checkout (node_modules, dist, .git) stays home.
     include: [
       'package.json',
       'package-lock.json',
       'tsconfig.base.json',
-      ...['api', workspace].flatMap((w) => [`${w}/package.json`, `${w}/tsconfig.json`, `${w}/src`]),
-      dockerfile,
+      ...['api', image.workspace].flatMap((w) => [`${w}/package.json`, `${w}/tsconfig.json`, `${w}/src`]),
+      SERVICE_DOCKERFILE,
     ],
     exclude: ['*.test.ts'],
-    contextPrefix: '',
-    dockerfile: { path: dockerfile },
-    tag: spoolImageTag(name, options.version),
-    buildArgs: Object.fromEntries(Object.entries(given).filter(([key]) => baseArgs.includes(key))),
+    dockerfile: { path: SERVICE_DOCKERFILE },
+    buildArgs: { ...pick(given, SERVICE_BASE_ARGS), SERVICE: image.workspace },
   };
 }

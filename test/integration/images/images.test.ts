@@ -32,11 +32,12 @@ import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 
 // A cold build runs `npm install` twice inside the build (~1 min); warm builds hit podman's layer cache.
 const BUILD_TIMEOUT_MS = 600_000;
-const WATCHDOG_ENTRYPOINT = ['/spool/watchdog/dist/main.js'];
+const WATCHDOG_ENTRYPOINT = ['/spool/main.mjs'];
 
 let docker: Docker;
 let version: string;
 let buildArgs: Record<string, string>;
+let watchdog: BuiltImage;
 let runtime: BuiltImage;
 let echoImage: BuiltImage & { readonly fn: ResolvedFunction };
 const containers: RunningContainer[] = [];
@@ -52,6 +53,10 @@ beforeAll(async () => {
   docker = dockerFromEnv(process.env);
   version = await readRepoVersion();
   buildArgs = await timed('base images', () => ensureBaseImages(docker));
+  // The runtime starts FROM the watchdog image, as `spool images` builds them.
+  watchdog = await timed('spool/watchdog', () =>
+    buildSpoolImage(docker, 'watchdog', { repoRoot, version, buildArgs }),
+  );
   runtime = await timed('spool/runtime-node', () =>
     buildSpoolImage(docker, 'runtime-node', { repoRoot, version, buildArgs }),
   );
@@ -120,14 +125,6 @@ describe('the runtime image and a function image built on it', () => {
 });
 
 describe('the watchdog image', () => {
-  let watchdog: BuiltImage;
-  beforeAll(async () => {
-    // Its deps and build stages are runtime-node's, so podman's layer cache leaves only the final stage.
-    watchdog = await timed('spool/watchdog', () =>
-      buildSpoolImage(docker, 'watchdog', { repoRoot, version, buildArgs }),
-    );
-  }, BUILD_TIMEOUT_MS);
-
   test('runs the watchdog as a non-root user on a base without a shell', async () => {
     expect(watchdog.user).toBe('65532:65532');
     expect(watchdog.entrypoint).toEqual(['/usr/local/bin/node', ...WATCHDOG_ENTRYPOINT]);
