@@ -1,5 +1,5 @@
 // The one table from container image to local command: the process node's stand-in for pulling and running images.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { repoRoot } from '../paths.js';
 
 export interface LocalImage {
@@ -14,6 +14,9 @@ export interface LocalImage {
 }
 
 const node = process.execPath;
+
+/** The host folders the table's images run from: the stand-in for their root file systems. */
+export const imageRoots: readonly string[] = [repoRoot, dirname(node)];
 
 /** A function image: the watchdog as entrypoint, the function's files as working directory. */
 function spoolRuntime(workingDir: string): LocalImage {

@@ -84,6 +84,21 @@ export function desiredMounts(
     .map(({ mount }) => mount);
 }
 
+/**
+ * A container here runs its image's files from host paths (the repository, Node's own folder), not
+ * from an image root file system. A volume over one of them (an emptyDir at /tmp, with the checkout
+ * in /tmp) would hide what the container runs, so such a path is bound back on top of the volumes.
+ */
+export function withImageFilesVisible(
+  mounts: readonly BindMount[],
+  imageRoots: readonly string[],
+): BindMount[] {
+  const covers = (target: string, path: string): boolean =>
+    path === target || path.startsWith(target === '/' ? '/' : `${target}/`);
+  const hidden = imageRoots.filter((root) => mounts.some((mount) => covers(mount.target, root)));
+  return [...mounts, ...hidden.map((root) => ({ source: root, target: root, readOnly: false }))];
+}
+
 /** The API server validates subPath the same way; subPathExpr is only known after expansion. */
 function checkedSubPath(subPath: string, mount: V1VolumeMount): string {
   const parts = normalize(subPath).split('/');

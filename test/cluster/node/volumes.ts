@@ -13,6 +13,7 @@ import {
 import { dirname, join } from 'node:path';
 import type { V1Container, V1HostPathVolumeSource, V1Pod, V1Volume } from '@kubernetes/client-node';
 import type { ApiClient } from './api-client.js';
+import { imageRoots } from './images.js';
 import {
   desiredMounts,
   isServiceAccountTokenVolume,
@@ -20,6 +21,7 @@ import {
   supportedVolumeKinds,
   type BindMount,
   type ResolvedVolume,
+  withImageFilesVisible,
 } from './mount-plan.js';
 import { desiredVolumeFiles, type VolumeFile } from './volume-files.js';
 import { readClaimHostPath, readConfigMapBytes, readSecretBytes } from './volume-objects.js';
@@ -64,7 +66,7 @@ export class PodVolumes {
   mountsFor(container: V1Container, env: Readonly<Record<string, string>>): BindMount[] {
     const mounts = desiredMounts(container.volumeMounts ?? [], this.resolved, env);
     for (const mount of mounts) if (!existsSync(mount.source)) mkdirSync(mount.source, { recursive: true });
-    return mounts;
+    return withImageFilesVisible(mounts, imageRoots);
   }
 
   /** After the pod's processes are gone: its emptyDirs and its copies of Secrets go with it. */

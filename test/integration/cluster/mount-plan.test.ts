@@ -6,6 +6,7 @@ import {
   desiredMounts,
   hasVolumeMountsBesidesToken,
   unmountableReason,
+  withImageFilesVisible,
   type BindMount,
   type ResolvedVolume,
 } from '../../cluster/node/mount-plan.js';
@@ -98,6 +99,27 @@ describe('desiredMounts', () => {
     },
   ])('refuses $name', ({ mounts, error }) => {
     expect(() => desiredMounts(mounts, volumes, { ROOT: '/' })).toThrow(error);
+  });
+});
+
+describe('withImageFilesVisible', () => {
+  const tmp = { source: '/pods/p/tmp', target: '/tmp', readOnly: false };
+  const data = { source: '/pods/p/data', target: '/data', readOnly: false };
+  test.each([
+    {
+      name: 'a volume over the checkout binds it back last',
+      roots: ['/tmp/clone'],
+      want: [tmp, data, { source: '/tmp/clone', target: '/tmp/clone', readOnly: false }],
+    },
+    {
+      name: 'a volume at exactly an image root hides it too',
+      roots: ['/data'],
+      want: [tmp, data, { source: '/data', target: '/data', readOnly: false }],
+    },
+    { name: 'roots outside every volume need nothing', roots: ['/work/main', '/usr/bin'], want: [tmp, data] },
+    { name: 'a prefix of the name is not a parent folder', roots: ['/tmpfoo/repo'], want: [tmp, data] },
+  ])('$name', ({ roots, want }) => {
+    expect(withImageFilesVisible([tmp, data], roots)).toEqual(want);
   });
 });
 
