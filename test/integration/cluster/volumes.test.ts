@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from '@jest/globals';
 import type { V1Container, V1Pod, V1VolumeMount } from '@kubernetes/client-node';
@@ -116,16 +116,22 @@ test('a hostPath mounted inside an emptyDir over /tmp, though the hostPath itsel
           ],
           containers: [
             // Spec order puts the child first: the node mounts parents first regardless.
-            shell('main', 'cat /tmp/host/greeting; echo; ls /tmp; sleep infinity', [
-              { name: 'host', mountPath: '/tmp/host', readOnly: true },
-              { name: 'tmp', mountPath: '/tmp' },
-            ]),
+            // The machine's /tmp (which holds hostDir) must be covered by the emptyDir. Not `ls /tmp`: the
+            // node binds the checkout back when it lies in /tmp, as the images run from it.
+            shell(
+              'main',
+              `cat /tmp/host/greeting; echo; [ -e /tmp/${basename(hostDir)} ] && echo machine-tmp || echo emptyDir; sleep infinity`,
+              [
+                { name: 'host', mountPath: '/tmp/host', readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            ),
           ],
         },
       },
     });
     await eventually(async () => {
-      expect(await logsOf('nested', 'main')).toBe('hello from the host\nhost\n');
+      expect(await logsOf('nested', 'main')).toBe('hello from the host\nemptyDir\n');
     }, waitLong);
   } finally {
     rmSync(hostDir, { recursive: true, force: true });
