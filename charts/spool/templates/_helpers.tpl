@@ -108,9 +108,10 @@ imagePullSecrets: {{ toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
 
-{{/* A PodDisruptionBudget for a component: (dict "root" . "component" NAME "budget" VALUES) */}}
+{{/* A PodDisruptionBudget for a component: (dict "root" . "component" NAME "values" COMPONENT-VALUES).
+     Not for a single replica: minAvailable 1 of 1 would block every node drain. */}}
 {{- define "spool.podDisruptionBudget" -}}
-{{- if .budget.enabled }}
+{{- if and .values.podDisruptionBudget.enabled (gt (int .values.replicas) 1) }}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -119,7 +120,7 @@ metadata:
   namespace: {{ .root.Release.Namespace }}
   labels: {{- include "spool.labels" . | nindent 4 }}
 spec:
-  minAvailable: {{ .budget.minAvailable }}
+  minAvailable: {{ .values.podDisruptionBudget.minAvailable }}
   selector:
     matchLabels: {{- include "spool.selectorLabels" . | nindent 6 }}
 {{- end }}

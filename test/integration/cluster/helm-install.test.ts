@@ -231,6 +231,9 @@ describe('helm install → functions → scale to zero → upgrade → uninstall
     const env = controller.spec?.template.spec?.containers[0]?.env ?? [];
     expect(env.find((e) => e.name === 'SPOOL_SCALE_INTERVAL_MS')?.value).toBe('250');
     expect(await adminToken()).toBe(tokenBefore);
+    // A single gateway has no disruption budget: minAvailable 1 of 1 would block every node drain.
+    const budgets = await kubectl(['get', 'poddisruptionbudgets', '-n', system.name, '-o', 'name']);
+    expect(budgets.trim().split('\n')).toEqual([`poddisruptionbudget.policy/${RELEASE}-controller`]);
     // The reused values still hold: the gateway serves the team's namespace, through the new pods.
     expect(await callOk('echo', 'after upgrade')).toBe('after upgrade');
   });
