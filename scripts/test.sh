@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: set up, lint, then the unit tables, the integration suites on a real Redis, and the suites on
-# the real Kubernetes control plane (built from source once per machine, then cached outside the work tree).
+# `npm test`: set up, lint, then the unit tables, the integration suites on a real Redis, the suites on the
+# real Kubernetes control plane (built from source once per machine, then cached outside the work tree), and
+# the container images built and run through the Docker API (podman, installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
