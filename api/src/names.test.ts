@@ -1,9 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
-import { deploymentName, parseFunctionKey, parseInvocationName } from './names.js';
+import { deploymentName, functionsPath, parseFunctionKey, parseInvocationName } from './names.js';
 import { callId, parseCallId, queueName } from './queue-names.js';
 import { forwardableHeaders } from './job.js';
 
 describe('names', () => {
+  test.each([
+    { namespace: undefined, want: '/apis/spool.dev/v1alpha1/functions' },
+    { namespace: 'team-a', want: '/apis/spool.dev/v1alpha1/namespaces/team-a/functions' },
+  ])('functionsPath($namespace)', ({ namespace, want }) => {
+    expect(functionsPath(namespace)).toBe(want);
+  });
+
   test.each([
     { raw: 'echo', want: { namespace: 'default', name: 'echo' } },
     { raw: 'echo.team-a', want: { namespace: 'team-a', name: 'echo' } },

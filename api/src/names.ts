@@ -9,6 +9,12 @@ export const API_GROUP = 'spool.dev';
 export const API_VERSION = 'v1alpha1';
 export const FUNCTION_KIND = 'Function';
 export const FUNCTION_PLURAL = 'functions';
+/** The API path of Functions, in one namespace or (without one) across the cluster: what informers watch. */
+export const functionsPath = (namespace?: string): string =>
+  namespace
+    ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
+    : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
+
 export const FIELD_MANAGER = 'spool-controller';
 /** Owns a function Deployment's spec.replicas, and nothing else. */
 export const AUTOSCALER_FIELD_MANAGER = 'spool-autoscaler';

@@ -13,6 +13,7 @@ import {
   API_GROUP,
   API_VERSION,
   FUNCTION_PLURAL,
+  functionsPath,
   SCALE_REQUEST_ANNOTATION,
   functionKey,
   resolveFunction,
@@ -36,15 +37,12 @@ interface WatchOptions {
 
 function watchNamespace(state: { stopped: boolean }, { kc, namespace, byKey, log }: WatchOptions) {
   const api = kc.makeApiClient(CustomObjectsApi);
-  const path = namespace
-    ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
-    : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
   // The generated client leaves custom-object lists untyped; the informer needs their shape.
   const list = (): Promise<KubernetesListObject<FunctionObject>> =>
     (namespace
       ? api.listNamespacedCustomObject({ ...base, namespace })
       : api.listClusterCustomObject(base)) as Promise<KubernetesListObject<FunctionObject>>;
-  const informer = makeInformer<FunctionObject>(kc, path, list);
+  const informer = makeInformer<FunctionObject>(kc, functionsPath(namespace), list);
   const keyOf = (fn: FunctionObject): string =>
     functionKey({ namespace: fn.metadata.namespace ?? 'default', name: fn.metadata.name });
   const upsert = (fn: FunctionObject): void => {

@@ -90,6 +90,45 @@ export function isPodReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/** The pod, once it is ready; `replacing` a uid waits for a new pod of the same name (a StatefulSet's). */
+export function readyPod(namespace: string, name: string, replacing?: string): Promise<V1Pod> {
+  const { core } = clusterClients();
+  return eventually(
+    async () => {
+      const pod = await core.readNamespacedPod({ name, namespace });
+      if (replacing !== undefined && pod.metadata?.uid === replacing)
+        throw new Error(`${name} not replaced yet`);
+      if (!isPodReady(pod)) throw new Error(`${name} not ready yet`);
+      return pod;
+    },
+    { timeoutMs: 60_000 },
+  );
+}
+
+/**
+ * Static provisioning, as an administrator does it (the test cluster has no StorageClass): a hostPath PV
+ * reserved for one claim, so no other test's claim takes it. Retained, so the test removes `dir` itself.
+ */
+export async function createReservedHostPathVolume(
+  name: string,
+  dir: string,
+  claim: { readonly namespace: string; readonly name: string },
+  storage = '1Gi',
+): Promise<void> {
+  await clusterClients().core.createPersistentVolume({
+    body: {
+      metadata: { name },
+      spec: {
+        capacity: { storage },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        hostPath: { path: dir, type: 'Directory' },
+        claimRef: claim,
+      },
+    },
+  });
+}
+
 /** The pid the process node reports for a container (containerID `process://<pid>`). */
 export function containerPid(pod: V1Pod, container = 0): number | undefined {
   const id = pod.status?.containerStatuses?.[container]?.containerID;

@@ -11,7 +11,7 @@ import {
   type ObjectCache,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
+import { API_GROUP, API_VERSION, FUNCTION_PLURAL, functionsPath, type FunctionResource } from '@spool/api';
 import type { Log } from '../log.js';
 
 export type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
@@ -42,15 +42,12 @@ export async function startInformer<T extends KubernetesObject>(
 export function functionInformer(kc: KubeConfig, namespace?: string): Cache<FunctionObject> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
-  const path = namespace
-    ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`
-    : `/apis/${API_GROUP}/${API_VERSION}/${FUNCTION_PLURAL}`;
   // The generated client leaves custom-object lists untyped; the informer needs their shape.
   const list = (): Promise<KubernetesListObject<FunctionObject>> =>
     (namespace
       ? api.listNamespacedCustomObject({ ...base, namespace })
       : api.listClusterCustomObject(base)) as Promise<KubernetesListObject<FunctionObject>>;
-  return makeInformer<FunctionObject>(kc, path, list);
+  return makeInformer<FunctionObject>(kc, functionsPath(namespace), list);
 }
 
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=spool,app.kubernetes.io/component=function';

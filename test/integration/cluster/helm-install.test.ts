@@ -2,7 +2,7 @@
 // ServiceAccounts, so a missing RBAC rule fails here), apply the example Functions, call them through the
 // gateway's Service, scale to zero and back, `helm upgrade` with changed values, and `helm uninstall`
 // leaving nothing of Spool behind.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
@@ -11,7 +11,8 @@ import {
   clusterClients,
   eventually,
   helm,
-  isPodReady,
+  createReservedHostPathVolume,
+  readyPod,
   kubectl,
   uniqueNamespace,
   type TestNamespace,
@@ -31,25 +32,16 @@ let team: TestNamespace;
 let redisVolume: { name: string; dir: string };
 let gatewayUrl: string;
 
-/** Static provisioning: the test cluster has no StorageClass, so the Redis claim binds to this PV. */
+/** The Redis claim binds to this PV: the test cluster has no StorageClass. */
 async function createRedisVolume(namespace: string): Promise<{ name: string; dir: string }> {
-  const name = `${namespace}-redis`;
-  const dir = mkdtempSync(join(tmpdir(), 'spool-e2e-redis-'));
-  mkdirSync(dir, { recursive: true });
-  await core.createPersistentVolume({
-    body: {
-      metadata: { name },
-      spec: {
-        capacity: { storage: '8Gi' },
-        accessModes: ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Retain',
-        hostPath: { path: dir, type: 'Directory' },
-        // Reserved for this release's claim, so no other test's claim takes it.
-        claimRef: { namespace, name: `data-${RELEASE}-redis-0` },
-      },
-    },
-  });
-  return { name, dir };
+  const volume = { name: `${namespace}-redis`, dir: mkdtempSync(join(tmpdir(), 'spool-e2e-redis-')) };
+  await createReservedHostPathVolume(
+    volume.name,
+    volume.dir,
+    { namespace, name: `data-${RELEASE}-redis-0` },
+    '8Gi',
+  );
+  return volume;
 }
 
 const helmIn = (args: readonly string[]): Promise<string> =>
@@ -146,21 +138,15 @@ describe('helm install → functions → scale to zero → upgrade → uninstall
     const before = new Redis(url);
     await before.set('spool-e2e:probe', 'kept');
     await before.quit();
-    const redisPod = { name: `${RELEASE}-redis-0`, namespace: system.name };
-    const oldUid = (await core.readNamespacedPod(redisPod)).metadata?.uid;
-    await core.deleteNamespacedPod(redisPod);
-    const after = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
+    const redisPod = `${RELEASE}-redis-0`;
+    const { metadata } = await core.readNamespacedPod({ name: redisPod, namespace: system.name });
+    await core.deleteNamespacedPod({ name: redisPod, namespace: system.name });
+    // The StatefulSet brings back `-0` on the same claim.
+    await readyPod(system.name, redisPod, metadata?.uid);
+    // No retry limit: commands wait while the connection is re-established to the new pod.
+    const after = new Redis(url, { maxRetriesPerRequest: null });
     try {
-      // The StatefulSet brings back `-0` on the same claim; until it is ready the Service resets connections.
-      const value = await eventually(
-        async () => {
-          const pod = await core.readNamespacedPod(redisPod);
-          if (pod.metadata?.uid === oldUid || !isPodReady(pod)) throw new Error('no new redis-0 ready yet');
-          return after.get('spool-e2e:probe');
-        },
-        { timeoutMs: 60_000 },
-      );
-      expect(value).toBe('kept');
+      expect(await after.get('spool-e2e:probe')).toBe('kept');
     } finally {
       after.disconnect();
     }

@@ -116,7 +116,11 @@ describe('withImageFilesVisible', () => {
       roots: ['/data'],
       want: [tmp, data, { source: '/data', target: '/data', readOnly: false }],
     },
-    { name: 'roots outside every volume need nothing', roots: ['/srv/checkout', '/usr/bin'], want: [tmp, data] },
+    {
+      name: 'roots outside every volume need nothing',
+      roots: ['/srv/checkout', '/usr/bin'],
+      want: [tmp, data],
+    },
     { name: 'a prefix of the name is not a parent folder', roots: ['/tmpfoo/repo'], want: [tmp, data] },
   ])('$name', ({ roots, want }) => {
     expect(withImageFilesVisible([tmp, data], roots)).toEqual(want);

@@ -7,7 +7,14 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from '@jest/globals';
 import type { V1Container, V1Pod, V1VolumeMount } from '@kubernetes/client-node';
-import { clusterClients, eventually, isPodReady, kubectl, namespaceForSuite } from '../../support/cluster.js';
+import {
+  clusterClients,
+  createReservedHostPathVolume,
+  eventually,
+  kubectl,
+  namespaceForSuite,
+  readyPod,
+} from '../../support/cluster.js';
 
 const execFileAsync = promisify(execFile);
 const namespace = namespaceForSuite();
@@ -161,31 +168,12 @@ async function redisCli(host: string, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-async function readyRedisPod(notUid?: string): Promise<V1Pod> {
-  return eventually(async () => {
-    const pod = await core.readNamespacedPod({ name: 'redis-0', namespace: namespace.name });
-    expect(pod.metadata?.uid).not.toBe(notUid);
-    expect(isPodReady(pod)).toBe(true);
-    return pod;
-  }, waitLong);
-}
+const readyRedisPod = (replacing?: string): Promise<V1Pod> => readyPod(namespace.name, 'redis-0', replacing);
 
 test('Redis in a StatefulSet keeps its data on a claim bound to a hostPath PV when its pod is replaced', async () => {
   const ns = namespace.name;
   redisVolume = `${ns}-redis`;
-  await core.createPersistentVolume({
-    body: {
-      metadata: { name: redisVolume },
-      spec: {
-        capacity: { storage: '1Gi' },
-        accessModes: ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Retain',
-        hostPath: { path: redisData, type: 'Directory' },
-        // Reserved for this suite's claim, so no other test's claim takes it.
-        claimRef: { namespace: ns, name: 'data-redis-0' },
-      },
-    },
-  });
+  await createReservedHostPathVolume(redisVolume, redisData, { namespace: ns, name: 'data-redis-0' });
   const labels = { app: 'redis' };
   await apps.createNamespacedStatefulSet({
     namespace: ns,
