@@ -1,5 +1,6 @@
 // @spool/api: the contract every Spool component shares. Pure: no I/O, no clients, no timers.
 export * from './config.js';
+export * from './decode.js';
 export * from './errors.js';
 export * from './function.js';
 export * from './function-schema.js';
