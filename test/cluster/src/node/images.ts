@@ -1,6 +1,6 @@
 // The one table from container image to local command: the process node's stand-in for pulling and running images.
 import { dirname, join } from 'node:path';
-import { repoRoot } from '../paths.js';
+import { repoRoot, workspaceRoot } from '../paths.js';
 
 export interface LocalImage {
   /** What the image's ENTRYPOINT would be; a container's `command` replaces it. */
@@ -43,8 +43,8 @@ exec /usr/bin/redis-server "$@" --bind "$POD_IP"`;
 export const localImages: Readonly<Record<string, LocalImage>> = {
   // Answers GET / with its pod name; see fixtures/http-server.mjs for its other routes.
   'spool-test/http-server': {
-    entrypoint: [node, join(repoRoot, 'test/cluster/fixtures/http-server.mjs')],
-    workingDir: repoRoot,
+    entrypoint: [node, join(workspaceRoot, 'fixtures/http-server.mjs')],
+    workingDir: workspaceRoot,
     env: { PORT: '8080' },
   },
   // Runs `command`/`args` as given, like a distribution base image with a shell.

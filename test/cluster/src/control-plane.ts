@@ -1,6 +1,7 @@
 // `up` and `down`: start etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the process node on loopback; stop them by pid.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   apiserverSpec,
@@ -12,7 +13,7 @@ import {
 } from './components.js';
 import { getUrl, waitForOk, type TlsFiles } from './health.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { binaryPaths, clusterDir, paths, repoRoot } from './paths.js';
+import { binaryPaths, clusterDir, paths, workspaceRoot } from './paths.js';
 import { ensurePki, identities, pki, type ClientIdentity } from './pki.js';
 import { freeLoopbackPort } from './ports.js';
 import {
@@ -90,7 +91,7 @@ export async function up(): Promise<UpResult> {
 async function startCluster(): Promise<ClusterState> {
   const startedMs = Date.now();
   rmSync(paths.logs, { recursive: true, force: true }); // each cluster's logs start empty
-  execFileSync('bash', [`${repoRoot}/test/cluster/build.sh`], { stdio: 'inherit' });
+  execFileSync('bash', [join(workspaceRoot, 'build.sh')], { stdio: 'inherit' });
   const bin = binaryPaths();
   const state: ClusterState = {
     kubernetesVersion: bin.kubernetesVersion,
