@@ -76,7 +76,7 @@ export function apiserverSpec(bin: BinaryPaths, state: ClusterState): DaemonSpec
   };
 }
 
-/** Every controller except the endpoint ones, which cannot publish loopback pod IPs (see docs/testing.md). */
+/** Every controller except the endpoint ones, which cannot publish loopback pod IPs (see README.md, Services). */
 export const controllers = [
   '*',
   '-endpoints-controller',
