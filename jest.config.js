@@ -8,7 +8,7 @@ const shared = {
   moduleNameMapper: {
     '^@spool/(api|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
     '^@spool/test-cluster$': '<rootDir>/test/cluster/src/index.ts',
-    '^@spool/test-cluster/testing$': '<rootDir>/test/cluster/src/testing.ts',
+    '^@spool/test-cluster/(testing|eventually)$': '<rootDir>/test/cluster/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

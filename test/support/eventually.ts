@@ -1,2 +1,2 @@
 // Spool's suites wait on real state with the test cluster's `eventually`: one implementation for every tier.
-export { eventually, type EventuallyOptions } from '@spool/test-cluster/testing';
+export { eventually, type EventuallyOptions } from '@spool/test-cluster/eventually';
