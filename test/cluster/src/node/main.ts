@@ -41,7 +41,7 @@ function log(message: string): void {
 
 class ProcessNode {
   private readonly slots = new Map<string, PodSlot>();
-  private readonly addresses = new PodAddressPool();
+  private readonly addresses: PodAddressPool;
   private readonly agent: NodeAgent;
   private readonly proxy: ServiceProxy;
   private readonly pods: Reflector<V1Pod>;
@@ -53,6 +53,7 @@ class ProcessNode {
     private readonly state: ClusterState,
     private readonly images: ImageTable,
   ) {
+    this.addresses = new PodAddressPool(state.podPrefix ?? '127.1');
     this.agent = new NodeAgent(api, {
       nodeName: state.nodeName,
       kubeletVersion: state.kubernetesVersion,
