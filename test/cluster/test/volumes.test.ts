@@ -14,7 +14,7 @@ import {
   kubectl,
   namespaceForSuite,
   readyPod,
-} from '../../support/cluster.js';
+} from '../src/testing.js';
 
 const execFileAsync = promisify(execFile);
 const namespace = namespaceForSuite();

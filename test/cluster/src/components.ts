@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { DaemonSpec } from './processes.js';
 import type { BinaryPaths } from './paths.js';
-import { clusterDir, paths, repoRoot } from './paths.js';
+import { clusterDir, paths, workspaceRoot } from './paths.js';
 import { identities, pki } from './pki.js';
 import type { ClusterState } from './state.js';
 
@@ -76,7 +76,7 @@ export function apiserverSpec(bin: BinaryPaths, state: ClusterState): DaemonSpec
   };
 }
 
-/** Every controller except the endpoint ones, which cannot publish loopback pod IPs (see docs/testing.md). */
+/** Every controller except the endpoint ones, which cannot publish loopback pod IPs (see README.md, Services). */
 export const controllers = [
   '*',
   '-endpoints-controller',
@@ -136,8 +136,8 @@ export function processNodeSpec(): DaemonSpec {
   return {
     name: 'process-node',
     command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, 'test/cluster/node/main.ts')],
-    cwd: repoRoot,
+    args: ['--import', 'tsx', join(workspaceRoot, 'src/node/main.ts')],
+    cwd: workspaceRoot,
     env: { SPOOL_CLUSTER_DIR: clusterDir },
   };
 }

@@ -8,7 +8,7 @@ import {
   isPodReady,
   kubectl,
   namespaceForSuite,
-} from '../../support/cluster.js';
+} from '../src/testing.js';
 import { httpServerContainer, httpServerPort } from './workloads.js';
 
 const namespace = namespaceForSuite();

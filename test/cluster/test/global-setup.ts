@@ -3,9 +3,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
-const repoRoot = resolve(__dirname, '..', '..');
+const workspaceRoot = resolve(__dirname, '..');
+const repoRoot = resolve(workspaceRoot, '..', '..');
 const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
-const cli = join(repoRoot, 'test', 'cluster', 'cli.ts');
+const cli = join(workspaceRoot, 'src', 'cli.ts');
 
 export default function setup(): void {
   const alreadyRunning = spawnSync(tsx, [cli, 'status'], { cwd: repoRoot, stdio: 'ignore' }).status === 0;

@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
-const repoRoot = resolve(__dirname, '..', '..');
+const workspaceRoot = resolve(__dirname, '..');
+const repoRoot = resolve(workspaceRoot, '..', '..');
 
 export default function teardown(): void {
   const startedByRun =
@@ -10,7 +11,7 @@ export default function teardown(): void {
   if (!startedByRun || process.env['SPOOL_KEEP_CLUSTER'] === '1') return;
   execFileSync(
     join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [join(repoRoot, 'test', 'cluster', 'cli.ts'), 'down'],
+    [join(workspaceRoot, 'src', 'cli.ts'), 'down'],
     {
       cwd: repoRoot,
       stdio: 'inherit',

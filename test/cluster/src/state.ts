@@ -11,6 +11,10 @@ export interface ClusterState {
   readonly schedulerPort: number;
   /** The process node's kubelet endpoint (container logs), on 127.0.0.1. */
   readonly kubeletPort: number;
+  /** This cluster's loopback ranges (network.ts); absent in a state written before there were slots: slot 0. */
+  readonly networkSlot?: number;
+  /** Pods get `<podPrefix>.x.y`. */
+  readonly podPrefix?: string;
   /** Service ClusterIPs are loopback addresses, so the node's forwarders can listen on them directly. */
   readonly serviceCidr: string;
   /** The `kubernetes` Service's ClusterIP: the first address of serviceCidr. */

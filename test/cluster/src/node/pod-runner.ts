@@ -12,7 +12,7 @@ import {
 } from './container-process.js';
 import { containerEnv, expandVariables, type PodEnvContext } from './env.js';
 import { renderHostsFile } from './hosts-file.js';
-import { findLocalImage, resolveCommand } from './images.js';
+import { findLocalImage, resolveCommand, type ImageTable } from './images.js';
 import type { ContainerRecord, PodRecord } from './pod-status.js';
 import { ProbeLoop, type ProbeTarget } from './probes.js';
 import { ServiceAccountToken, wantsServiceAccountToken } from './token.js';
@@ -22,6 +22,8 @@ import { PodVolumes } from './volumes.js';
 
 export interface PodRunnerDeps {
   readonly api: ApiClient;
+  /** Image name → local command: the built-in images and the host repository's. */
+  readonly images: ImageTable;
   readonly podDir: string;
   readonly podIp: string;
   readonly hostIp: string;
@@ -259,7 +261,7 @@ export class PodRunner {
     container: V1Container,
     record: ContainerRecord,
   ): Promise<ProcessLaunch | undefined> {
-    const argv = resolveCommand({
+    const argv = resolveCommand(this.deps.images, {
       image: container.image ?? '',
       command: container.command,
       args: container.args,
@@ -268,7 +270,7 @@ export class PodRunner {
       record.state = {
         kind: 'waiting',
         reason: 'ErrImageNeverPull',
-        message: `image ${container.image ?? ''} is not in test/cluster/node/images.ts and the container gives no command`,
+        message: `image ${container.image ?? ''} is not in the image table (the cluster's or package.json's testCluster.images) and the container gives no command`,
       };
       this.deps.onChange();
       return undefined;
@@ -280,7 +282,7 @@ export class PodRunner {
         env,
         cwd:
           container.workingDir ??
-          findLocalImage(container.image ?? '')?.workingDir ??
+          findLocalImage(this.deps.images, container.image ?? '')?.workingDir ??
           join(this.deps.podDir, 'home'),
         logFile: join(this.deps.podDir, `${container.name}.log`),
         pidFile: join(this.deps.podDir, `${container.name}.pid`),
@@ -298,7 +300,7 @@ export class PodRunner {
   }
 
   private async environment(container: V1Container): Promise<Record<string, string>> {
-    const image = findLocalImage(container.image ?? '');
+    const image = findLocalImage(this.deps.images, container.image ?? '');
     const base = this.baseEnv();
     for (const [name, value] of Object.entries(image?.env ?? {})) base[name] = expandVariables(value, base);
     const namespace = this.pod.metadata?.namespace ?? 'default';

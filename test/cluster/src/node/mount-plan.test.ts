@@ -1,5 +1,4 @@
 // The process node's pure volume code as tables: bind mounts from volumeMounts, files of Secret/ConfigMap volumes.
-// Pure, but it lives with the node's suites: the unit project covers only the four workspaces.
 import { describe, expect, test } from '@jest/globals';
 import type { V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import {
@@ -9,12 +8,8 @@ import {
   withImageFilesVisible,
   type BindMount,
   type ResolvedVolume,
-} from '../../cluster/node/mount-plan.js';
-import {
-  desiredVolumeFiles,
-  type KeyedVolumeSource,
-  type VolumeFile,
-} from '../../cluster/node/volume-files.js';
+} from './mount-plan.js';
+import { desiredVolumeFiles, type KeyedVolumeSource, type VolumeFile } from './volume-files.js';
 
 const volumes = new Map<string, ResolvedVolume>([
   ['data', { path: '/pods/p/volumes/empty-dir/data', readOnly: false }],

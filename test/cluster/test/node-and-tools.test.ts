@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
-import { helm, kubectl } from '../../support/cluster.js';
+import { helm, kubectl } from '../src/testing.js';
 
 const helmHome = mkdtempSync(join(tmpdir(), 'spool-helm-'));
 

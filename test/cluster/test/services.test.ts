@@ -1,6 +1,6 @@
 // Pods reach a Service by name and through *_SERVICE_HOST/PORT, routed to its ready pods.
 import { expect, test } from '@jest/globals';
-import { clusterClients, eventually, httpGet, isPodReady, namespaceForSuite } from '../../support/cluster.js';
+import { clusterClients, eventually, httpGet, isPodReady, namespaceForSuite } from '../src/testing.js';
 import { httpServerDeployment, httpServerPod, httpServerPort } from './workloads.js';
 
 const namespace = namespaceForSuite();

@@ -1,6 +1,6 @@
 // The one table from container image to local command: the process node's stand-in for pulling and running images.
 import { dirname, join } from 'node:path';
-import { repoRoot } from '../paths.js';
+import { repoRoot, workspaceRoot } from '../paths.js';
 
 export interface LocalImage {
   /** What the image's ENTRYPOINT would be; a container's `command` replaces it. */
@@ -18,11 +18,6 @@ const node = process.execPath;
 /** The host folders the table's images run from: the stand-in for their root file systems. */
 export const imageRoots: readonly string[] = [repoRoot, dirname(node)];
 
-/** A function image: the watchdog as entrypoint, the function's files as working directory. */
-function spoolRuntime(workingDir: string): LocalImage {
-  return { entrypoint: [node, join(repoRoot, 'watchdog/dist/main.js')], workingDir };
-}
-
 /**
  * The official image's docker-entrypoint.sh reads its arguments this way: `redis-server …`, or
  * flags or a .conf file alone, run the server; anything else runs as a command. `--bind` goes
@@ -35,40 +30,27 @@ const redisEntrypoint = `case "$1" in
 esac
 exec /usr/bin/redis-server "$@" --bind "$POD_IP"`;
 
+/** Keyed by image name without tag or digest: a name the table maps to its local command. */
+export type ImageTable = Readonly<Record<string, LocalImage>>;
+
 /**
- * Keyed by image name without tag or digest. To add one of Spool's services:
- *   'spool/gateway': { entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')], workingDir: repoRoot },
- * Processes must bind $(POD_IP), not 0.0.0.0: every pod shares the machine's loopback (see docs/testing.md).
+ * The cluster's own images. The repository it serves adds its own through its package.json
+ * (`"testCluster": { "images": "<module>" }`, see host-images.ts), e.g.
+ *   'acme/api': { entrypoint: [process.execPath, '/path/to/api/dist/main.js'], env: { HOST: '$(POD_IP)' } },
+ * Processes must bind $(POD_IP), not 0.0.0.0: every pod shares the machine's loopback (see README.md).
  */
-export const localImages: Readonly<Record<string, LocalImage>> = {
+export const builtInImages: ImageTable = {
   // Answers GET / with its pod name; see fixtures/http-server.mjs for its other routes.
   'spool-test/http-server': {
-    entrypoint: [node, join(repoRoot, 'test/cluster/fixtures/http-server.mjs')],
-    workingDir: repoRoot,
+    entrypoint: [node, join(workspaceRoot, 'fixtures/http-server.mjs')],
+    workingDir: workspaceRoot,
     env: { PORT: '8080' },
   },
   // Runs `command`/`args` as given, like a distribution base image with a shell.
   'spool-test/shell': { entrypoint: ['/bin/sh', '-c'], cmd: ['sleep infinity'] },
   busybox: { entrypoint: [], cmd: ['/bin/sh'] },
-  // The chart's bundled Redis (`redis:7.2-bookworm`), run as Debian's redis-server from scripts/setup.sh.
+  // Charts' bundled Redis (e.g. `redis:7.2-bookworm`), run as Debian's redis-server.
   redis: { entrypoint: ['/bin/sh', '-c', redisEntrypoint, 'redis'], cmd: ['redis-server'] },
-  // Spool's services, run from the built workspaces.
-  // Their listen address is the pod's own, as a pod's network namespace would make 0.0.0.0 (the chart sets neither).
-  'spool/gateway': {
-    entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')],
-    workingDir: repoRoot,
-    env: { SPOOL_HOST: '$(POD_IP)' },
-  },
-  'spool/controller': {
-    entrypoint: [node, join(repoRoot, 'controller/dist/main.js')],
-    workingDir: repoRoot,
-    env: { SPOOL_METRICS_HOST: '$(POD_IP)' },
-  },
-  // Function images are built on a Spool runtime base image, whose entrypoint is the watchdog.
-  'spool/watchdog': spoolRuntime(repoRoot),
-  'spool/example-echo': spoolRuntime(join(repoRoot, 'examples/echo')),
-  'spool/example-sleep': spoolRuntime(join(repoRoot, 'examples/sleep')),
-  'spool/example-wc': spoolRuntime(join(repoRoot, 'examples/wc')),
 };
 
 /** `registry/name:tag@sha256:…` → `registry/name`. */
@@ -79,9 +61,9 @@ export function imageName(image: string): string {
   return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
 }
 
-export function findLocalImage(image: string): LocalImage | undefined {
+export function findLocalImage(table: ImageTable, image: string): LocalImage | undefined {
   const name = imageName(image);
-  return localImages[name] ?? localImages[name.replace(/^docker\.io\/(library\/)?/, '')];
+  return table[name] ?? table[name.replace(/^docker\.io\/(library\/)?/, '')];
 }
 
 export interface ContainerCommandSpec {
@@ -95,8 +77,11 @@ export interface ContainerCommandSpec {
  * drops CMD; `args` replaces CMD. An image missing from the table can still
  * run when the container gives its own `command`.
  */
-export function resolveCommand(container: ContainerCommandSpec): readonly string[] | undefined {
-  const image = findLocalImage(container.image);
+export function resolveCommand(
+  table: ImageTable,
+  container: ContainerCommandSpec,
+): readonly string[] | undefined {
+  const image = findLocalImage(table, container.image);
   if (container.command && container.command.length > 0)
     return [...container.command, ...(container.args ?? [])];
   if (!image) return undefined;

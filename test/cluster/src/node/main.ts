@@ -7,6 +7,8 @@ import type { Server } from 'node:https';
 import { startKubeletServer } from './kubelet-server.js';
 import { NodeAgent } from './node-agent.js';
 import { PodAddressPool } from './pod-addresses.js';
+import { loadImageTable } from './host-images.js';
+import type { ImageTable } from './images.js';
 import { PodRunner } from './pod-runner.js';
 import { desiredPodStatus } from './pod-status.js';
 import { Reflector } from './reflector.js';
@@ -39,7 +41,7 @@ function log(message: string): void {
 
 class ProcessNode {
   private readonly slots = new Map<string, PodSlot>();
-  private readonly addresses = new PodAddressPool();
+  private readonly addresses: PodAddressPool;
   private readonly agent: NodeAgent;
   private readonly proxy: ServiceProxy;
   private readonly pods: Reflector<V1Pod>;
@@ -49,7 +51,9 @@ class ProcessNode {
   constructor(
     private readonly api: ApiClient,
     private readonly state: ClusterState,
+    private readonly images: ImageTable,
   ) {
+    this.addresses = new PodAddressPool(state.podPrefix ?? '127.1');
     this.agent = new NodeAgent(api, {
       nodeName: state.nodeName,
       kubeletVersion: state.kubernetesVersion,
@@ -144,6 +148,7 @@ class ProcessNode {
       statusPending: false,
       runner: new PodRunner(pod, {
         api: this.api,
+        images: this.images,
         podDir,
         podIp,
         hostIp: '127.0.0.1',
@@ -230,7 +235,9 @@ async function main(): Promise<void> {
     certFile: pki.clientCert(identity),
     keyFile: pki.clientKey(identity),
   });
-  const node = new ProcessNode(api, state);
+  const images = await loadImageTable();
+  log(`images: ${Object.keys(images).join(', ')}`);
+  const node = new ProcessNode(api, state, images);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -3,7 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** This workspace's folder: build.sh and the fixtures live here. */
+export const workspaceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository the cluster serves: its `.cluster/` holds the state, its built services are images. */
+export const repoRoot = resolve(workspaceRoot, '..', '..');
 export const clusterDir = process.env['SPOOL_CLUSTER_DIR'] ?? join(repoRoot, '.cluster');
 
 export const paths = {
@@ -30,7 +33,7 @@ export interface BinaryPaths {
 
 /** Asks build.sh where its cache is, so the version pins live in one file. */
 export function binaryPaths(): BinaryPaths {
-  const printed = execFileSync('bash', [join(repoRoot, 'test/cluster/build.sh'), '--print'], {
+  const printed = execFileSync('bash', [join(workspaceRoot, 'build.sh'), '--print'], {
     encoding: 'utf8',
   });
   const vars = new Map(

@@ -1,6 +1,6 @@
 // Deleting a Deployment: the real garbage collector removes its ReplicaSet and Pods, and the node stops their processes.
 import { expect, test } from '@jest/globals';
-import { clusterClients, eventually, httpGet, isPodReady, namespaceForSuite } from '../../support/cluster.js';
+import { clusterClients, eventually, httpGet, isPodReady, namespaceForSuite } from '../src/testing.js';
 import { httpServerDeployment, httpServerPort } from './workloads.js';
 
 const namespace = namespaceForSuite();

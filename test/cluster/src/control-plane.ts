@@ -1,6 +1,7 @@
 // `up` and `down`: start etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the process node on loopback; stop them by pid.
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   apiserverSpec,
@@ -12,7 +13,8 @@ import {
 } from './components.js';
 import { getUrl, waitForOk, type TlsFiles } from './health.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { binaryPaths, clusterDir, paths, repoRoot } from './paths.js';
+import { binaryPaths, clusterDir, paths, workspaceRoot } from './paths.js';
+import { claimNetwork, releaseNetwork } from './network.js';
 import { ensurePki, identities, pki, type ClientIdentity } from './pki.js';
 import { freeLoopbackPort } from './ports.js';
 import {
@@ -29,8 +31,6 @@ import {
 import { apiserverUrl, readState, writeState, type ClusterState } from './state.js';
 
 export const nodeName = 'spool-process-node';
-const serviceCidr = '127.3.0.0/16';
-const apiserverServiceIp = '127.3.0.1';
 const startTimeoutMs = 120_000;
 
 const adminTls: TlsFiles = {
@@ -90,8 +90,9 @@ export async function up(): Promise<UpResult> {
 async function startCluster(): Promise<ClusterState> {
   const startedMs = Date.now();
   rmSync(paths.logs, { recursive: true, force: true }); // each cluster's logs start empty
-  execFileSync('bash', [`${repoRoot}/test/cluster/build.sh`], { stdio: 'inherit' });
+  execFileSync('bash', [join(workspaceRoot, 'build.sh')], { stdio: 'inherit' });
   const bin = binaryPaths();
+  const network = await claimNetwork(clusterDir);
   const state: ClusterState = {
     kubernetesVersion: bin.kubernetesVersion,
     apiserverPort: await freeLoopbackPort(),
@@ -100,14 +101,15 @@ async function startCluster(): Promise<ClusterState> {
     controllerManagerPort: await freeLoopbackPort(),
     schedulerPort: await freeLoopbackPort(),
     kubeletPort: await freeLoopbackPort(),
-    serviceCidr,
-    apiserverServiceIp,
+    networkSlot: network.slot,
+    podPrefix: network.podPrefix,
+    serviceCidr: network.serviceCidr,
+    apiserverServiceIp: network.apiserverServiceIp,
     nodeName,
     startedAt: new Date().toISOString(),
   };
   const processNode = identities.processNode(nodeName);
   ensurePki({
-    apiserverServiceIp,
     clients: [
       identities.admin,
       identities.controllerManager,
@@ -142,7 +144,9 @@ async function startCluster(): Promise<ClusterState> {
     timeoutMs: startTimeoutMs,
     logHint: logFile('kube-controller-manager'),
   });
-  log(`up in ${((Date.now() - startedMs) / 1000).toFixed(1)} s: KUBECONFIG=${paths.kubeconfig}`);
+  log(
+    `up in ${((Date.now() - startedMs) / 1000).toFixed(1)} s, pods ${state.podPrefix}.0.0/16, Services ${state.serviceCidr}: KUBECONFIG=${paths.kubeconfig}`,
+  );
   return state;
 }
 
@@ -189,6 +193,7 @@ export interface DownOptions {
 
 /** Stops everything `up` started, by pid: the daemons and every pod process the node recorded. */
 export async function down(options: DownOptions = {}): Promise<void> {
+  const state = readState();
   await stopDaemon('process-node', 10_000);
   // Pod processes outlive a crashed node; their pid files are how we find them.
   await Promise.all(
@@ -202,6 +207,7 @@ export async function down(options: DownOptions = {}): Promise<void> {
   rmSync(paths.etcdData, { recursive: true, force: true });
   rmSync(paths.pods, { recursive: true, force: true });
   rmSync(paths.stateFile, { force: true });
+  if (state) releaseNetwork(clusterDir, state.networkSlot ?? 0);
   if (!options.quiet) log('down: every process stopped');
 }
 

@@ -1,7 +1,8 @@
 // The cluster's certificates and service-account keys, made with openssl into .cluster/pki.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { allApiserverServiceIps } from './network.js';
 import { paths } from './paths.js';
 
 export interface ClientIdentity {
@@ -50,7 +51,6 @@ export const pki = {
 } as const;
 
 export interface PkiOptions {
-  readonly apiserverServiceIp: string;
   readonly clients: readonly ClientIdentity[];
 }
 
@@ -73,20 +73,24 @@ export function ensurePki(options: PkiOptions): void {
       pki.caCert,
     ]);
   }
-  if (!existsSync(pki.apiserverCert)) {
-    const altNames = [
-      'IP:127.0.0.1',
-      `IP:${options.apiserverServiceIp}`,
-      'DNS:localhost',
-      'DNS:kubernetes',
-      'DNS:kubernetes.default',
-      'DNS:kubernetes.default.svc',
-      'DNS:kubernetes.default.svc.cluster.local',
-    ];
+  // Every network slot's `kubernetes` Service address, so the certificate serves whichever slot `up` gets.
+  const altNames = [
+    'IP:127.0.0.1',
+    ...allApiserverServiceIps().map((ip) => `IP:${ip}`),
+    'DNS:localhost',
+    'DNS:kubernetes',
+    'DNS:kubernetes.default',
+    'DNS:kubernetes.default.svc',
+    'DNS:kubernetes.default.svc.cluster.local',
+  ].join(',');
+  const namesFile = `${pki.apiserverCert}.names`;
+  const namedBefore = existsSync(namesFile) ? readFileSync(namesFile, 'utf8') : undefined;
+  if (!existsSync(pki.apiserverCert) || namedBefore !== altNames) {
     signCertificate(pki.apiserverKey, pki.apiserverCert, '/CN=kube-apiserver', [
       'extendedKeyUsage=serverAuth',
-      `subjectAltName=${altNames.join(',')}`,
+      `subjectAltName=${altNames}`,
     ]);
+    writeFileSync(namesFile, altNames);
   }
   if (!existsSync(pki.nodeServingCert)) {
     signCertificate(pki.nodeServingKey, pki.nodeServingCert, '/CN=spool-process-node', [

@@ -8,7 +8,7 @@ import {
   httpGet,
   isPodReady,
   namespaceForSuite,
-} from '../../support/cluster.js';
+} from '../src/testing.js';
 import { httpServerDeployment, httpServerPort } from './workloads.js';
 
 const namespace = namespaceForSuite();

@@ -8,7 +8,7 @@ import {
   kubectl,
   uniqueNamespace,
   type TestNamespace,
-} from '../../support/cluster.js';
+} from '../src/testing.js';
 import { httpServerPod, httpServerPort } from './workloads.js';
 
 let namespace: TestNamespace;
