@@ -4,6 +4,7 @@ import {
   callbackRequest,
   createDestinationLimiter,
   decideCallbackAnswer,
+  destinationKey,
   hostAndPort,
 } from './callback-request.js';
 
@@ -112,5 +113,16 @@ describe('createDestinationLimiter', () => {
       granted: [a1, a2, a3, b1, a4].map((r) => r !== undefined),
       inFlight: [limiter.inFlight('a'), limiter.inFlight('b')],
     }).toEqual({ granted: [true, true, false, true, true], inFlight: [2, 1] });
+  });
+});
+
+describe('destinationKey', () => {
+  test.each([
+    { name: 'an IPv4 address', addresses: ['127.0.0.2'], want: '127.0.0.2' },
+    { name: 'the mapped form counts as the IPv4 one', addresses: ['::ffff:127.0.0.2'], want: '127.0.0.2' },
+    { name: 'IPv6 by its /64', addresses: ['2001:db8:1:2:aaaa::1'], want: '2001:db8:1:2:0:0:0:0/64' },
+    { name: 'the lowest of several', addresses: ['10.0.0.9', '10.0.0.10'], want: '10.0.0.10' },
+  ])('$name', ({ addresses, want }) => {
+    expect(destinationKey(addresses)).toBe(want);
   });
 });

@@ -1,6 +1,6 @@
 // The callback POST, decided without I/O: which URL, which few headers, which body; and the per-destination
 // limit that keeps one slow target from holding every delivery slot.
-import { headerValues, type CallbackJob } from '@spool/api';
+import { formatIp, headerValues, parseIp, unmapIpv4, type CallbackJob } from '@spool/api';
 
 export interface CallbackRequest {
   readonly url: URL;
@@ -43,6 +43,22 @@ export function decideCallbackAnswer(status: number): CallbackOutcome {
   if (status >= 300 && status < 400)
     return { kind: 'failed', reason: `answered ${status}; redirects are not followed`, final: true };
   return { kind: 'failed', reason: `answered ${status}`, final: false };
+}
+
+/**
+ * What the per-destination limit counts by: the address (any port: ports cost an attacker nothing), and for IPv6
+ * its /64, since one host is commonly given a whole /64. The lowest of several addresses, so the key is stable.
+ */
+export function destinationKey(addresses: readonly string[]): string {
+  const keys = addresses.map((address) => {
+    const ip = parseIp(address);
+    if (!ip) return address;
+    const plain = unmapIpv4(ip);
+    return plain.family === 4
+      ? formatIp(plain)
+      : `${formatIp({ family: 6, bytes: [...plain.bytes.slice(0, 8), ...Array<number>(8).fill(0)] })}/64`;
+  });
+  return [...keys].sort()[0] ?? '';
 }
 
 /** Counts attempts in flight per destination; `tryAcquire` fails fast instead of queueing behind a slow target. */

@@ -22,6 +22,7 @@ import {
   callbackRequest,
   createDestinationLimiter,
   decideCallbackAnswer,
+  destinationKey,
   hostAndPort,
   type CallbackOutcome,
   type CallbackRequest,
