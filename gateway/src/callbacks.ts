@@ -167,8 +167,7 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker
       });
       throw new UnrecoverableError(`callback refused: ${checked.refused}`);
     }
-    const key =
-      [...checked.destination.addresses.map((a) => a.address)].sort()[0] ?? checked.destination.host;
+    const key = destinationKey(checked.destination.addresses.map((a) => a.address));
     const release = limiter.tryAcquire(key);
     if (!release) {
       await job.moveToDelayed(Date.now() + CALLBACK_BUSY_DELAY_MS, token);
