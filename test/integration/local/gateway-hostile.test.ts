@@ -214,6 +214,38 @@ describe('callbacks', () => {
     });
   });
 
+  test('a queued delivery aimed at the gateway itself is refused at its attempt, and nothing runs', async () => {
+    const connection = new Redis(LOCAL_DB, { maxRetriesPerRequest: null });
+    const queue = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection, prefix: KEY_PREFIX });
+    const callId = `${reflect.metadata.namespace}.reflect.self-${Date.now()}`;
+    const port = Number(new URL(local.url).port);
+    const before = await (await fetch(`${local.url}/metrics`)).text();
+    try {
+      await queue.add(
+        'callback',
+        {
+          callId,
+          callbackUrl: `http://localhost:${port}${path(reflect, 'async-function')}`,
+          result: { status: 200, headers: {}, bodyBase64: '', startedAtMs: 0, finishedAtMs: 1, attempt: 1 },
+        },
+        { jobId: callId, attempts: 3, backoff: { type: 'fixed', delay: 100 } },
+      );
+      const settled = await settledCallback(LOCAL_DB, callId);
+      const started = (text: string): string | undefined =>
+        text
+          .split('\n')
+          .find((l) => l.startsWith('gateway_function_invocation_started') && l.includes('reflect'));
+      const after = await (await fetch(`${local.url}/metrics`)).text();
+      expect({ settled, sameStarted: started(after) === started(before) }).toEqual({
+        settled: { state: 'failed', reason: expect.stringContaining('is this gateway itself') },
+        sameStarted: true,
+      });
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
   test('a redirect is not followed: one attempt at the redirecting target, none at its Location', async () => {
     const location = await startTarget(ok);
     const redirector = await startTarget((res) => {
