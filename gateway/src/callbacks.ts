@@ -154,8 +154,17 @@ function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker<CallbackJob> {
   const limiter = createDestinationLimiter(options.perDestination);
 
+  /** A job whose URL does not parse can never be delivered: fail it once instead of retrying. */
+  const requestOf = (job: Job<CallbackJob>): CallbackRequest => {
+    try {
+      return callbackRequest(job.data);
+    } catch (cause) {
+      throw new UnrecoverableError(`callback ${job.id ?? ''} has no valid URL: ${String(cause)}`);
+    }
+  };
+
   const deliver = async (job: Job<CallbackJob>, token?: string): Promise<void> => {
-    const request = callbackRequest(job.data);
+    const request = requestOf(job);
     const signal = AbortSignal.timeout(options.timeoutMs);
     const checked = await withTimeout(checkDestination(request.url, options.policy, options.self()), signal);
     if ('refused' in checked) {
