@@ -43,7 +43,7 @@ describe('queue names', () => {
 });
 
 describe('forwardableHeaders', () => {
-  test('drops hop-by-hop headers, lower-cases and joins repeats', () => {
+  test('drops hop-by-hop headers, lower-cases and keeps repeats as lists', () => {
     expect(
       forwardableHeaders({
         Connection: 'keep-alive',
@@ -52,6 +52,6 @@ describe('forwardableHeaders', () => {
         Accept: 'text/plain',
         Host: 'h',
       }),
-    ).toEqual({ 'x-a': '1, 2', accept: 'text/plain' });
+    ).toEqual({ 'x-a': ['1', '2'], accept: 'text/plain' });
   });
 });

@@ -2,9 +2,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { channels, functionKey, type GatewayConfig } from '@spool/api';
+import { channels, functionKey, type GatewayConfig, type SelfAddress } from '@spool/api';
 import { createApp, type FunctionScaler, type Log } from './app.js';
-import { createCallbackDelivery } from './callbacks.js';
+import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics, functionLabel } from './metrics.js';
@@ -66,7 +66,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
   });
   const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const callbacks = createCallbackDelivery({ redis, timeoutMs: config.callbackTimeoutMs });
+  let server: Server | undefined;
+  const self = (): SelfAddress | undefined => {
+    const address = server?.address();
+    return address && typeof address === 'object' ? selfAddress(address.port) : undefined;
+  };
+  const callbacks = createCallbackDelivery({
+    redis,
+    timeoutMs: config.callbackTimeoutMs,
+    policy: config.callbackAllow,
+    concurrency: config.callbackConcurrency,
+    perDestination: config.callbackPerDestination,
+    self,
+    log,
+  });
   const app = createApp({
     config,
     registry,
@@ -75,8 +88,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     drain,
     log,
+    selfAddress: self,
   });
-  let server: Server | undefined;
 
   return {
     async start() {
