@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  callId,
+  checkReplyScope,
   callbackOutboxChannel,
   callbackOutboxKey,
   escapeGlob,
@@ -35,6 +37,28 @@ describe('reply channels', () => {
     { name: 'a gateway with a space', channel: 'spool:reply:{team-a.echo}:gw 1' },
   ])('parseReplyChannel refuses $name', ({ channel }) => {
     expect(parseReplyChannel(channel).ok).toBe(false);
+  });
+});
+
+describe('checkReplyScope', () => {
+  const other = { namespace: 'team-b', name: 'echo' };
+  test.each([
+    { name: 'own scope', channel: functionReplyChannel(echo, 'gw-1'), call: callId(echo, 'j1'), ok: true },
+    {
+      name: 'another function forging',
+      channel: functionReplyChannel(other, 'gw-1'),
+      call: callId(echo, 'j1'),
+      ok: false,
+    },
+    { name: 'the old unscoped channel', channel: 'spool:reply:gw-1', call: callId(echo, 'j1'), ok: false },
+    {
+      name: 'a malformed call id',
+      channel: functionReplyChannel(echo, 'gw-1'),
+      call: 'not-a-call',
+      ok: false,
+    },
+  ])('$name', ({ channel, call, ok }) => {
+    expect(checkReplyScope(channel, call).ok).toBe(ok);
   });
 });
 

@@ -120,3 +120,21 @@ export function parseCallId(id: string): { ref: FunctionRef; jobId: string } | u
   const [namespace, name, jobId] = parts as [string, string, string];
   return { ref: { namespace, name }, jobId };
 }
+
+/**
+ * The gateway's check on every reply it receives: the channel it arrived on (which Redis ACL lets only the
+ * function's own watchdog publish on) names the same function as the call id it answers. Returns that function,
+ * or why the reply is to be dropped. A watchdog can therefore forge replies only for its own function's calls.
+ */
+export function checkReplyScope(channel: string, replyCallId: string): Decoded<FunctionRef> {
+  const scope = parseReplyChannel(channel);
+  if (!scope.ok) return scope;
+  const call = parseCallId(replyCallId);
+  if (call === undefined) return refused(`reply names no valid call id: "${replyCallId}"`);
+  const same = call.ref.namespace === scope.value.ref.namespace && call.ref.name === scope.value.ref.name;
+  return same
+    ? decoded(call.ref)
+    : refused(
+        `reply for ${call.ref.namespace}/${call.ref.name} arrived on the scope of another function: "${channel}"`,
+      );
+}

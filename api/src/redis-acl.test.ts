@@ -5,6 +5,7 @@ import {
   functionUserName,
   functionUserRules,
   gatewayUserRules,
+  parseFunctionUserName,
 } from './redis-acl.js';
 
 const password = 'p'.repeat(32);
@@ -21,6 +22,17 @@ describe('function users', () => {
   ])('functionUserName($ref.namespace/$ref.name) is $want', ({ ref, want }) => {
     expect(functionUserName(ref)).toBe(want);
   });
+
+  test('a function user name round-trips to its function', () => {
+    expect(parseFunctionUserName(functionUserName(echo))).toEqual({ ok: true, value: echo });
+  });
+
+  test.each(['default', 'spool-gateway', 'spool-fn-a', 'spool-fn-a.b.c', 'spool-fn-A.b', 'spool-fn-.b'])(
+    'parseFunctionUserName refuses %p',
+    (user) => {
+      expect(parseFunctionUserName(user).ok).toBe(false);
+    },
+  );
 
   test('the rules reach only the function own keys and channels, after a reset', () => {
     const rules = functionUserRules(echo, password);

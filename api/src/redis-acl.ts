@@ -1,6 +1,7 @@
 // The Redis ACL users of Spool, as pure `ACL SETUSER` argument lists: one user per Function that reaches only that
 // function's keys and reply scope, and one least-privilege user each for the gateway and the controller
 // (issue 11, item 1; docs/security.md, "Redis isolation"). The controller sends them; nothing here talks to Redis.
+import { decoded, refused, type Decoded } from './decode.js';
 import type { FunctionRef } from './names.js';
 import {
   CALLBACK_OUTBOX_PATTERN,
@@ -13,8 +14,22 @@ import {
   queueName,
 } from './queue-names.js';
 
+const FUNCTION_USER_PREFIX = 'spool-fn-';
+
 /** `spool-fn-<namespace>.<name>`: namespaces and names are DNS labels, so the name has no space and is unique. */
-export const functionUserName = (ref: FunctionRef): string => `spool-fn-${ref.namespace}.${ref.name}`;
+export const functionUserName = (ref: FunctionRef): string =>
+  `${FUNCTION_USER_PREFIX}${ref.namespace}.${ref.name}`;
+
+/** The function a user name from `ACL USERS` belongs to; refused for service users and foreign users. */
+export function parseFunctionUserName(user: string): Decoded<FunctionRef> {
+  if (!user.startsWith(FUNCTION_USER_PREFIX)) return refused(`not a function user: "${user}"`);
+  const parts = user.slice(FUNCTION_USER_PREFIX.length).split('.');
+  const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+  if (parts.length !== 2 || !parts.every((p) => label.test(p)))
+    return refused(`function user name is not spool-fn-<namespace>.<name>: "${user}"`);
+  const [namespace, name] = parts as [string, string];
+  return decoded({ namespace, name });
+}
 
 export const GATEWAY_USER = 'spool-gateway';
 export const CONTROLLER_USER = 'spool-controller';

@@ -27,4 +27,15 @@ export {
   type ProcessRuntimeOptions,
   type ReplicaInfo,
 } from './runtime/process.js';
+export {
+  applyFunctionUser,
+  applyServiceUsers,
+  newRedisPassword,
+  readFunctionUsers,
+  removeFunctionUser,
+  removeStaleFunctionUsers,
+  rotateFunctionUser,
+  turnOffDefaultUser,
+  type ServicePasswords,
+} from './redis-users.js';
 export { createKubeController, type KubeController, type KubeControllerDeps } from './kube-controller.js';
