@@ -27,6 +27,12 @@ const config = {
       globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
     },
     {
+      // The hostile-tenant suite (issue 11, item 10): each file starts what it attacks, such as its own redis-server.
+      ...shared,
+      displayName: 'security',
+      testMatch: ['<rootDir>/test/security/**/*.test.ts'],
+    },
+    {
       ...shared,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
