@@ -4,6 +4,7 @@ import {
   checkReplyScope,
   callbackOutboxChannel,
   callbackOutboxKey,
+  parseCallbackOutboxChannel,
   escapeGlob,
   functionReplyChannel,
   functionReplyScope,
@@ -66,6 +67,17 @@ describe('callback outbox', () => {
   test('the outbox is inside the function keyspace, its notice inside no other function scope', () => {
     expect(callbackOutboxKey(echo)).toBe('spool:{team-a.echo}:outbox');
     expect(callbackOutboxChannel(echo)).toBe('spool:outbox:{team-a.echo}');
+    expect(parseCallbackOutboxChannel(callbackOutboxChannel(echo))).toEqual({ ok: true, value: echo });
+  });
+
+  test.each([
+    'spool:outbox:',
+    'spool:outbox:{a}',
+    'spool:outbox:{a.b.c}',
+    'spool:outbox:{A.b}',
+    'spool:reply:{a.b}:x',
+  ])('parseCallbackOutboxChannel refuses %p', (channel) => {
+    expect(parseCallbackOutboxChannel(channel).ok).toBe(false);
   });
 });
 

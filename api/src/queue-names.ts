@@ -108,6 +108,18 @@ export const callbackOutboxChannel = (ref: FunctionRef): string => `${KEY_PREFIX
 /** The one pattern the mover PSUBSCRIBEs for every function's outbox notices. */
 export const CALLBACK_OUTBOX_PATTERN = `${KEY_PREFIX}:outbox:*`;
 
+/** The function an outbox notice names; anyone may publish on the pattern's channels only through ACL. */
+export function parseCallbackOutboxChannel(channel: string): Decoded<FunctionRef> {
+  const prefix = `${KEY_PREFIX}:outbox:`;
+  const match = channel.startsWith(prefix)
+    ? /^\{([^.{}]+)\.([^.{}]+)\}$/.exec(channel.slice(prefix.length))
+    : null;
+  const [namespace, name] = [match?.[1] ?? '', match?.[2] ?? ''];
+  return isDnsLabel(namespace) && isDnsLabel(name)
+    ? decoded({ namespace, name })
+    : refused(`not an outbox notice channel: "${channel}"`);
+}
+
 /**
  * A call id names its function, so `/calls/ID` finds the queue without an index:
  * `namespace.name.jobId`. Job ids are UUIDs (no dots).

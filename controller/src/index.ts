@@ -38,4 +38,5 @@ export {
   turnOffDefaultUser,
   type ServicePasswords,
 } from './redis-users.js';
+export { drainCallbackOutbox, observeOutboxes, type OutboxDrain } from './callback-outbox.js';
 export { createKubeController, type KubeController, type KubeControllerDeps } from './kube-controller.js';
