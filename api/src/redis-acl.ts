@@ -35,11 +35,11 @@ export const GATEWAY_USER = 'spool-gateway';
 export const CONTROLLER_USER = 'spool-controller';
 
 /**
- * Every command BullMQ 6.7's Lua scripts call (`rcall(...)` in `bullmq/dist/esm/commands/*.lua`, 67 commands),
+ * Every command BullMQ 6.7's Lua scripts call (`rcall(...)` in `bullmq/dist/esm/commands/*.lua`: 60 commands, `time` among them),
  * plus what its Worker sends itself. Each one names its keys, so Redis checks them against the user's key
  * patterns, inside EVAL/EVALSHA too (denials are logged with context `lua`). A real Worker run as a user with only
  * these commands (success, retry with backoff, UnrecoverableError, a job longer than its lock, delayed and
- * prioritized jobs, stalled checks) left `ACL LOG` empty; the 38 commands it actually ran are a subset. The wider
+ * prioritized jobs, stalled checks) left `ACL LOG` empty; the 37 commands it actually ran (INFO commandstats) are a subset. The wider
  * set keeps a rarely taken script branch from failing a call at run time, and grants nothing outside the keys.
  */
 export const BULLMQ_DATA_COMMANDS: readonly string[] = [

@@ -34,6 +34,7 @@ import {
   newRedisPassword,
   readFunctionUsers,
   removeFunctionUser,
+  removeStaleFunctionUsers,
   rotateFunctionUser,
   turnOffDefaultUser,
 } from '@spool/controller';
@@ -332,6 +333,17 @@ describe('the lifecycle of a function user', () => {
     const users = (await readFunctionUsers(controller)).map(functionUserName).sort();
     expect(users).toEqual([functionUserName(attacker.ref), functionUserName(victim.ref)].sort());
     await leaver.queue.close();
+  });
+});
+
+describe('a resync', () => {
+  test('removes the users of functions deleted while no controller ran, and only those', async () => {
+    const orphan = await provisionTenant();
+    await orphan.queue.close();
+    const removed = await removeStaleFunctionUsers(controller, [attacker.ref, victim.ref]);
+    expect(removed).toEqual([orphan.ref]);
+    const users = (await readFunctionUsers(controller)).map(functionUserName).sort();
+    expect(users).toEqual([functionUserName(attacker.ref), functionUserName(victim.ref)].sort());
   });
 });
 
