@@ -26,18 +26,32 @@ const isStringRecord = (v: unknown): v is Readonly<Record<string, string>> =>
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
+const isHttpStatus = (v: unknown): v is number => isCount(v) && v >= 100 && v <= 599;
+
+/** The first field of a result that is not what a watchdog writes, or undefined when all are. */
+function resultProblem(v: Readonly<Record<string, unknown>>): string | undefined {
+  if (!isHttpStatus(v['status'])) return 'result.status is not an HTTP status';
+  if (!isStringRecord(v['headers'])) return 'result.headers is not a map of strings';
+  if (typeof v['bodyBase64'] !== 'string') return 'result.bodyBase64 is not a string';
+  const timing = [v['startedAtMs'], v['finishedAtMs'], v['attempt']];
+  return timing.every(isCount) ? undefined : 'result timing is not made of non-negative integers';
+}
+
 function decodeResult(v: unknown): Decoded<InvocationResult> {
   if (!isRecord(v)) return refused('result is not an object');
-  const { status, headers, bodyBase64, startedAtMs, finishedAtMs, attempt, error } = v;
-  if (!isCount(status) || status < 100 || status > 599) return refused('result.status is not an HTTP status');
-  if (!isStringRecord(headers)) return refused('result.headers is not a map of strings');
-  if (typeof bodyBase64 !== 'string') return refused('result.bodyBase64 is not a string');
-  if (!isCount(startedAtMs) || !isCount(finishedAtMs) || !isCount(attempt))
-    return refused('result timing is not made of non-negative integers');
-  const platformError = error === undefined ? undefined : decodePlatformError(error);
+  const problem = resultProblem(v);
+  if (problem !== undefined) return refused(problem);
+  const platformError = v['error'] === undefined ? undefined : decodePlatformError(v['error']);
   if (platformError !== undefined && !platformError.ok) return platformError;
   // The decoded fields are exactly the checked ones: nothing else the function wrote is carried on.
-  const result = { status, headers, bodyBase64, startedAtMs, finishedAtMs, attempt };
+  const result = {
+    status: v['status'] as number,
+    headers: v['headers'] as Readonly<Record<string, string>>,
+    bodyBase64: v['bodyBase64'] as string,
+    startedAtMs: v['startedAtMs'] as number,
+    finishedAtMs: v['finishedAtMs'] as number,
+    attempt: v['attempt'] as number,
+  };
   return decoded(platformError === undefined ? result : { ...result, error: platformError.value });
 }
 
