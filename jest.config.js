@@ -39,6 +39,12 @@ const config = {
     },
     // Spool's suites on that cluster.
     {
+      // The hostile-tenant suite (issue 11, item 10): each file starts what it attacks, such as its own redis-server.
+      ...shared,
+      displayName: 'security',
+      testMatch: ['<rootDir>/test/security/**/*.test.ts'],
+    },
+    {
       ...shared,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],

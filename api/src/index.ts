@@ -12,3 +12,5 @@ export * from './queue-names.js';
 export { validate, withDefaults, toOpenApi, type Problem, type Schema } from './schema.js';
 export { errorsMarkdown, functionReferenceMarkdown } from './reference-doc.js';
 export { CRD_NAME, functionCrd } from './crd.js';
+export * from './redis-acl.js';
+export * from './callback-outbox.js';
