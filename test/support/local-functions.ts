@@ -7,6 +7,7 @@ import {
   parseGatewayConfig,
   parseWatchdogConfig,
   resolveFunction,
+  watchdogEnv,
   type FunctionRef,
   type FunctionSpecInput,
   type ResolvedFunction,
@@ -32,17 +33,16 @@ export async function startWatchdog(
   fn: ResolvedFunction,
   env: Record<string, string> = {},
 ): Promise<Watchdog> {
-  const config = parseWatchdogConfig({
-    SPOOL_FUNCTION_NAME: fn.metadata.name,
-    SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_WATCHDOG_HOST: '127.0.0.1',
-    SPOOL_WATCHDOG_PORT: '0',
-    SPOOL_USER_PORT: String(await freePort()),
-    SPOOL_KILL_GRACE_MS: '300',
-    SPOOL_RESTART_BACKOFF_MAX_MS: '500',
-  });
+  const config = parseWatchdogConfig(
+    watchdogEnv(fn, {
+      redisUrl: testRedisUrl(),
+      host: '127.0.0.1',
+      port: 0,
+      userPort: await freePort(),
+      killGraceMs: 300,
+      restartBackoffMaxMs: 500,
+    }),
+  );
   const watchdog = createWatchdog({
     config,
     createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),

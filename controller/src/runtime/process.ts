@@ -4,11 +4,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { functionKey, functionRef, type FunctionRef, type ResolvedFunction } from '@spool/api';
+import {
+  decideRestart,
+  functionKey,
+  functionRef,
+  restartBackoff,
+  type FunctionRef,
+  type ResolvedFunction,
+  type WatchdogSettings,
+} from '@spool/api';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
 import { freePortExcept } from './ports.js';
-import { freeIndex, replicaEnv, replicaLogPath, restartDelayMs } from './replica-env.js';
+import { freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -20,7 +28,7 @@ export interface ProcessRuntimeOptions {
   /** Inherited by every replica (PATH, HOME, …); main passes `process.env`. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
   /** Watchdog settings given to every replica (`SPOOL_*` of baseEnv are not inherited). */
-  readonly watchdogEnv?: Readonly<Record<string, string>>;
+  readonly watchdog?: Partial<WatchdogSettings>;
   readonly clock: Clock;
   readonly log: Log;
   /** Added to the function's timeoutSeconds before a draining replica is killed; the watchdog's own kill grace fits in it. */
@@ -66,8 +74,8 @@ interface Managed {
   removed: boolean;
 }
 
-/** Replicas that live past this reset the crash backoff. */
-const HEALTHY_LIFETIME_MS = 10_000;
+/** A replica that died on its own is replaced after 100 ms doubling to 30 s; 10 s of life resets it. */
+const RESTART_BACKOFF = restartBackoff(30_000);
 
 const specHash = (fn: ResolvedFunction): string =>
   createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
@@ -154,8 +162,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       return;
     }
     const livedMs = clock.now() - replica.startedAtMs;
-    m.consecutiveCrashes = livedMs >= HEALTHY_LIFETIME_MS ? 1 : m.consecutiveCrashes + 1;
-    const delayMs = restartDelayMs(m.consecutiveCrashes - 1);
+    const { crashes, delayMs } = decideRestart(m.consecutiveCrashes, livedMs, RESTART_BACKOFF);
+    m.consecutiveCrashes = crashes;
     log('replica-died', {
       key: functionKey(ref),
       index: replica.index,
@@ -202,7 +210,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       child = spawn(command, args, {
         env: replicaEnv(m.fn, {
           baseEnv: options.baseEnv,
-          ...(options.watchdogEnv ? { watchdogEnv: options.watchdogEnv } : {}),
+          ...(options.watchdog ? { watchdog: options.watchdog } : {}),
           redisUrl: options.redisUrl,
           watchdogPort,
           userPort,

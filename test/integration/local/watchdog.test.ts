@@ -17,15 +17,18 @@ import {
   parseWatchdogConfig,
   queueName,
   replyChannel,
+  watchdogEnv,
   type CallbackJob,
   type FunctionRef,
   type FunctionSpecInput,
   type InvocationJob,
   type InvocationResult,
   type Reply,
+  type ResolvedFunction,
 } from '@spool/api';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
+import { functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { freePort } from '../../support/redis-server.js';
 
@@ -66,26 +69,17 @@ afterAll(async () => {
   rmSync(pidDir, { recursive: true, force: true });
 });
 
-interface EnvOptions {
-  readonly ref: FunctionRef;
-  readonly spec: FunctionSpecInput;
-  readonly userPort: number;
-}
-
-function watchdogEnv({ ref, spec, userPort }: EnvOptions): Record<string, string> {
-  return {
-    SPOOL_FUNCTION_NAME: ref.name,
-    SPOOL_FUNCTION_NAMESPACE: ref.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(spec),
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_WATCHDOG_HOST: '127.0.0.1',
-    SPOOL_WATCHDOG_PORT: '0',
-    SPOOL_USER_PORT: String(userPort),
-    SPOOL_KILL_GRACE_MS: '300',
-    SPOOL_START_TIMEOUT_MS: '10000',
-    SPOOL_RESTART_BACKOFF_MAX_MS: '1000',
-  };
-}
+/** A watchdog on the test Redis with short kill, start and restart bounds. */
+const testWatchdogEnv = (fn: ResolvedFunction, userPort: number): Record<string, string> =>
+  watchdogEnv(fn, {
+    redisUrl: testRedisUrl(),
+    host: '127.0.0.1',
+    port: 0,
+    userPort,
+    killGraceMs: 300,
+    startTimeoutMs: 10_000,
+    restartBackoffMaxMs: 1000,
+  });
 
 function openQueue(ref: FunctionRef): Queue<InvocationJob> {
   const queue = new Queue<InvocationJob>(queueName(ref), {
@@ -99,7 +93,7 @@ function openQueue(ref: FunctionRef): Queue<InvocationJob> {
 /** Builds the watchdog in this process; `start` is left to the test when it wants to watch start-up. */
 async function createHarness(spec: FunctionSpecInput, tracer?: Tracer): Promise<Harness> {
   const ref = uniqueFunctionRef();
-  const config = parseWatchdogConfig(watchdogEnv({ ref, spec, userPort: await freePort() }));
+  const config = parseWatchdogConfig(testWatchdogEnv(functionFixture(ref, spec), await freePort()));
   const watchdog = createWatchdog({
     config,
     createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
@@ -412,7 +406,7 @@ describe('SIGTERM', () => {
       workingDir: example('sleep'),
       concurrency: 8,
     };
-    const env = { ...process.env, ...watchdogEnv({ ref, spec, userPort: await freePort() }) };
+    const env = { ...process.env, ...testWatchdogEnv(functionFixture(ref, spec), await freePort()) };
     const child = spawn(process.execPath, [join(repoRoot, 'watchdog/dist/main.js')], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,7 +1,7 @@
 // http mode: one warm user server per replica, started once, sent every call over keep-alive, restarted when it dies.
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { forwardableHeaders, type InvocationJob } from '@spool/api';
+import { decideRestart, forwardableHeaders, restartBackoff, type InvocationJob } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { describeError } from '../logger.js';
 import {
@@ -15,7 +15,6 @@ import {
 } from '../process-group.js';
 import { callSignal } from './call-signal.js';
 import { requestHeaders, requestPath } from './http-request.js';
-import { decideRestartDelayMs, defaultRestartBackoff } from './restart-backoff.js';
 import {
   platformErrorResult,
   timeoutMessage,
@@ -49,7 +48,8 @@ class HttpRunner implements Runner {
   private current: Generation | undefined;
   private ready = false;
   private stopped = false;
-  private lastRestartDelayMs: number | undefined;
+  /** Quick crashes in a row, for the restart backoff. */
+  private crashes = 0;
   private cancelRestart: (() => void) | undefined;
   private readonly readyListeners = new Set<() => void>();
   private readonly agent: Agent;
@@ -219,12 +219,12 @@ class HttpRunner implements Runner {
     if (reason === 'timeout') return 0;
     const { clock, config } = this.options;
     const upForMs = clock.now() - generation.startedAtMs;
-    const delayMs = decideRestartDelayMs(
-      this.lastRestartDelayMs,
+    const { crashes, delayMs } = decideRestart(
+      this.crashes,
       upForMs,
-      defaultRestartBackoff(config.restartBackoffMaxMs),
+      restartBackoff(config.restartBackoffMaxMs),
     );
-    this.lastRestartDelayMs = delayMs;
+    this.crashes = crashes;
     return delayMs;
   }
 }
