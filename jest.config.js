@@ -5,7 +5,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@spool/(api|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
+    '^@spool/(api|node|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -17,7 +17,7 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,gateway,watchdog,controller,images}/src/**/*.test.ts'],
+      testMatch: ['<rootDir>/{api,node,gateway,watchdog,controller,images}/src/**/*.test.ts'],
     },
     {
       ...shared,

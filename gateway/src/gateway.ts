@@ -2,7 +2,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { channels, functionKey, type GatewayConfig } from '@spool/api';
+import { channels, functionKey, type Clock, type GatewayConfig } from '@spool/api';
+import { systemClock } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery } from './callbacks.js';
 import { createDrainState } from './drain.js';
@@ -20,7 +21,8 @@ export interface GatewayDeps {
   /** Identifies this replica's reply channel; unique per process. */
   readonly gatewayId: string;
   readonly scaler?: FunctionScaler;
-  readonly now?: () => number;
+  /** Time for the invoker's stamps and the drain's waits; the system clock unless a test steps it. */
+  readonly clock?: Clock;
   readonly log?: Log;
 }
 
@@ -43,6 +45,7 @@ export const jsonLog: Log = (line) =>
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;
   const log = deps.log ?? jsonLog;
+  const clock = deps.clock ?? systemClock;
   const metrics = createGatewayMetrics({
     observe: async () =>
       Promise.all(
@@ -62,10 +65,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     subscriber: deps.subscriber,
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
-    now: deps.now ?? Date.now,
+    now: () => clock.now(),
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
   });
-  const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const drain = createDrainState((ms) => clock.sleep(ms));
   const callbacks = createCallbackDelivery({ redis, timeoutMs: config.callbackTimeoutMs });
   const app = createApp({
     config,

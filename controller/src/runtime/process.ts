@@ -13,6 +13,7 @@ import {
   type ResolvedFunction,
   type WatchdogSettings,
 } from '@spool/api';
+import { signalGroup } from '@spool/node';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
 import { freePortExcept } from './ports.js';
@@ -140,7 +141,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     // The watchdog drains calls in flight on SIGTERM, each bounded by timeoutSeconds; past that, kill its group.
     const killAfterMs = m.fn.spec.timeoutSeconds * 1000 + killMarginMs;
     const killer = clock.setTimer(killAfterMs, () => {
-      if (pid !== undefined && !replica.hasExited) signalGroup(pid, 'SIGKILL', log);
+      if (pid === undefined || replica.hasExited) return;
+      // 'gone' (ESRCH) is what we wanted; 'denied' (EPERM) leaves a process we cannot kill.
+      if (signalGroup(pid, 'SIGKILL') === 'denied') log('replica-kill-failed', { pid, signal: 'SIGKILL' });
     });
     replica.child.kill('SIGTERM');
     return replica.exited.finally(() => killer.cancel());
@@ -359,13 +362,4 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       functions.clear();
     },
   };
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals, log: Log): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    // ESRCH: the group is already gone, which is what we wanted.
-    log('replica-kill-failed', { pid, signal, error: errorMessage(error) });
-  }
 }

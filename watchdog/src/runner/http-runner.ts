@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { decideRestart, forwardableHeaders, restartBackoff, type InvocationJob } from '@spool/api';
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import { describeError } from '../logger.js';
 import {
   describeExit,
@@ -50,7 +50,7 @@ class HttpRunner implements Runner {
   private stopped = false;
   /** Quick crashes in a row, for the restart backoff. */
   private crashes = 0;
-  private cancelRestart: (() => void) | undefined;
+  private restartTimer: Timer | undefined;
   private readonly readyListeners = new Set<() => void>();
   private readonly agent: Agent;
   private readonly target: TcpTarget;
@@ -73,7 +73,7 @@ class HttpRunner implements Runner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.setReady(false);
-    this.cancelRestart?.();
+    this.restartTimer?.cancel();
     const generation = this.current;
     if (generation !== undefined) await this.kill(generation, 'stop');
     this.agent.destroy();
@@ -207,7 +207,7 @@ class HttpRunner implements Runner {
       delayMs,
     });
     this.options.events.restarted(reason);
-    this.cancelRestart = this.options.clock.setTimer(delayMs, () => {
+    this.restartTimer = this.options.clock.setTimer(delayMs, () => {
       this.launch().catch((error: unknown) =>
         this.options.logger.error('restarting the user process', { error }),
       );

@@ -1,0 +1,3 @@
+// @spool/node: the Node.js adapters every service shares (time, process groups, logs); imports only @spool/api.
+export { systemClock } from './clock.js';
+export { isGroupAlive, signalGroup, type SignalOutcome } from './process-group.js';
