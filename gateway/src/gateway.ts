@@ -2,13 +2,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { channels, functionKey, type Clock, type GatewayConfig } from '@spool/api';
+import { channels, functionKey, metricFunctionName, type Clock, type GatewayConfig } from '@spool/api';
 import { systemClock } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { createInvoker } from './invoker.js';
-import { createGatewayMetrics, functionLabel } from './metrics.js';
+import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
 
 export interface GatewayDeps {
@@ -53,7 +53,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
           const counts = await invoker.queueFor(ref).getJobCounts('waiting', 'prioritized');
           return {
-            label: functionLabel(ref),
+            label: metricFunctionName(ref),
             replicas: invoker.replicasOf(ref)?.replicas ?? 0,
             queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0),
           };
@@ -66,7 +66,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
     now: () => clock.now(),
-    onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
+    onColdStart: (ref) => metrics.coldStarts.inc({ function_name: metricFunctionName(ref) }),
   });
   const drain = createDrainState((ms) => clock.sleep(ms));
   const callbacks = createCallbackDelivery({ redis, timeoutMs: config.callbackTimeoutMs });

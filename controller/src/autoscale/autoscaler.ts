@@ -6,6 +6,7 @@ import {
   channels,
   functionKey,
   functionRef,
+  metricFunctionName,
   type ReplicaStatus,
   type ResolvedFunction,
 } from '@spool/api';
@@ -79,12 +80,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     const { fn, decision } = input;
     if (decision.replicas !== input.previousReplicas) {
       await runtime.scale(functionRef(fn), decision.replicas);
-      recordDecision(
-        metrics,
-        `${fn.metadata.name}.${fn.metadata.namespace}`,
-        decision.replicas,
-        decision.reason,
-      );
+      recordDecision(metrics, metricFunctionName(fn.metadata), decision.replicas, decision.reason);
       log('scaled', {
         key,
         from: input.previousReplicas,
