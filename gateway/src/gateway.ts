@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { channels, functionKey, metricFunctionName, type Clock, type GatewayConfig } from '@spool/api';
-import { systemClock } from '@spool/node';
+import { createLogger, systemClock } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery } from './callbacks.js';
 import { createDrainState } from './drain.js';
@@ -39,12 +39,9 @@ export const redisScaler = (redis: Redis): FunctionScaler => ({
   },
 });
 
-export const jsonLog: Log = (line) =>
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
-
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;
-  const log = deps.log ?? jsonLog;
+  const log = deps.log ?? createLogger({ component: 'gateway' });
   const clock = deps.clock ?? systemClock;
   const metrics = createGatewayMetrics({
     observe: async () =>
@@ -86,21 +83,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await invoker.start();
       void callbacks
         .run()
-        .catch((error: unknown) =>
-          log({ level: 'error', msg: 'callback delivery stopped', error: String(error) }),
-        );
+        .catch((error: unknown) => log.error('callback delivery stopped', { error: String(error) }));
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s));
         s.once('error', reject);
       });
       server.keepAliveTimeout = 65_000;
       const { port } = server.address() as AddressInfo;
-      log({ level: 'info', msg: 'gateway listening', host: config.host, port, registry: config.registry });
+      log.info('gateway listening', { host: config.host, port, registry: config.registry });
       return { port };
     },
     async close() {
       const { leftInFlight } = await drain.drain(() => invoker.inFlight(), config.drainTimeoutMs);
-      if (leftInFlight > 0) log({ level: 'warn', msg: 'closing with calls in flight', leftInFlight });
+      if (leftInFlight > 0) log.warn('closing with calls in flight', { leftInFlight });
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();
       await callbacks.close();

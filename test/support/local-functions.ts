@@ -85,7 +85,7 @@ export async function startGateway(
     subscriber,
     registry: staticRegistry(functions),
     gatewayId: `test-${Math.random().toString(36).slice(2)}`,
-    log: () => undefined,
+    log: silentLogger,
   });
   const { port } = await gateway.start();
   return {

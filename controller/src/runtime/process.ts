@@ -143,7 +143,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     const killer = clock.setTimer(killAfterMs, () => {
       if (pid === undefined || replica.hasExited) return;
       // 'gone' (ESRCH) is what we wanted; 'denied' (EPERM) leaves a process we cannot kill.
-      if (signalGroup(pid, 'SIGKILL') === 'denied') log('replica-kill-failed', { pid, signal: 'SIGKILL' });
+      if (signalGroup(pid, 'SIGKILL') === 'denied')
+        log.error('replica-kill-failed', { pid, signal: 'SIGKILL' });
     });
     replica.child.kill('SIGTERM');
     return replica.exited.finally(() => killer.cancel());
@@ -155,7 +156,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     m.replicas = m.replicas.filter((r) => r !== replica);
     const ref = functionRef(m.fn);
     if (replica.stopping || m.removed || closed) {
-      log('replica-stopped', {
+      log.info('replica-stopped', {
         key: functionKey(ref),
         index: replica.index,
         pid: replica.child.pid,
@@ -167,7 +168,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     const livedMs = clock.now() - replica.startedAtMs;
     const { crashes, delayMs } = decideRestart(m.consecutiveCrashes, livedMs, RESTART_BACKOFF);
     m.consecutiveCrashes = crashes;
-    log('replica-died', {
+    log.warn('replica-died', {
       key: functionKey(ref),
       index: replica.index,
       code,
@@ -184,7 +185,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     m.restartTimer = clock.setTimer(delayMs, () => {
       m.restartTimer = undefined;
       locked(key, () => converge(m)).catch((error: unknown) =>
-        log('converge-failed', { key, error: errorMessage(error) }),
+        log.error('converge-failed', { key, error: errorMessage(error) }),
       );
     });
   }
@@ -226,7 +227,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     }
     const replica = track(m, child, { index, ports: [watchdogPort, userPort] });
     m.replicas.push(replica);
-    log('replica-started', {
+    log.info('replica-started', {
       key: functionKey(ref),
       index,
       pid: child.pid,
@@ -235,7 +236,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       log: logPath,
     });
     watchStartup(m, replica).catch((error: unknown) =>
-      log('converge-failed', { key: functionKey(ref), error: errorMessage(error) }),
+      log.error('converge-failed', { key: functionKey(ref), error: errorMessage(error) }),
     );
   }
 
@@ -257,7 +258,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       becameReady: false,
     };
     child.once('error', (error) => {
-      log('replica-spawn-failed', { key: functionKey(functionRef(m.fn)), error: error.message });
+      log.error('replica-spawn-failed', { key: functionKey(functionRef(m.fn)), error: error.message });
       if (child.pid === undefined && !replica.hasExited) {
         onExit(m, replica, null, null);
         resolveExited();
@@ -317,7 +318,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
         m.fn = fn;
         m.specHash = hash;
         m.consecutiveCrashes = 0;
-        log('function-changed', { key, replicas: m.desired });
+        log.info('function-changed', { key, replicas: m.desired });
         await converge(m);
       });
     },

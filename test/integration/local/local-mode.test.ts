@@ -107,7 +107,7 @@ beforeAll(async () => {
     subscriber,
     registry: await redisRegistry(client(), subscriber),
     gatewayId: 'local-mode-test',
-    log: () => undefined,
+    log: silentLog,
   });
   url = `http://127.0.0.1:${(await gateway.start()).port}`;
 });

@@ -1,8 +1,9 @@
-// @spool/node's adapters on real processes and real timers: process-group signals and the system clock.
+// @spool/node's adapters on real processes and real timers: process-group signals, the system clock, the logger.
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { isGroupAlive, signalGroup, systemClock } from '@spool/node';
+import { capturedLog } from '../../support/logs.js';
 import { eventually } from '../../support/eventually.js';
 
 const isAlive = (pid: number): boolean => {
@@ -55,5 +56,59 @@ describe('systemClock', () => {
     abort.abort();
     await slept;
     expect(systemClock.now() - startMs).toBeLessThan(1000);
+  });
+});
+
+describe('createLogger', () => {
+  const isoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+  test('every line carries level, time, component and the event, then its fields', () => {
+    const { log, lines } = capturedLog('controller');
+    log.info('scaled', { key: 'default/echo', from: 0, to: 2 });
+    log.warn('replica-died', { code: 1 });
+    log.error('converge-failed', { error: 'boom' });
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        time: expect.stringMatching(isoTime),
+        component: 'controller',
+        msg: 'scaled',
+        key: 'default/echo',
+        from: 0,
+        to: 2,
+      },
+      {
+        level: 'warn',
+        time: expect.stringMatching(isoTime),
+        component: 'controller',
+        msg: 'replica-died',
+        code: 1,
+      },
+      {
+        level: 'error',
+        time: expect.stringMatching(isoTime),
+        component: 'controller',
+        msg: 'converge-failed',
+        error: 'boom',
+      },
+    ]);
+  });
+
+  test('an Error field is written as its chain of causes, not as {}', () => {
+    const { log, lines } = capturedLog('watchdog');
+    log.error('reply not published', {
+      error: new Error('publishing', { cause: new Error('connection closed') }),
+    });
+    expect(lines[0]).toMatchObject({ msg: 'reply not published', error: 'publishing: connection closed' });
+  });
+
+  test('a child adds its fields to every line', () => {
+    const { log, lines } = capturedLog('watchdog');
+    log.child({ function: 'team-a/echo' }).info('user process ready');
+    expect(lines[0]).toMatchObject({
+      component: 'watchdog',
+      function: 'team-a/echo',
+      msg: 'user process ready',
+    });
   });
 });

@@ -14,6 +14,8 @@ import {
   CALLBACK_QUEUE,
   KEY_PREFIX,
   callId,
+  isRecord,
+  parseJson,
   parseWatchdogConfig,
   queueName,
   replyChannel,
@@ -432,6 +434,21 @@ describe('SIGTERM', () => {
     const results = await Promise.all(ids.map((id) => awaitReply(id, 1000)));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(await queue.getCompletedCount()).toBe(8);
-    expect(stderr).toContain('"clean":true');
+    // Every line the watchdog wrote is the shared JSON format: time, level and component on each.
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((line) => parseJson(line))
+      .flatMap((parsed) => (parsed.ok && isRecord(parsed.value) ? [parsed.value] : []));
+    expect(lines).toEqual(
+      lines.map(() =>
+        expect.objectContaining({
+          level: expect.stringMatching(/^(info|warn|error)$/),
+          time: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+          component: 'watchdog',
+        }),
+      ),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'info', msg: 'shut down', clean: true }));
   });
 });
