@@ -5,6 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const ioModules = ['ioredis', 'bullmq', '@kubernetes/client-node', 'express', 'prom-client', 'yaml'];
+const services = ['@spool/controller', '@spool/gateway', '@spool/watchdog', '@spool/images'];
 const nodeIo = [
   'fs',
   'net',
@@ -41,11 +42,31 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [...ioModules, ...nodeIo].map((name) => ({ name, message: 'api/ is pure: no I/O' })) },
+        {
+          paths: [...ioModules, ...nodeIo, '@spool/node', ...services].map((name) => ({
+            name,
+            message: 'api/ is pure: no I/O, and it imports no other workspace',
+          })),
+        },
       ],
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'api/ is pure: parse an env map passed in' },
+      ],
+    },
+  },
+  {
+    // Shared Node.js adapters (docs/adr/0005): services import it, it imports only api, so dependencies point one way.
+    files: ['node/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...ioModules, ...services].map((name) => ({
+            name,
+            message: '@spool/node imports only @spool/api and Node itself',
+          })),
+        },
       ],
     },
   },

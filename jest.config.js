@@ -6,7 +6,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@spool/(api|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
+    '^@spool/(api|node|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
     '^@spool/test-cluster$': '<rootDir>/test/cluster/src/index.ts',
     '^@spool/test-cluster/(testing|eventually)$': '<rootDir>/test/cluster/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
@@ -20,7 +20,7 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,gateway,watchdog,controller,images,test/cluster}/src/**/*.test.ts'],
+      testMatch: ['<rootDir>/{api,node,gateway,watchdog,controller,images,test/cluster}/src/**/*.test.ts'],
     },
     {
       ...shared,

@@ -4,7 +4,10 @@ import {
   parseControllerConfig,
   parseGatewayConfig,
   parseWatchdogConfig,
+  watchdogEnv,
+  type WatchdogSettings,
 } from './config.js';
+import { resolveFunction, type ResolvedFunction } from './function.js';
 
 const spec = JSON.stringify({ image: 'i', command: ['node', 'server.mjs'] });
 
@@ -106,6 +109,97 @@ describe('parseWatchdogConfig', () => {
     },
   ])('rejects $name', ({ env, error }) => {
     expect(() => parseWatchdogConfig(env)).toThrow(error);
+  });
+});
+
+const fnAt = (namespace: string, spec: Record<string, unknown>): ResolvedFunction =>
+  resolveFunction({
+    apiVersion: 'spool.dev/v1alpha1',
+    kind: 'Function',
+    metadata: { name: 'echo', namespace },
+    spec: { image: 'registry.local/echo:1', command: ['node', 'server.mjs'], ...spec },
+  });
+
+const functions = [
+  { fnName: 'http defaults', fn: fnAt('default', {}) },
+  {
+    fnName: 'fork mode in a team namespace',
+    fn: fnAt('team-a', { mode: 'fork', timeoutSeconds: 5, env: [{ name: 'A', value: 'b=c,d' }] }),
+  },
+  {
+    fnName: 'http on its own port with args and scale',
+    fn: fnAt('team-b', { port: 9000, args: ['--x', 'y z'], scale: { min: 1, max: 4 }, concurrency: 3 }),
+  },
+];
+
+// Every value differs from its default, so a setting the parse ignored would show.
+const allSettings: WatchdogSettings = {
+  redisUrl: 'rediss://user:pw@redis.example:6380/2',
+  port: 18081,
+  host: '10.0.0.7',
+  userHost: '10.0.0.8',
+  userPort: 18080,
+  killGraceMs: 0,
+  startTimeoutMs: 5000,
+  restartBackoffMaxMs: 500,
+  lockDurationMs: 2000,
+};
+
+const settingsRows: { settingsName: string; settings: Partial<WatchdogSettings> }[] = [
+  { settingsName: 'no settings', settings: {} },
+  { settingsName: 'every setting', settings: allSettings },
+  {
+    settingsName: 'what a pod is given',
+    settings: { redisUrl: 'redis://redis:6379', port: 8081 },
+  },
+  {
+    settingsName: 'what a local replica is given',
+    settings: { redisUrl: 'redis://127.0.0.1:6390', host: '127.0.0.1', port: 0, userPort: 40002 },
+  },
+];
+
+describe('watchdogEnv', () => {
+  test.each(functions.flatMap((f) => settingsRows.map((s) => ({ ...f, ...s }))))(
+    'parseWatchdogConfig reads back $fnName with $settingsName',
+    ({ fn, settings }) => {
+      const config = parseWatchdogConfig(watchdogEnv(fn, settings));
+      expect(config.function).toEqual({ name: fn.metadata.name, namespace: fn.metadata.namespace });
+      expect(config.spec).toEqual(fn.spec);
+      expect(
+        Object.fromEntries(Object.keys(settings).map((k) => [k, config[k as keyof WatchdogSettings]])),
+      ).toEqual(settings);
+    },
+  );
+
+  test.each(functions)('every setting round-trips exactly for $fnName', ({ fn }) => {
+    expect(parseWatchdogConfig(watchdogEnv(fn, allSettings))).toEqual({
+      function: { name: fn.metadata.name, namespace: fn.metadata.namespace },
+      spec: fn.spec,
+      ...allSettings,
+    });
+  });
+
+  test('a setting left out is left out, so the watchdog default applies', () => {
+    const fn = fnAt('default', {});
+    expect(watchdogEnv(fn, { port: 8081 })).toEqual({
+      SPOOL_FUNCTION_NAME: 'echo',
+      SPOOL_FUNCTION_NAMESPACE: 'default',
+      SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
+      SPOOL_WATCHDOG_PORT: '8081',
+    });
+    expect(parseWatchdogConfig(watchdogEnv(fn))).toEqual({
+      function: { name: 'echo', namespace: 'default' },
+      spec: fn.spec,
+      redisUrl: 'redis://127.0.0.1:6379',
+      host: '0.0.0.0',
+      port: 8081,
+      userHost: '127.0.0.1',
+      userPort: 8080,
+      killGraceMs: 1000,
+      startTimeoutMs: 30_000,
+      restartBackoffMaxMs: 10_000,
+      lockDurationMs: 30_000,
+    });
   });
 });
 

@@ -2,7 +2,7 @@
 import { defaultCallbackAllow, parseCallbackPolicy, type CallbackPolicy } from './callback-policy.js';
 import { ConfigError } from './errors.js';
 import { functionSpecSchema, type FunctionSpec } from './function-schema.js';
-import { formatProblems } from './function.js';
+import { formatProblems, type ResolvedFunction } from './function.js';
 import { DEFAULT_NAMESPACE, WATCHDOG_PORT, type FunctionRef } from './names.js';
 import { validate, withDefaults } from './schema.js';
 
@@ -200,29 +200,71 @@ function functionSpecFrom(env: Env): FunctionSpec {
   return spec as FunctionSpec;
 }
 
+/** The watchdog's settings besides its Function: what `watchdogEnv` writes and `parseWatchdogConfig` reads back. */
+export type WatchdogSettings = Omit<WatchdogConfig, 'function' | 'spec'>;
+
+/**
+ * The variable each setting is read from. The order is the order `watchdogEnv` writes them in, which a
+ * Deployment's env list shows (see desired.test.ts).
+ */
+export const WATCHDOG_ENV = {
+  redisUrl: 'SPOOL_REDIS_URL',
+  port: 'SPOOL_WATCHDOG_PORT',
+  host: 'SPOOL_WATCHDOG_HOST',
+  userHost: 'SPOOL_USER_HOST',
+  userPort: 'SPOOL_USER_PORT',
+  killGraceMs: 'SPOOL_KILL_GRACE_MS',
+  startTimeoutMs: 'SPOOL_START_TIMEOUT_MS',
+  restartBackoffMaxMs: 'SPOOL_RESTART_BACKOFF_MAX_MS',
+  lockDurationMs: 'SPOOL_LOCK_DURATION_MS',
+} as const satisfies Record<keyof WatchdogSettings, string>;
+
 export function parseWatchdogConfig(env: Env): WatchdogConfig {
   const name = present(env, 'SPOOL_FUNCTION_NAME');
   if (name === undefined) throw new ConfigError('SPOOL_FUNCTION_NAME is required');
   const spec = functionSpecFrom(env);
+  const k = WATCHDOG_ENV;
   const config: WatchdogConfig = {
     function: { name, namespace: present(env, 'SPOOL_FUNCTION_NAMESPACE') ?? DEFAULT_NAMESPACE },
     spec,
     redisUrl: redisUrl(env),
-    host: present(env, 'SPOOL_WATCHDOG_HOST') ?? '0.0.0.0',
-    port: integer(env, 'SPOOL_WATCHDOG_PORT', WATCHDOG_PORT, { min: 0, max: 65535 }),
-    userHost: present(env, 'SPOOL_USER_HOST') ?? '127.0.0.1',
-    userPort: integer(env, 'SPOOL_USER_PORT', spec.port, { min: 1, max: 65535 }),
-    killGraceMs: integer(env, 'SPOOL_KILL_GRACE_MS', 1000, { min: 0 }),
-    startTimeoutMs: integer(env, 'SPOOL_START_TIMEOUT_MS', 30_000, { min: 1 }),
-    restartBackoffMaxMs: integer(env, 'SPOOL_RESTART_BACKOFF_MAX_MS', 10_000, { min: 1 }),
-    lockDurationMs: integer(env, 'SPOOL_LOCK_DURATION_MS', 30_000, { min: 1000 }),
+    host: present(env, k.host) ?? '0.0.0.0',
+    port: integer(env, k.port, WATCHDOG_PORT, { min: 0, max: 65535 }),
+    userHost: present(env, k.userHost) ?? '127.0.0.1',
+    userPort: integer(env, k.userPort, spec.port, { min: 1, max: 65535 }),
+    killGraceMs: integer(env, k.killGraceMs, 1000, { min: 0 }),
+    startTimeoutMs: integer(env, k.startTimeoutMs, 30_000, { min: 1 }),
+    restartBackoffMaxMs: integer(env, k.restartBackoffMaxMs, 10_000, { min: 1 }),
+    lockDurationMs: integer(env, k.lockDurationMs, 30_000, { min: 1000 }),
   };
   if (spec.mode === 'http' && config.port !== 0 && config.port === config.userPort) {
     throw new ConfigError(
-      `SPOOL_WATCHDOG_PORT must differ from the user port ${config.userPort}, was: "${config.port}"`,
+      `${k.port} must differ from the user port ${config.userPort}, was: "${config.port}"`,
     );
   }
   return Object.freeze(config);
+}
+
+/**
+ * The environment that makes a watchdog serve `fn` with `settings`: the inverse of `parseWatchdogConfig`, so
+ * `parseWatchdogConfig(watchdogEnv(fn, s))` is `fn`'s identity and spec plus `s` over the defaults (see the
+ * round trip in config.test.ts). A setting left out is left out of the env, and the watchdog's default applies.
+ * The controller's Deployment, the process runtime, function containers and tests all start watchdogs with it.
+ */
+export function watchdogEnv(
+  fn: ResolvedFunction,
+  settings: Partial<WatchdogSettings> = {},
+): Record<string, string> {
+  const env: Record<string, string> = {
+    SPOOL_FUNCTION_NAME: fn.metadata.name,
+    SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
+    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
+  };
+  for (const key of Object.keys(WATCHDOG_ENV) as (keyof WatchdogSettings)[]) {
+    const value = settings[key];
+    if (value !== undefined) env[WATCHDOG_ENV[key]] = String(value);
+  }
+  return env;
 }
 
 export interface ControllerConfig {

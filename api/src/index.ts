@@ -1,6 +1,8 @@
 // @spool/api: the contract every Spool component shares. Pure: no I/O, no clients, no timers.
 export * from './address.js';
 export * from './callback-policy.js';
+export * from './backoff.js';
+export * from './clock.js';
 export * from './config.js';
 export * from './decode.js';
 export * from './errors.js';

@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { deploymentName, functionsPath, parseFunctionKey, parseInvocationName } from './names.js';
+import {
+  deploymentName,
+  functionsPath,
+  metricFunctionName,
+  parseFunctionKey,
+  parseInvocationName,
+} from './names.js';
 import { callId, parseCallId, queueName } from './queue-names.js';
 import { forwardableHeaders } from './job.js';
 
@@ -17,6 +23,17 @@ describe('names', () => {
   ])('parseInvocationName($raw)', ({ raw, want }) => {
     expect(parseInvocationName(raw)).toEqual(want);
   });
+
+  test.each([
+    { ref: { namespace: 'default', name: 'echo' }, want: 'echo.default' },
+    { ref: { namespace: 'team-a', name: 'resize-image' }, want: 'resize-image.team-a' },
+  ])(
+    'metricFunctionName($ref.name, $ref.namespace) is $want, which parseInvocationName reads back',
+    ({ ref, want }) => {
+      expect(metricFunctionName(ref)).toBe(want);
+      expect(parseInvocationName(metricFunctionName(ref))).toEqual(ref);
+    },
+  );
 
   test('deploymentName prefixes fn-', () => {
     expect(deploymentName({ namespace: 'a', name: 'echo' })).toBe('fn-echo');

@@ -27,6 +27,12 @@ export const DEFAULT_NAMESPACE = 'default';
 /** `fn-` + name; function names are limited to 60 characters so this stays a valid DNS label. */
 export const deploymentName = (ref: FunctionRef): string => `fn-${ref.name}`;
 
+/**
+ * OpenFaaS's `function_name` metric label, `name.namespace`: the same form as `/function/NAME.NAMESPACE`, so
+ * its dashboards and alerts work unchanged. Every service's metrics label functions with it.
+ */
+export const metricFunctionName = (ref: FunctionRef): string => `${ref.name}.${ref.namespace}`;
+
 /** `namespace/name`: the key of work queues, maps and log lines. */
 export const functionKey = (ref: FunctionRef): string => `${ref.namespace}/${ref.name}`;
 

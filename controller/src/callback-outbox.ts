@@ -42,7 +42,7 @@ export async function drainCallbackOutbox(
       await callbacks.add('callback', entry.value, { ...CALLBACK_JOB_OPTIONS, jobId: entry.value.callId });
       moved += 1;
     } else {
-      log('callback-outbox-entry-dropped', { key: functionKey(ref), reason: entry.error });
+      log.warn('callback-outbox-entry-dropped', { key: functionKey(ref), reason: entry.error });
       dropped += 1;
     }
     await redis.lrem(key, -1, raw);

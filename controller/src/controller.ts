@@ -91,7 +91,7 @@ export function createController(deps: ControllerDeps): Controller {
         applied.push(fn);
       } catch (error) {
         // One function the runtime refuses must not keep the others from running.
-        log('apply-failed', { key, error: errorMessage(error) });
+        log.error('apply-failed', { key, error: errorMessage(error) });
       }
     }
     return applied;
@@ -121,7 +121,7 @@ export function createController(deps: ControllerDeps): Controller {
       await autoscaler.start();
       await listen(server, config.metricsHost, config.metricsPort);
       started = true;
-      log('controller-started', { functions: functions.length, runtime: config.runtime });
+      log.info('controller-started', { functions: functions.length, runtime: config.runtime });
     },
 
     close: async () => {

@@ -12,7 +12,7 @@ export {
 } from './autoscale/decide.js';
 export { observeQueue, observeQueues, type QueueCounts } from './autoscale/observe.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
-export { jsonLog, silentLog, type Log, type LogFields } from './log.js';
+export { createLogger, silentLog, type Log, type LogFields } from './log.js';
 export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 export {
   loadLocalFunctions,

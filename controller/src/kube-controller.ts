@@ -140,7 +140,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
       concurrency: deps.workers ?? 8,
       clock,
       onError: (key, error, retryInMs) =>
-        log('reconcile-failed', { key, error: errorMessage(error), retryInMs }),
+        log.error('reconcile-failed', { key, error: errorMessage(error), retryInMs }),
     });
     await autoscaler.start();
     for (const fn of functions.list()) queue.add(keyOf(fn));
@@ -173,7 +173,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
         retryPeriodMs: Math.max(500, (config.leaseDurationSeconds * 1000) / 4),
         clock,
         onStartedLeading: () =>
-          void lead().catch((error: unknown) => log('lead-failed', { error: errorMessage(error) })),
+          void lead().catch((error: unknown) => log.error('lead-failed', { error: errorMessage(error) })),
         onStoppedLeading: deps.onLostLeadership,
         log,
       });

@@ -9,17 +9,17 @@ import { createController } from './controller.js';
 import { createControllerHttpServer } from './http.js';
 import { createKubeController } from './kube-controller.js';
 import { createControllerMetrics } from './metrics.js';
-import { errorMessage, jsonLog } from './log.js';
+import { createLogger, errorMessage } from './log.js';
 import { localRegistry } from './registry/local-registry.js';
 import { createProcessRuntime } from './runtime/process.js';
 
 const config = parseControllerConfig(process.env);
-const log = jsonLog((line) => process.stdout.write(line), systemClock);
+const log = createLogger({ component: 'controller' });
 // maxRetriesPerRequest null: commands wait through a Redis restart instead of failing the tick.
 // An error listener: ioredis reconnects by itself, and would otherwise print each failed attempt as unhandled.
 const redis = (): Redis =>
   new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
-    log('redis-error', { error: error.message }),
+    log.warn('redis-error', { error: error.message }),
   );
 
 interface Service {
@@ -47,7 +47,7 @@ function processController(functionsDir: string): Service {
   return {
     start: async () => {
       await controller.start();
-      log('controller-listening', { metrics: controller.metricsAddress(), stateDir });
+      log.info('controller-listening', { metrics: controller.metricsAddress(), stateDir });
     },
     close: () => controller.close(),
   };
@@ -73,7 +73,7 @@ function kubernetesController(): Service {
     start: async () => {
       await controller.start();
       await new Promise<void>((done) => server.listen(config.metricsPort, config.metricsHost, done));
-      log('controller-listening', { runtime: 'kubernetes', metricsPort: config.metricsPort });
+      log.info('controller-listening', { runtime: 'kubernetes', metricsPort: config.metricsPort });
     },
     close: async () => {
       server.close();
@@ -89,11 +89,11 @@ let closing = false;
 const shutdown = (signal: string): void => {
   if (closing) return;
   closing = true;
-  log('controller-stopping', { signal });
+  log.info('controller-stopping', { signal });
   controller.close().then(
     () => process.exit(0),
     (error: unknown) => {
-      log('controller-close-failed', { error: errorMessage(error) });
+      log.error('controller-close-failed', { error: errorMessage(error) });
       process.exit(1);
     },
   );
@@ -104,7 +104,7 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 try {
   await controller.start();
 } catch (error) {
-  log('controller-failed', { error: errorMessage(error) });
+  log.error('controller-failed', { error: errorMessage(error) });
   await controller.close();
   process.exit(1);
 }

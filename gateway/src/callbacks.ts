@@ -168,12 +168,7 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker
     const signal = AbortSignal.timeout(options.timeoutMs);
     const checked = await withTimeout(checkDestination(request.url, options.policy, options.self()), signal);
     if ('refused' in checked) {
-      options.log({
-        level: 'warn',
-        msg: 'callback refused',
-        callId: job.data.callId,
-        reason: checked.refused,
-      });
+      options.log.warn('callback refused', { callId: job.data.callId, reason: checked.refused });
       throw new UnrecoverableError(`callback refused: ${checked.refused}`);
     }
     const key = destinationKey(checked.destination.addresses.map((a) => a.address));

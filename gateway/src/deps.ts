@@ -1,5 +1,6 @@
 // What the app's routes are given: config, registry, invoker, scaler, metrics, drain state and a log.
 import type { FunctionRef, GatewayConfig, SelfAddress } from '@spool/api';
+import type { Logger } from '@spool/node';
 import type { DrainState } from './drain.js';
 import type { Invoker } from './invoker.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -10,7 +11,8 @@ export interface FunctionScaler {
   requestReplicas(ref: FunctionRef, replicas: number): Promise<void>;
 }
 
-export type Log = (line: Record<string, unknown>) => void;
+/** The shared structured logger (@spool/node), under the name the gateway's modules use. */
+export type Log = Logger;
 
 export interface AppDeps {
   readonly config: GatewayConfig;

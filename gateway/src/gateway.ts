@@ -2,12 +2,20 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { channels, functionKey, type GatewayConfig, type SelfAddress } from '@spool/api';
+import {
+  channels,
+  functionKey,
+  metricFunctionName,
+  type Clock,
+  type GatewayConfig,
+  type SelfAddress,
+} from '@spool/api';
+import { createLogger, systemClock } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { createInvoker } from './invoker.js';
-import { createGatewayMetrics, functionLabel } from './metrics.js';
+import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
 
 export interface GatewayDeps {
@@ -20,7 +28,8 @@ export interface GatewayDeps {
   /** Identifies this replica's reply channel; unique per process. */
   readonly gatewayId: string;
   readonly scaler?: FunctionScaler;
-  readonly now?: () => number;
+  /** Time for the invoker's stamps and the drain's waits; the system clock unless a test steps it. */
+  readonly clock?: Clock;
   readonly log?: Log;
 }
 
@@ -37,12 +46,10 @@ export const redisScaler = (redis: Redis): FunctionScaler => ({
   },
 });
 
-export const jsonLog: Log = (line) =>
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
-
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;
-  const log = deps.log ?? jsonLog;
+  const log = deps.log ?? createLogger({ component: 'gateway' });
+  const clock = deps.clock ?? systemClock;
   const metrics = createGatewayMetrics({
     observe: async () =>
       Promise.all(
@@ -50,7 +57,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
           const counts = await invoker.queueFor(ref).getJobCounts('waiting', 'prioritized');
           return {
-            label: functionLabel(ref),
+            label: metricFunctionName(ref),
             replicas: invoker.replicasOf(ref)?.replicas ?? 0,
             queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0),
           };
@@ -62,10 +69,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     subscriber: deps.subscriber,
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
-    now: deps.now ?? Date.now,
-    onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
+    now: () => clock.now(),
+    onColdStart: (ref) => metrics.coldStarts.inc({ function_name: metricFunctionName(ref) }),
   });
-  const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const drain = createDrainState((ms) => clock.sleep(ms));
   let server: Server | undefined;
   const self = (): SelfAddress | undefined => {
     const address = server?.address();
@@ -96,21 +103,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await invoker.start();
       void callbacks
         .run()
-        .catch((error: unknown) =>
-          log({ level: 'error', msg: 'callback delivery stopped', error: String(error) }),
-        );
+        .catch((error: unknown) => log.error('callback delivery stopped', { error: String(error) }));
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s));
         s.once('error', reject);
       });
       server.keepAliveTimeout = 65_000;
       const { port } = server.address() as AddressInfo;
-      log({ level: 'info', msg: 'gateway listening', host: config.host, port, registry: config.registry });
+      log.info('gateway listening', { host: config.host, port, registry: config.registry });
       return { port };
     },
     async close() {
       const { leftInFlight } = await drain.drain(() => invoker.inFlight(), config.drainTimeoutMs);
-      if (leftInFlight > 0) log({ level: 'warn', msg: 'closing with calls in flight', leftInFlight });
+      if (leftInFlight > 0) log.warn('closing with calls in flight', { leftInFlight });
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();
       await callbacks.close();

@@ -2,6 +2,7 @@
 // so a client can tell Spool's own errors from whatever the function answered.
 import type { NextFunction, Request, Response } from 'express';
 import { SpoolError, errorCodes, type PlatformError } from '@spool/api';
+import type { Logger } from '@spool/node';
 
 export const SPOOL_ERROR_HEADER = 'x-spool-error';
 
@@ -30,11 +31,11 @@ export function toSpoolError(err: unknown): SpoolError {
 }
 
 /** Express error middleware; an INTERNAL error is logged with its cause, never shown to the caller. */
-export function errorHandler(log: (line: Record<string, unknown>) => void) {
+export function errorHandler(log: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     const error = toSpoolError(err);
     if (error.code === 'INTERNAL')
-      log({ level: 'error', msg: 'internal error', error: String(err), stack: (err as Error).stack });
+      log.error('internal error', { error: String(err), stack: (err as Error).stack });
     sendPlatformError(res, { code: error.code, message: error.message });
   };
 }

@@ -58,9 +58,7 @@ function watchNamespace(state: { stopped: boolean }, { kc, namespace, byKey, log
   informer.on('delete', (fn) => byKey.delete(keyOf(fn)));
   informer.on('error', (error: unknown) => {
     if (state.stopped) return; // stop() aborts the watch, which reports as an error
-    log({
-      level: 'warn',
-      msg: 'Function watch failed; restarting',
+    log.warn('Function watch failed; restarting', {
       namespace: namespace ?? '*',
       error: String(error),
     });

@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { parseGatewayConfig } from '@spool/api';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createGateway, jsonLog, redisScaler } from './gateway.js';
+import { createLogger } from '@spool/node';
+import { createGateway, redisScaler } from './gateway.js';
 import { kubeRegistry, kubeScaler } from './kube-registry.js';
 import { redisRegistry } from './registry.js';
 
@@ -18,11 +19,11 @@ const tracing =
     : undefined;
 tracing?.start();
 
-const log = jsonLog;
+const log = createLogger({ component: 'gateway' });
 // ioredis reconnects by itself; without a listener it would print each failed attempt as an unhandled error.
 const connectRedis = (): Redis =>
   new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
-    log({ level: 'warn', msg: 'Redis connection error; reconnecting', error: error.message }),
+    log.warn('Redis connection error; reconnecting', { error: error.message }),
   );
 const redis = connectRedis();
 const subscriber = connectRedis();

@@ -9,10 +9,6 @@ export interface GatewayMetrics {
   readonly coldStarts: Counter<'function_name'>;
 }
 
-/** OpenFaaS labels functions as `name.namespace`. */
-export const functionLabel = (ref: { namespace: string; name: string }): string =>
-  `${ref.name}.${ref.namespace}`;
-
 export interface ScrapeSources {
   /** Per function label: replicas and queue depth, read when Prometheus scrapes. */
   readonly observe: () => Promise<{ label: string; replicas: number; queued: number }[]>;

@@ -35,7 +35,7 @@ describe('functionContainerEnv', () => {
   test('extra settings come first, so they cannot replace the ones it sets', () => {
     const env = functionContainerEnv({
       ...options,
-      env: { SPOOL_KILL_GRACE_MS: '300', SPOOL_WATCHDOG_PORT: '1' },
+      watchdog: { killGraceMs: 300, port: 1 },
     });
     expect(env['SPOOL_KILL_GRACE_MS']).toBe('300');
     expect(env['SPOOL_WATCHDOG_PORT']).toBe('18081');

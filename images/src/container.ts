@@ -1,6 +1,6 @@
 // How a function container runs: the watchdog's environment and the same restrictions a function pod gets.
 
-import type { ResolvedFunction } from '@spool/api';
+import { watchdogEnv, type ResolvedFunction, type WatchdogSettings } from '@spool/api';
 import type { ContainerCreateOptions } from 'dockerode';
 
 export interface FunctionContainerOptions {
@@ -13,24 +13,20 @@ export interface FunctionContainerOptions {
   readonly userPort: number;
   /** Address both the watchdog and the user's server bind. */
   readonly host: string;
-  /** Extra watchdog settings (`SPOOL_KILL_GRACE_MS`…); the ones above win. */
-  readonly env?: Readonly<Record<string, string>>;
+  /** Extra watchdog settings (`killGraceMs`…); the ones above win. */
+  readonly watchdog?: Partial<WatchdogSettings>;
 }
 
 /** The watchdog's environment, as the controller's desiredDeployment sets it in a pod. */
 export function functionContainerEnv(options: FunctionContainerOptions): Record<string, string> {
-  const { fn } = options;
-  return {
-    ...options.env,
-    SPOOL_FUNCTION_NAME: fn.metadata.name,
-    SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
-    SPOOL_REDIS_URL: options.redisUrl,
-    SPOOL_WATCHDOG_HOST: options.host,
-    SPOOL_WATCHDOG_PORT: String(options.watchdogPort),
-    SPOOL_USER_HOST: options.host,
-    SPOOL_USER_PORT: String(options.userPort),
-  };
+  return watchdogEnv(options.fn, {
+    ...options.watchdog,
+    redisUrl: options.redisUrl,
+    host: options.host,
+    port: options.watchdogPort,
+    userHost: options.host,
+    userPort: options.userPort,
+  });
 }
 
 /**

@@ -27,11 +27,17 @@ describe('planSpoolImage', () => {
   };
 
   test.each(['gateway', 'controller', 'watchdog'] as const)(
-    '%s compiles api and its workspace from the one service Dockerfile, and gets only its base arguments',
+    '%s compiles api, node and its workspace from the one service Dockerfile, and gets only its base arguments',
     (name) => {
       expect(planSpoolImage(name, { ...options, buildArgs: bases })).toEqual({
         contextDir: '/repo',
-        include: [...shared, ...workspace('api'), ...workspace(name), 'images/service/Dockerfile'],
+        include: [
+          ...shared,
+          ...workspace('api'),
+          ...workspace('node'),
+          ...workspace(name),
+          'images/service/Dockerfile',
+        ],
         exclude: ['*.test.ts'],
         contextPrefix: '',
         dockerfile: { path: 'images/service/Dockerfile' },

@@ -11,7 +11,7 @@ export const spoolImageNames = [
 ] as const;
 export type SpoolImageName = (typeof spoolImageNames)[number];
 
-/** A service compiles one workspace (besides api/) with images/service/Dockerfile. */
+/** A service compiles one workspace (besides api/ and node/, which every service uses) with images/service/Dockerfile. */
 interface ServiceImage {
   readonly kind: 'service';
   readonly workspace: 'gateway' | 'controller' | 'watchdog';
@@ -88,7 +88,11 @@ export function planSpoolImage(name: SpoolImageName, options: SpoolImageOptions)
       'package.json',
       'package-lock.json',
       'tsconfig.base.json',
-      ...['api', image.workspace].flatMap((w) => [`${w}/package.json`, `${w}/tsconfig.json`, `${w}/src`]),
+      ...['api', 'node', image.workspace].flatMap((w) => [
+        `${w}/package.json`,
+        `${w}/tsconfig.json`,
+        `${w}/src`,
+      ]),
       SERVICE_DOCKERFILE,
     ],
     exclude: ['*.test.ts'],

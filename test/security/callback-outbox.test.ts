@@ -23,10 +23,10 @@ import {
   drainCallbackOutbox,
   newRedisPassword,
   observeOutboxes,
-  type LogFields,
 } from '@spool/controller';
 import { pushCallbackToOutbox } from '@spool/watchdog';
 import { eventually } from '../support/eventually.js';
+import { capturedLog } from '../support/logs.js';
 import { uniqueFunctionRef } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
@@ -39,8 +39,7 @@ let fn: Redis;
 let callbacks: Queue<CallbackJob>;
 const ref: FunctionRef = uniqueFunctionRef('async');
 const noticed: FunctionRef[] = [];
-const logged: { event: string; fields: LogFields }[] = [];
-const log = (event: string, fields: LogFields = {}): void => void logged.push({ event, fields });
+const { log, lines: logged } = capturedLog();
 
 const callbackOf = (owner: FunctionRef, jobId = randomUUID()): CallbackJob => ({
   callId: callId(owner, jobId),
@@ -102,7 +101,7 @@ describe('the callback outbox', () => {
     const other = uniqueFunctionRef('victim');
     await fn.lpush(callbackOutboxKey(ref), JSON.stringify(callbackOf(other)), 'not json');
     expect(await drainCallbackOutbox(controller, callbacks, ref, log)).toEqual({ moved: 0, dropped: 2 });
-    expect(logged.map((l) => l.event)).toEqual([
+    expect(logged.map((l) => l['msg'])).toEqual([
       'callback-outbox-entry-dropped',
       'callback-outbox-entry-dropped',
     ]);

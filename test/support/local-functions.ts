@@ -7,6 +7,7 @@ import {
   parseGatewayConfig,
   parseWatchdogConfig,
   resolveFunction,
+  watchdogEnv,
   type FunctionRef,
   type FunctionSpecInput,
   type ResolvedFunction,
@@ -34,17 +35,16 @@ export async function startWatchdog(
   env: Record<string, string> = {},
   redisUrl = testRedisUrl(),
 ): Promise<Watchdog> {
-  const config = parseWatchdogConfig({
-    SPOOL_FUNCTION_NAME: fn.metadata.name,
-    SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
-    SPOOL_REDIS_URL: redisUrl,
-    SPOOL_WATCHDOG_HOST: '127.0.0.1',
-    SPOOL_WATCHDOG_PORT: '0',
-    SPOOL_USER_PORT: String(await freePort()),
-    SPOOL_KILL_GRACE_MS: '300',
-    SPOOL_RESTART_BACKOFF_MAX_MS: '500',
-  });
+  const config = parseWatchdogConfig(
+    watchdogEnv(fn, {
+      redisUrl,
+      host: '127.0.0.1',
+      port: 0,
+      userPort: await freePort(),
+      killGraceMs: 300,
+      restartBackoffMaxMs: 500,
+    }),
+  );
   const watchdog = createWatchdog({
     config,
     createRedis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
@@ -87,7 +87,7 @@ export async function startGateway(
     subscriber,
     registry: staticRegistry(functions),
     gatewayId: `test-${Math.random().toString(36).slice(2)}`,
-    log: () => undefined,
+    log: silentLogger,
   });
   const { port } = await gateway.start();
   return {

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { parseControllerConfig, parseGatewayConfig, type Env } from '@spool/api';
-import { createKubeController, systemClock, type KubeController } from '@spool/controller';
+import {
+  createKubeController,
+  createLogger,
+  silentLog,
+  systemClock,
+  type KubeController,
+} from '@spool/controller';
 import { createGateway, kubeRegistry, kubeScaler } from '@spool/gateway';
 import { renderChart } from '../../scripts/chart.js';
 import { binaryPaths } from '@spool/test-cluster';
@@ -86,8 +92,8 @@ export async function startKubeController(
     redis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
     clock: systemClock,
     log: process.env['SPOOL_TEST_LOG']
-      ? (event, fields) => process.stderr.write(`${JSON.stringify({ event, ...fields })}\n`)
-      : () => undefined,
+      ? createLogger({ component: 'controller', destination: 2 })
+      : silentLog,
     identity: `test-${randomUUID().slice(0, 8)}`,
     onLostLeadership: () => undefined,
   });
@@ -115,7 +121,7 @@ export async function startKubeGateway(
   });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const log = (): void => undefined;
+  const log = silentLog;
   const gateway = createGateway({
     config,
     redis,

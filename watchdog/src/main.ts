@@ -1,7 +1,7 @@
 // Composition root of the watchdog: env → config → Redis → createWatchdog().start(); SIGTERM/SIGINT drain, then exit.
 import { Redis } from 'ioredis';
 import { parseWatchdogConfig } from '@spool/api';
-import { describeError, stderrLogger } from './logger.js';
+import { stderrLogger } from './logger.js';
 import { startTracing } from './tracing.js';
 import { createWatchdog } from './watchdog.js';
 
@@ -41,6 +41,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`watchdog failed to start: ${describeError(error)}\n`);
+  logger.error('watchdog failed to start', { error });
   process.exit(1);
 });

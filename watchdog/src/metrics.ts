@@ -1,6 +1,6 @@
 // The watchdog's Prometheus registry; call metrics keep of-watchdog's names so OpenFaaS dashboards work as they are.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FunctionRef } from '@spool/api';
+import { metricFunctionName, type FunctionRef } from '@spool/api';
 
 export interface WatchdogMetrics {
   readonly registry: Registry;
@@ -16,8 +16,7 @@ export interface WatchdogMetrics {
 /** One registry per watchdog, so that several in one process (tests) never share series. */
 export function createMetrics(ref: FunctionRef): WatchdogMetrics {
   const registry = new Registry();
-  // OpenFaaS labels functions as `name.namespace`.
-  registry.setDefaultLabels({ function_name: `${ref.name}.${ref.namespace}` });
+  registry.setDefaultLabels({ function_name: metricFunctionName(ref) });
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {

@@ -1,6 +1,7 @@
 // User code runs in its own process group, so a timeout or shutdown can kill everything it started.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { FunctionSpec } from '@spool/api';
+import { isGroupAlive, signalGroup } from '@spool/node';
 import { systemClock, type Clock } from './clock.js';
 
 export interface ExitStatus {
@@ -85,16 +86,6 @@ export function exitOf(child: ChildProcess): Promise<ExitStatus> {
   return exited;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch (error) {
-    // ESRCH: no process is left in the group. EPERM would mean a member we cannot signal: count it as alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Polling period while waiting for a group to empty after SIGTERM. */
 const GROUP_POLL_MS = 20;
 
@@ -112,7 +103,7 @@ export async function killProcessGroup(
   if (pid === undefined) return exited;
   signalGroup(pid, 'SIGTERM');
   const deadlineMs = clock.now() + graceMs;
-  while (signalGroup(pid, 0) && clock.now() < deadlineMs) await clock.sleep(GROUP_POLL_MS);
+  while (isGroupAlive(pid) && clock.now() < deadlineMs) await clock.sleep(GROUP_POLL_MS);
   signalGroup(pid, 'SIGKILL');
   return exited;
 }

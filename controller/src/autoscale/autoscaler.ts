@@ -6,6 +6,7 @@ import {
   channels,
   functionKey,
   functionRef,
+  metricFunctionName,
   type ReplicaStatus,
   type ResolvedFunction,
 } from '@spool/api';
@@ -79,13 +80,8 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     const { fn, decision } = input;
     if (decision.replicas !== input.previousReplicas) {
       await runtime.scale(functionRef(fn), decision.replicas);
-      recordDecision(
-        metrics,
-        `${fn.metadata.name}.${fn.metadata.namespace}`,
-        decision.replicas,
-        decision.reason,
-      );
-      log('scaled', {
+      recordDecision(metrics, metricFunctionName(fn.metadata), decision.replicas, decision.reason);
+      log.info('scaled', {
         key,
         from: input.previousReplicas,
         to: decision.replicas,
@@ -127,7 +123,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       });
     } catch (error) {
       metrics.tickErrors.inc();
-      log('tick-failed', { key, error: errorMessage(error) });
+      log.error('tick-failed', { key, error: errorMessage(error) });
     } finally {
       metrics.tickDuration.observe((clock.now() - startedMs) / 1000);
     }
@@ -155,7 +151,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
         if (!idle || !statusCurrent || requests.has(key)) void ticks.run(key);
       });
     } catch (error) {
-      log('sweep-failed', { error: errorMessage(error) });
+      log.error('sweep-failed', { error: errorMessage(error) });
     } finally {
       sweeping = false;
     }
@@ -169,10 +165,10 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     if (channel !== channels.scaleRequest) return;
     const request = parseScaleRequest(message);
     if (request === undefined || !functions.has(request.key)) {
-      log('scale-request-ignored', { message: message.slice(0, 200) });
+      log.warn('scale-request-ignored', { message: message.slice(0, 200) });
       return;
     }
-    log('scale-requested', { key: request.key, replicas: request.replicas });
+    log.info('scale-requested', { key: request.key, replicas: request.replicas });
     requests.set(request.key, request.replicas);
     void ticks.run(request.key);
   }

@@ -28,7 +28,7 @@ export async function startInformer<T extends KubernetesObject>(
   let stopped = false;
   informer.on('error', (error: unknown) => {
     if (stopped) return; // stop() aborts the watch, which reports as an error
-    log('watch-failed', { what, error: String(error) });
+    log.error('watch-failed', { what, error: String(error) });
     setTimeout(() => void (stopped ? undefined : informer.start().catch(() => undefined)), RESTART_AFTER_MS);
   });
   await informer.start();

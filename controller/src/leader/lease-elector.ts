@@ -87,7 +87,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   const setLeading = (next: boolean): void => {
     if (next === leading) return;
     leading = next;
-    o.log(next ? 'started-leading' : 'stopped-leading', {
+    o.log.info(next ? 'started-leading' : 'stopped-leading', {
       lease: `${o.namespace}/${o.name}`,
       identity: o.identity,
     });
@@ -115,7 +115,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
     if (closed) return;
     attempt()
       .catch((error: unknown) => {
-        o.log('lease-attempt-failed', { error: String(error) });
+        o.log.warn('lease-attempt-failed', { error: String(error) });
         // A leader that cannot renew within the lease duration must assume someone else now leads.
         if (leading && o.clock.now() - lastRenewMs > o.leaseDurationSeconds * 1000) setLeading(false);
       })
@@ -135,7 +135,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
       const spec = { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 };
       await o.api
         .replaceNamespacedLease({ name: o.name, namespace: o.namespace, body: { ...current, spec } })
-        .catch((error: unknown) => o.log('lease-release-failed', { error: String(error) }));
+        .catch((error: unknown) => o.log.error('lease-release-failed', { error: String(error) }));
     },
   };
 }

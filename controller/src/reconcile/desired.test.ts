@@ -1,6 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import type { V1Container, V1Deployment } from '@kubernetes/client-node';
-import { resolveFunction, type FunctionSpecInput, type ResolvedFunction } from '@spool/api';
+import {
+  parseWatchdogConfig,
+  resolveFunction,
+  type FunctionSpecInput,
+  type ResolvedFunction,
+} from '@spool/api';
 import {
   defaultDesiredDeploymentOptions,
   desiredDeployment,
@@ -139,11 +144,17 @@ describe('desiredDeployment', () => {
     {
       name: 'Redis URL from a Secret',
       opts: defaultDesiredDeploymentOptions({ secretName: 'spool-redis', key: 'url' }),
+      // A Secret-sourced URL follows the plain values (api watchdogEnv), beside the downward-API ones.
       want: expectedDeployment((_d, container) => {
-        container.env![3] = {
-          name: 'SPOOL_REDIS_URL',
-          valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
-        };
+        container.env!.splice(
+          3,
+          2,
+          { name: 'SPOOL_WATCHDOG_PORT', value: '8081' },
+          {
+            name: 'SPOOL_REDIS_URL',
+            valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
+          },
+        );
       }),
     },
   ])('$name', ({ spec, opts, want }) => {
@@ -154,5 +165,22 @@ describe('desiredDeployment', () => {
     expect(desiredDeployment(functionFixture({ scale: { min: 3 } }), urlOptions).spec).not.toHaveProperty(
       'replicas',
     );
+  });
+
+  test('the container env is what the watchdog parses, once the pod IP is filled in', () => {
+    const fn = functionFixture({ port: 9000 });
+    const env = desiredDeployment(fn, urlOptions).spec!.template.spec!.containers[0]!.env!;
+    const podEnv = Object.fromEntries(
+      env.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath === 'status.podIP' ? '10.1.2.3' : e.value]),
+    );
+    expect(parseWatchdogConfig(podEnv)).toMatchObject({
+      function: { name: 'echo', namespace: 'team-a' },
+      spec: fn.spec,
+      redisUrl: 'redis://redis:6379',
+      host: '10.1.2.3',
+      port: 8081,
+      userHost: '10.1.2.3',
+      userPort: 9000,
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   functionLabels,
   functionRef,
   selectorLabels,
+  watchdogEnv,
   type ResolvedFunction,
 } from '@spool/api';
 
@@ -31,19 +32,26 @@ export const defaultDesiredDeploymentOptions = (redis: RedisSource): DesiredDepl
 
 const podIp: V1EnvVarSource = { fieldRef: { fieldPath: 'status.podIP' } };
 
-function redisEnv(redis: RedisSource): V1EnvVar {
-  return 'url' in redis
-    ? { name: 'SPOOL_REDIS_URL', value: redis.url }
-    : { name: 'SPOOL_REDIS_URL', valueFrom: { secretKeyRef: { name: redis.secretName, key: redis.key } } };
-}
-
-function watchdogEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1EnvVar[] {
+/**
+ * The watchdog's plain settings (api `watchdogEnv`), then what only Kubernetes can fill in: the Redis URL from
+ * a Secret, and the pod's own address from the downward API.
+ */
+function containerEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1EnvVar[] {
+  const { redis } = opts;
+  const plain = watchdogEnv(fn, {
+    ...('url' in redis ? { redisUrl: redis.url } : {}),
+    port: opts.watchdogPort,
+  });
   return [
-    { name: 'SPOOL_FUNCTION_NAME', value: fn.metadata.name },
-    { name: 'SPOOL_FUNCTION_NAMESPACE', value: fn.metadata.namespace },
-    { name: 'SPOOL_FUNCTION_SPEC', value: JSON.stringify(fn.spec) },
-    redisEnv(opts.redis),
-    { name: 'SPOOL_WATCHDOG_PORT', value: String(opts.watchdogPort) },
+    ...Object.entries(plain).map(([name, value]) => ({ name, value })),
+    ...('url' in redis
+      ? []
+      : [
+          {
+            name: 'SPOOL_REDIS_URL',
+            valueFrom: { secretKeyRef: { name: redis.secretName, key: redis.key } },
+          },
+        ]),
     // Bind to the pod's own address: the same in a real pod, and distinct per pod where pods share a host.
     { name: 'SPOOL_WATCHDOG_HOST', valueFrom: podIp },
     { name: 'SPOOL_USER_HOST', valueFrom: podIp },
@@ -61,7 +69,7 @@ function functionContainer(fn: ResolvedFunction, opts: DesiredDeploymentOptions)
     name: 'function',
     image: fn.spec.image,
     // No command: the image's entrypoint is the watchdog (a Spool runtime base image), which runs spec.command.
-    env: watchdogEnv(fn, opts),
+    env: containerEnv(fn, opts),
     ports: [{ name: 'watchdog', containerPort: opts.watchdogPort, protocol: 'TCP' }],
     readinessProbe: probe('/_/ready', 1, 1),
     livenessProbe: probe('/_/health', 10, 3),

@@ -31,10 +31,10 @@ async function readFunctions(path: string, log: Log): Promise<LocalFunction[]> {
   const dir = dirname(path);
   try {
     const { functions, problems } = parseFunctionsFile(await readFile(path, 'utf8'), path, dir);
-    for (const problem of problems) log('function-invalid', { path, problem });
+    for (const problem of problems) log.warn('function-invalid', { path, problem });
     return functions.map((fn) => ({ fn, dir }));
   } catch (error) {
-    log('function-unreadable', { path, error: errorMessage(error) });
+    log.warn('function-unreadable', { path, error: errorMessage(error) });
     return [];
   }
 }
@@ -45,7 +45,7 @@ export async function loadLocalFunctions(root: string, log: Log): Promise<LocalF
   for (const path of await yamlFiles(resolve(root))) {
     for (const entry of await readFunctions(path, log)) {
       const key = functionKey(functionRef(entry.fn));
-      if (found.has(key)) log('function-duplicate', { path, key, keptFrom: found.get(key)?.dir });
+      if (found.has(key)) log.warn('function-duplicate', { path, key, keptFrom: found.get(key)?.dir });
       else found.set(key, entry);
     }
   }

@@ -4,11 +4,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { functionKey, functionRef, type FunctionRef, type ResolvedFunction } from '@spool/api';
+import {
+  decideRestart,
+  functionKey,
+  functionRef,
+  restartBackoff,
+  type FunctionRef,
+  type ResolvedFunction,
+  type WatchdogSettings,
+} from '@spool/api';
+import { signalGroup } from '@spool/node';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
 import { freePortExcept } from './ports.js';
-import { freeIndex, replicaEnv, replicaLogPath, restartDelayMs } from './replica-env.js';
+import { freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -20,7 +29,7 @@ export interface ProcessRuntimeOptions {
   /** Inherited by every replica (PATH, HOME, …); main passes `process.env`. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
   /** Watchdog settings given to every replica (`SPOOL_*` of baseEnv are not inherited). */
-  readonly watchdogEnv?: Readonly<Record<string, string>>;
+  readonly watchdog?: Partial<WatchdogSettings>;
   readonly clock: Clock;
   readonly log: Log;
   /** Added to the function's timeoutSeconds before a draining replica is killed; the watchdog's own kill grace fits in it. */
@@ -66,8 +75,8 @@ interface Managed {
   removed: boolean;
 }
 
-/** Replicas that live past this reset the crash backoff. */
-const HEALTHY_LIFETIME_MS = 10_000;
+/** A replica that died on its own is replaced after 100 ms doubling to 30 s; 10 s of life resets it. */
+const RESTART_BACKOFF = restartBackoff(30_000);
 
 const specHash = (fn: ResolvedFunction): string =>
   createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
@@ -132,7 +141,10 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     // The watchdog drains calls in flight on SIGTERM, each bounded by timeoutSeconds; past that, kill its group.
     const killAfterMs = m.fn.spec.timeoutSeconds * 1000 + killMarginMs;
     const killer = clock.setTimer(killAfterMs, () => {
-      if (pid !== undefined && !replica.hasExited) signalGroup(pid, 'SIGKILL', log);
+      if (pid === undefined || replica.hasExited) return;
+      // 'gone' (ESRCH) is what we wanted; 'denied' (EPERM) leaves a process we cannot kill.
+      if (signalGroup(pid, 'SIGKILL') === 'denied')
+        log.error('replica-kill-failed', { pid, signal: 'SIGKILL' });
     });
     replica.child.kill('SIGTERM');
     return replica.exited.finally(() => killer.cancel());
@@ -144,7 +156,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     m.replicas = m.replicas.filter((r) => r !== replica);
     const ref = functionRef(m.fn);
     if (replica.stopping || m.removed || closed) {
-      log('replica-stopped', {
+      log.info('replica-stopped', {
         key: functionKey(ref),
         index: replica.index,
         pid: replica.child.pid,
@@ -154,9 +166,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       return;
     }
     const livedMs = clock.now() - replica.startedAtMs;
-    m.consecutiveCrashes = livedMs >= HEALTHY_LIFETIME_MS ? 1 : m.consecutiveCrashes + 1;
-    const delayMs = restartDelayMs(m.consecutiveCrashes - 1);
-    log('replica-died', {
+    const { crashes, delayMs } = decideRestart(m.consecutiveCrashes, livedMs, RESTART_BACKOFF);
+    m.consecutiveCrashes = crashes;
+    log.warn('replica-died', {
       key: functionKey(ref),
       index: replica.index,
       code,
@@ -173,7 +185,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     m.restartTimer = clock.setTimer(delayMs, () => {
       m.restartTimer = undefined;
       locked(key, () => converge(m)).catch((error: unknown) =>
-        log('converge-failed', { key, error: errorMessage(error) }),
+        log.error('converge-failed', { key, error: errorMessage(error) }),
       );
     });
   }
@@ -202,7 +214,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       child = spawn(command, args, {
         env: replicaEnv(m.fn, {
           baseEnv: options.baseEnv,
-          ...(options.watchdogEnv ? { watchdogEnv: options.watchdogEnv } : {}),
+          ...(options.watchdog ? { watchdog: options.watchdog } : {}),
           redisUrl: options.redisUrl,
           watchdogPort,
           userPort,
@@ -215,7 +227,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     }
     const replica = track(m, child, { index, ports: [watchdogPort, userPort] });
     m.replicas.push(replica);
-    log('replica-started', {
+    log.info('replica-started', {
       key: functionKey(ref),
       index,
       pid: child.pid,
@@ -224,7 +236,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       log: logPath,
     });
     watchStartup(m, replica).catch((error: unknown) =>
-      log('converge-failed', { key: functionKey(ref), error: errorMessage(error) }),
+      log.error('converge-failed', { key: functionKey(ref), error: errorMessage(error) }),
     );
   }
 
@@ -246,7 +258,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       becameReady: false,
     };
     child.once('error', (error) => {
-      log('replica-spawn-failed', { key: functionKey(functionRef(m.fn)), error: error.message });
+      log.error('replica-spawn-failed', { key: functionKey(functionRef(m.fn)), error: error.message });
       if (child.pid === undefined && !replica.hasExited) {
         onExit(m, replica, null, null);
         resolveExited();
@@ -306,7 +318,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
         m.fn = fn;
         m.specHash = hash;
         m.consecutiveCrashes = 0;
-        log('function-changed', { key, replicas: m.desired });
+        log.info('function-changed', { key, replicas: m.desired });
         await converge(m);
       });
     },
@@ -351,13 +363,4 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       functions.clear();
     },
   };
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals, log: Log): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    // ESRCH: the group is already gone, which is what we wanted.
-    log('replica-kill-failed', { pid, signal, error: errorMessage(error) });
-  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { resolveFunction } from '@spool/api';
-import { freeIndex, replicaEnv, replicaLogPath, restartDelayMs } from './replica-env.js';
+import { freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 
 const fn = resolveFunction({
   apiVersion: 'spool.dev/v1alpha1',
@@ -29,6 +29,21 @@ describe('replicaEnv', () => {
     expect(env[key]).toBe(want);
   });
 
+  test('passes watchdog settings, but its own Redis and ports win', () => {
+    const env = replicaEnv(fn, {
+      baseEnv: {},
+      watchdog: { lockDurationMs: 2000, port: 1, redisUrl: 'redis://elsewhere:1' },
+      redisUrl: 'redis://127.0.0.1:6390',
+      watchdogPort: 40001,
+      userPort: 40002,
+    });
+    expect(env).toMatchObject({
+      SPOOL_LOCK_DURATION_MS: '2000',
+      SPOOL_WATCHDOG_PORT: '40001',
+      SPOOL_REDIS_URL: 'redis://127.0.0.1:6390',
+    });
+  });
+
   test('passes the resolved spec as JSON', () => {
     const env = replicaEnv(fn, { baseEnv: {}, redisUrl: 'redis://x:1', watchdogPort: 1, userPort: 2 });
     expect(JSON.parse(env['SPOOL_FUNCTION_SPEC'] ?? '')).toEqual(fn.spec);
@@ -42,15 +57,6 @@ describe('replica bookkeeping', () => {
     { name: 'fills a gap', taken: [0, 2], want: 1 },
   ])('freeIndex: $name', ({ taken, want }) => {
     expect(freeIndex(taken)).toBe(want);
-  });
-
-  test.each([
-    { name: 'no crash', crashes: 0, want: 0 },
-    { name: 'first early crash', crashes: 1, want: 100 },
-    { name: 'doubles', crashes: 4, want: 800 },
-    { name: 'capped', crashes: 30, want: 30_000 },
-  ])('restartDelayMs: $name', ({ crashes, want }) => {
-    expect(restartDelayMs(crashes)).toBe(want);
   });
 
   test('log path names namespace, function and index', () => {

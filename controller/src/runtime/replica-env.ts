@@ -1,12 +1,12 @@
 // What one local replica is told: its function, its ports and the parent's environment. Pure.
 import { join } from 'node:path';
-import type { FunctionRef, ResolvedFunction } from '@spool/api';
+import { watchdogEnv, type FunctionRef, type ResolvedFunction, type WatchdogSettings } from '@spool/api';
 
 export interface ReplicaEnvOptions {
   /** The controller's environment (PATH, HOME, …), inherited by every replica. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
-  /** Watchdog settings for every replica (e.g. SPOOL_LOCK_DURATION_MS); the runtime's own keys still win. */
-  readonly watchdogEnv?: Readonly<Record<string, string>>;
+  /** Watchdog settings for every replica (e.g. `lockDurationMs`); the runtime's own (Redis, ports) still win. */
+  readonly watchdog?: Partial<WatchdogSettings>;
   readonly redisUrl: string;
   readonly watchdogPort: number;
   readonly userPort: number;
@@ -23,14 +23,13 @@ export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Re
   }
   return {
     ...env,
-    ...options.watchdogEnv,
-    SPOOL_FUNCTION_NAME: fn.metadata.name,
-    SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
-    SPOOL_REDIS_URL: options.redisUrl,
-    SPOOL_WATCHDOG_HOST: '127.0.0.1',
-    SPOOL_WATCHDOG_PORT: String(options.watchdogPort),
-    SPOOL_USER_PORT: String(options.userPort),
+    ...watchdogEnv(fn, {
+      ...options.watchdog,
+      redisUrl: options.redisUrl,
+      host: '127.0.0.1',
+      port: options.watchdogPort,
+      userPort: options.userPort,
+    }),
   };
 }
 
@@ -44,13 +43,4 @@ export function freeIndex(taken: readonly number[]): number {
   let index = 0;
   while (used.has(index)) index += 1;
   return index;
-}
-
-/**
- * Delay before replacing a replica that died on its own: none after a long life, then doubling from 100 ms per
- * consecutive early death up to 30 s, so a broken command does not spin.
- */
-export function restartDelayMs(consecutiveCrashes: number): number {
-  if (consecutiveCrashes <= 0) return 0;
-  return Math.min(30_000, 100 * 2 ** (consecutiveCrashes - 1));
 }

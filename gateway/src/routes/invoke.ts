@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import {
   SpoolError,
   functionKey,
+  metricFunctionName,
   parseInvocationName,
   type InvocationRequest,
   type InvocationResult,
@@ -12,7 +13,6 @@ import { readBody } from '../body.js';
 import { checkDestination } from '../callbacks.js';
 import { headersToClient, headersToFunction, splitInvocationUrl } from '../forwarding.js';
 import { sendPlatformError } from '../http-errors.js';
-import { functionLabel } from '../metrics.js';
 import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
 import type { AppDeps } from '../deps.js';
 
@@ -89,7 +89,7 @@ export function invokeRoutes(deps: AppDeps): Router {
   const sync = async (req: Request, res: Response): Promise<void> => {
     const started = process.hrtime.bigint();
     const fn = resolveTarget(deps, req);
-    const label = functionLabel(fn.metadata);
+    const label = metricFunctionName(fn.metadata);
     // A body refused with 413 is answered before the rest of a large upload arrives; close that connection.
     const request = await readInvocation(deps, req, fn, '/function/').catch((error: unknown) => {
       res.set('connection', 'close');
@@ -116,7 +116,7 @@ export function invokeRoutes(deps: AppDeps): Router {
     if (req.method !== 'POST') throw new SpoolError('METHOD_NOT_ALLOWED', 'async calls are made with POST');
     const callbackUrl = await callbackUrlOf(deps, req);
     const request = await readInvocation(deps, req, fn, '/async-function/');
-    metrics.invocationsStarted.inc({ function_name: functionLabel(fn.metadata) });
+    metrics.invocationsStarted.inc({ function_name: metricFunctionName(fn.metadata) });
     const callId = await inSpan('gateway.enqueue', contextFromHeaders(req.headers), () =>
       deps.invoker.enqueueAsync(fn, request, {
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),

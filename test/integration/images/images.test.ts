@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { ResolvedFunction } from '@spool/api';
+import { isRecord, parseJson, type ResolvedFunction } from '@spool/api';
 import {
   buildFunctionImage,
   buildSpoolImage,
@@ -147,7 +147,19 @@ describe('the watchdog image', () => {
       timeoutMs: 15_000,
     });
     expect((await container.inspect()).State.ExitCode).toBe(1);
-    expect(await container.logs()).toContain('watchdog failed to start: SPOOL_FUNCTION_NAME is required');
+    // One JSON line in the shared log format (docs/architecture.md, Logs).
+    const lines = (await container.logs())
+      .split('\n')
+      .map((line) => parseJson(line.trim()))
+      .flatMap((parsed) => (parsed.ok && isRecord(parsed.value) ? [parsed.value] : []));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        component: 'watchdog',
+        msg: 'watchdog failed to start',
+        error: 'SPOOL_FUNCTION_NAME is required',
+      }),
+    );
     // The wait above allows 15 s for a loaded machine; jest's 5 s default would cut it short.
   }, 30_000);
 });

@@ -30,11 +30,11 @@ import {
   silentLog,
   systemClock,
   type Controller,
-  type LogFields,
   type ProcessRuntime,
 } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
 import { functionFixture } from '../../support/local-functions.js';
+import { capturedLog } from '../../support/logs.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 
 jest.setTimeout(30_000);
@@ -80,7 +80,7 @@ interface StartOptions {
 interface Started {
   readonly controller: Controller;
   readonly runtime: ProcessRuntime;
-  readonly lines: LogFields[];
+  readonly lines: Readonly<Record<string, unknown>>[];
 }
 
 async function startController({
@@ -98,8 +98,7 @@ async function startController({
     SPOOL_METRICS_HOST: '127.0.0.1',
     SPOOL_METRICS_PORT: '0',
   });
-  const lines: LogFields[] = [];
-  const log = (event: string, fields: LogFields = {}): void => void lines.push({ event, ...fields });
+  const { log, lines } = capturedLog('controller');
   const runtime = createProcessRuntime({
     watchdogCommand: config.watchdogCommand,
     redisUrl: config.redisUrl,
@@ -242,7 +241,7 @@ describe('controller', () => {
 
     await eventually(async () => {
       expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 });
-      expect(lines.filter((l) => l.event === 'scale-request-ignored')).toHaveLength(1);
+      expect(lines.filter((l) => l['msg'] === 'scale-request-ignored')).toHaveLength(1);
     });
   });
 
@@ -303,12 +302,9 @@ describe('local registry', () => {
     writeFileSync(join(root, 'nested', 'deeper', 'c.yml'), doc('gamma'));
     writeFileSync(join(root, 'nested', 'broken.yaml'), doc('Not_A_Name'));
     writeFileSync(join(root, 'nested', 'notes.txt'), 'not yaml');
-    const lines: LogFields[] = [];
+    const { log, lines } = capturedLog('controller');
 
-    const found = await loadLocalFunctions(
-      root,
-      (event, fields = {}) => void lines.push({ event, ...fields }),
-    );
+    const found = await loadLocalFunctions(root, log);
 
     expect(
       found.map(({ fn, dir }) => [
@@ -322,7 +318,12 @@ describe('local registry', () => {
     ]);
     expect(found[2]?.fn.spec.workingDir).toBe(join(root, 'nested', 'deeper'));
     expect(lines).toEqual([
-      expect.objectContaining({ event: 'function-invalid', path: join(root, 'nested', 'broken.yaml') }),
+      expect.objectContaining({
+        level: 'warn',
+        component: 'controller',
+        msg: 'function-invalid',
+        path: join(root, 'nested', 'broken.yaml'),
+      }),
     ]);
   });
 });

@@ -80,7 +80,7 @@ beforeAll(async () => {
     stateDir: mkdtempSync(join(tmpdir(), 'spool-local-mode-')),
     // Short locks so a killed replica's call is retried within seconds.
     baseEnv: process.env,
-    watchdogEnv: { SPOOL_LOCK_DURATION_MS: '2000' },
+    watchdog: { lockDurationMs: 2000 },
     clock: systemClock,
     log: silentLog,
   });
@@ -107,7 +107,7 @@ beforeAll(async () => {
     subscriber,
     registry: await redisRegistry(client(), subscriber),
     gatewayId: 'local-mode-test',
-    log: () => undefined,
+    log: silentLog,
   });
   url = `http://127.0.0.1:${(await gateway.start()).port}`;
 });

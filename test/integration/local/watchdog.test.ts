@@ -14,18 +14,23 @@ import {
   CALLBACK_QUEUE,
   KEY_PREFIX,
   callId,
+  isRecord,
+  parseJson,
   parseWatchdogConfig,
   queueName,
   replyChannel,
+  watchdogEnv,
   type CallbackJob,
   type FunctionRef,
   type FunctionSpecInput,
   type InvocationJob,
   type InvocationResult,
   type Reply,
+  type ResolvedFunction,
 } from '@spool/api';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
+import { functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { freePort } from '../../support/redis-server.js';
 
@@ -66,26 +71,17 @@ afterAll(async () => {
   rmSync(pidDir, { recursive: true, force: true });
 });
 
-interface EnvOptions {
-  readonly ref: FunctionRef;
-  readonly spec: FunctionSpecInput;
-  readonly userPort: number;
-}
-
-function watchdogEnv({ ref, spec, userPort }: EnvOptions): Record<string, string> {
-  return {
-    SPOOL_FUNCTION_NAME: ref.name,
-    SPOOL_FUNCTION_NAMESPACE: ref.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(spec),
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_WATCHDOG_HOST: '127.0.0.1',
-    SPOOL_WATCHDOG_PORT: '0',
-    SPOOL_USER_PORT: String(userPort),
-    SPOOL_KILL_GRACE_MS: '300',
-    SPOOL_START_TIMEOUT_MS: '10000',
-    SPOOL_RESTART_BACKOFF_MAX_MS: '1000',
-  };
-}
+/** A watchdog on the test Redis with short kill, start and restart bounds. */
+const testWatchdogEnv = (fn: ResolvedFunction, userPort: number): Record<string, string> =>
+  watchdogEnv(fn, {
+    redisUrl: testRedisUrl(),
+    host: '127.0.0.1',
+    port: 0,
+    userPort,
+    killGraceMs: 300,
+    startTimeoutMs: 10_000,
+    restartBackoffMaxMs: 1000,
+  });
 
 function openQueue(ref: FunctionRef): Queue<InvocationJob> {
   const queue = new Queue<InvocationJob>(queueName(ref), {
@@ -99,7 +95,7 @@ function openQueue(ref: FunctionRef): Queue<InvocationJob> {
 /** Builds the watchdog in this process; `start` is left to the test when it wants to watch start-up. */
 async function createHarness(spec: FunctionSpecInput, tracer?: Tracer): Promise<Harness> {
   const ref = uniqueFunctionRef();
-  const config = parseWatchdogConfig(watchdogEnv({ ref, spec, userPort: await freePort() }));
+  const config = parseWatchdogConfig(testWatchdogEnv(functionFixture(ref, spec), await freePort()));
   const watchdog = createWatchdog({
     config,
     createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
@@ -412,7 +408,7 @@ describe('SIGTERM', () => {
       workingDir: example('sleep'),
       concurrency: 8,
     };
-    const env = { ...process.env, ...watchdogEnv({ ref, spec, userPort: await freePort() }) };
+    const env = { ...process.env, ...testWatchdogEnv(functionFixture(ref, spec), await freePort()) };
     const child = spawn(process.execPath, [join(repoRoot, 'watchdog/dist/main.js')], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -438,6 +434,21 @@ describe('SIGTERM', () => {
     const results = await Promise.all(ids.map((id) => awaitReply(id, 1000)));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(await queue.getCompletedCount()).toBe(8);
-    expect(stderr).toContain('"clean":true');
+    // Every line the watchdog wrote is the shared JSON format: time, level and component on each.
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((line) => parseJson(line))
+      .flatMap((parsed) => (parsed.ok && isRecord(parsed.value) ? [parsed.value] : []));
+    expect(lines).toEqual(
+      lines.map(() =>
+        expect.objectContaining({
+          level: expect.stringMatching(/^(info|warn|error)$/),
+          time: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+          component: 'watchdog',
+        }),
+      ),
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'info', msg: 'shut down', clean: true }));
   });
 });

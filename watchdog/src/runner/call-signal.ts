@@ -12,7 +12,7 @@ export interface CallSignal {
 
 export function callSignal(clock: Clock, timeoutMs: number, outer: AbortSignal): CallSignal {
   const controller = new AbortController();
-  const cancelTimer = clock.setTimer(timeoutMs, () => controller.abort(CALL_TIMED_OUT));
+  const timer = clock.setTimer(timeoutMs, () => controller.abort(CALL_TIMED_OUT));
   const onOuterAbort = (): void => controller.abort(CALL_CANCELLED);
   if (outer.aborted) onOuterAbort();
   else outer.addEventListener('abort', onOuterAbort, { once: true });
@@ -20,7 +20,7 @@ export function callSignal(clock: Clock, timeoutMs: number, outer: AbortSignal):
     signal: controller.signal,
     timedOut: () => controller.signal.reason === CALL_TIMED_OUT,
     dispose: () => {
-      cancelTimer();
+      timer.cancel();
       outer.removeEventListener('abort', onOuterAbort);
     },
   };

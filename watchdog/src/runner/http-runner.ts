@@ -1,8 +1,8 @@
 // http mode: one warm user server per replica, started once, sent every call over keep-alive, restarted when it dies.
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { forwardableHeaders, type InvocationJob } from '@spool/api';
-import type { Clock } from '../clock.js';
+import { decideRestart, forwardableHeaders, restartBackoff, type InvocationJob } from '@spool/api';
+import type { Clock, Timer } from '../clock.js';
 import { describeError } from '../logger.js';
 import {
   describeExit,
@@ -15,7 +15,6 @@ import {
 } from '../process-group.js';
 import { callSignal } from './call-signal.js';
 import { requestHeaders, requestPath } from './http-request.js';
-import { decideRestartDelayMs, defaultRestartBackoff } from './restart-backoff.js';
 import {
   platformErrorResult,
   timeoutMessage,
@@ -49,8 +48,9 @@ class HttpRunner implements Runner {
   private current: Generation | undefined;
   private ready = false;
   private stopped = false;
-  private lastRestartDelayMs: number | undefined;
-  private cancelRestart: (() => void) | undefined;
+  /** Quick crashes in a row, for the restart backoff. */
+  private crashes = 0;
+  private restartTimer: Timer | undefined;
   private readonly readyListeners = new Set<() => void>();
   private readonly agent: Agent;
   private readonly target: TcpTarget;
@@ -73,7 +73,7 @@ class HttpRunner implements Runner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.setReady(false);
-    this.cancelRestart?.();
+    this.restartTimer?.cancel();
     const generation = this.current;
     if (generation !== undefined) await this.kill(generation, 'stop');
     this.agent.destroy();
@@ -207,7 +207,7 @@ class HttpRunner implements Runner {
       delayMs,
     });
     this.options.events.restarted(reason);
-    this.cancelRestart = this.options.clock.setTimer(delayMs, () => {
+    this.restartTimer = this.options.clock.setTimer(delayMs, () => {
       this.launch().catch((error: unknown) =>
         this.options.logger.error('restarting the user process', { error }),
       );
@@ -219,12 +219,12 @@ class HttpRunner implements Runner {
     if (reason === 'timeout') return 0;
     const { clock, config } = this.options;
     const upForMs = clock.now() - generation.startedAtMs;
-    const delayMs = decideRestartDelayMs(
-      this.lastRestartDelayMs,
+    const { crashes, delayMs } = decideRestart(
+      this.crashes,
       upForMs,
-      defaultRestartBackoff(config.restartBackoffMaxMs),
+      restartBackoff(config.restartBackoffMaxMs),
     );
-    this.lastRestartDelayMs = delayMs;
+    this.crashes = crashes;
     return delayMs;
   }
 }

@@ -1,0 +1,11 @@
+// @spool/node: the Node.js adapters every service shares (time, process groups, logs); imports only @spool/api.
+export { systemClock } from './clock.js';
+export { isGroupAlive, signalGroup, type SignalOutcome } from './process-group.js';
+export {
+  createLogger,
+  describeError,
+  silentLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+} from './log.js';

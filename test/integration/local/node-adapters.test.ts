@@ -1,0 +1,114 @@
+// @spool/node's adapters on real processes and real timers: process-group signals, the system clock, the logger.
+import { describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { isGroupAlive, signalGroup, systemClock } from '@spool/node';
+import { capturedLog } from '../../support/logs.js';
+import { eventually } from '../../support/eventually.js';
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A detached shell (a group leader) with one background grandchild; resolves with both pids. */
+async function startGroup(): Promise<{ leader: number; grandchild: number }> {
+  const child = spawn('sh', ['-c', 'sleep 60 & echo $!; wait'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { leader: child.pid!, grandchild: Number(chunk.toString().trim()) };
+}
+
+describe('signalGroup', () => {
+  test('a SIGKILL to the group reaches the grandchild too, and then the group is gone', async () => {
+    const { leader, grandchild } = await startGroup();
+    expect([isGroupAlive(leader), isAlive(grandchild)]).toEqual([true, true]);
+
+    expect(signalGroup(leader, 'SIGKILL')).toBe('sent');
+
+    await eventually(() => expect([isGroupAlive(leader), isAlive(grandchild)]).toEqual([false, false]));
+    expect(signalGroup(leader, 'SIGTERM')).toBe('gone');
+  });
+});
+
+describe('systemClock', () => {
+  test('a timer fires once after its delay; a cancelled one never does', async () => {
+    const fired: string[] = [];
+    const startMs = systemClock.now();
+    systemClock.setTimer(30, () => fired.push('kept'));
+    systemClock.setTimer(30, () => fired.push('cancelled')).cancel();
+    await eventually(() => expect(fired).toEqual(['kept']));
+    expect(systemClock.now() - startMs).toBeGreaterThanOrEqual(25);
+    await systemClock.sleep(60);
+    expect(fired).toEqual(['kept']);
+  });
+
+  test('sleep returns early when its signal aborts', async () => {
+    const abort = new AbortController();
+    const startMs = systemClock.now();
+    const slept = systemClock.sleep(10_000, abort.signal);
+    abort.abort();
+    await slept;
+    expect(systemClock.now() - startMs).toBeLessThan(1000);
+  });
+});
+
+describe('createLogger', () => {
+  const isoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+  test('every line carries level, time, component and the event, then its fields', () => {
+    const { log, lines } = capturedLog('controller');
+    log.info('scaled', { key: 'default/echo', from: 0, to: 2 });
+    log.warn('replica-died', { code: 1 });
+    log.error('converge-failed', { error: 'boom' });
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        time: expect.stringMatching(isoTime),
+        component: 'controller',
+        msg: 'scaled',
+        key: 'default/echo',
+        from: 0,
+        to: 2,
+      },
+      {
+        level: 'warn',
+        time: expect.stringMatching(isoTime),
+        component: 'controller',
+        msg: 'replica-died',
+        code: 1,
+      },
+      {
+        level: 'error',
+        time: expect.stringMatching(isoTime),
+        component: 'controller',
+        msg: 'converge-failed',
+        error: 'boom',
+      },
+    ]);
+  });
+
+  test('an Error field is written as its chain of causes, not as {}', () => {
+    const { log, lines } = capturedLog('watchdog');
+    log.error('reply not published', {
+      error: new Error('publishing', { cause: new Error('connection closed') }),
+    });
+    expect(lines[0]).toMatchObject({ msg: 'reply not published', error: 'publishing: connection closed' });
+  });
+
+  test('a child adds its fields to every line', () => {
+    const { log, lines } = capturedLog('watchdog');
+    log.child({ function: 'team-a/echo' }).info('user process ready');
+    expect(lines[0]).toMatchObject({
+      component: 'watchdog',
+      function: 'team-a/echo',
+      msg: 'user process ready',
+    });
+  });
+});
