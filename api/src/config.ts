@@ -85,6 +85,12 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number;
   /** How long a sync call may wait in the queue for a replica before it is withdrawn with 504. */
   readonly queueWaitMs: number;
+  /**
+   * How long past its timeout a sync call whose replica died is still waited for while another replica re-runs
+   * it. Must exceed the watchdogs' lock duration plus stall interval (7.5 s by default, QueueLockConfig).
+   * @defaultValue 15000
+   */
+  readonly recoveryMarginMs: number;
   /** On SIGTERM, longest wait for replies in flight before closing. */
   readonly drainTimeoutMs: number;
   readonly callbackMaxAttempts: number;
@@ -103,6 +109,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     defaultNamespace: DEFAULT_NAMESPACE,
     maxBodyBytes: 64 * MiB,
     queueWaitMs: 60_000,
+    recoveryMarginMs: 15_000,
     drainTimeoutMs: 60_000,
     callbackMaxAttempts: 5,
     callbackTimeoutMs: 10_000,
@@ -126,6 +133,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     defaultNamespace: present(env, 'SPOOL_DEFAULT_NAMESPACE') ?? d.defaultNamespace,
     maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),
     queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, { min: 1 }),
+    recoveryMarginMs: integer(env, 'SPOOL_RECOVERY_MARGIN_MS', d.recoveryMarginMs, { min: 0 }),
     drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
     callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, {
       min: 1,
@@ -151,8 +159,87 @@ export interface WatchdogConfig {
   readonly startTimeoutMs: number;
   /** Ceiling of the doubling restart delay after crashes. */
   readonly restartBackoffMaxMs: number;
-  /** BullMQ job lock; a replica that dies leaves its jobs to be retried after about this long. */
+  /** The queue lock and stall check: how soon a dead replica's calls run again elsewhere. */
+  readonly lock: QueueLockConfig;
+  /**
+   * Set by the process runtime (`SPOOL_LIFELINE_FD`): a descriptor whose far end the parent holds. When it closes
+   * (the parent died, even by SIGKILL) the watchdog shuts down, and each user process runs under a guard that kills
+   * its group when the watchdog dies. Unset in Kubernetes, where the container's PID namespace ends every process
+   * with the watchdog (PID 1).
+   */
+  readonly lifelineFd: number | undefined;
+}
+
+/**
+ * BullMQ's lock on a running call and its stalled-job check, the same for every replica of an install. A replica
+ * renews the locks of its calls every `lockRenewMs`; one that dies stops renewing, its locks lapse within
+ * `lockDurationMs`, and the next check (every `stalledIntervalMs`, by any live replica) moves its calls back to the
+ * queue: a dead replica's call runs again within about `lockDurationMs + stalledIntervalMs` (7.5 s by default),
+ * plus the time a replica takes to pick it up. See docs/reliability.md for the measured figures.
+ */
+export interface QueueLockConfig {
+  /**
+   * How long a call's lock lives unless renewed: the slack a live but busy replica has before its call is
+   * judged stalled and run elsewhere. @defaultValue 5000
+   */
   readonly lockDurationMs: number;
+  /**
+   * How often a replica renews its locks (BullMQ's timer ticks at half this): 1.5 s leaves 3.5 s of a 5 s lock for
+   * a stalled event loop or a slow Redis round trip before a false stall. @defaultValue 1500
+   */
+  readonly lockRenewMs: number;
+  /** How often some replica looks for calls whose lock lapsed (one check per interval per queue). @defaultValue 2500 */
+  readonly stalledIntervalMs: number;
+  /**
+   * A call is moved back to the queue this many times when its replica dies; past it, it fails (BullMQ
+   * `maxStalledCount`, counted apart from `attempts`, so a sync call with one attempt is still re-run).
+   * @defaultValue 1
+   */
+  readonly maxStalledCount: number;
+}
+
+export const defaultQueueLockConfig = (): QueueLockConfig => ({
+  lockDurationMs: 5000,
+  lockRenewMs: 1500,
+  stalledIntervalMs: 2500,
+  maxStalledCount: 1,
+});
+
+/** `SPOOL_LOCK_DURATION_MS`, `SPOOL_LOCK_RENEW_MS`, `SPOOL_STALLED_INTERVAL_MS`, `SPOOL_MAX_STALLED_COUNT`. */
+export function parseQueueLockConfig(env: Env): QueueLockConfig {
+  const d = defaultQueueLockConfig();
+  const lockDurationMs = integer(env, 'SPOOL_LOCK_DURATION_MS', d.lockDurationMs, { min: 1000 });
+  const lockRenewMs = integer(
+    env,
+    'SPOOL_LOCK_RENEW_MS',
+    Math.min(d.lockRenewMs, Math.floor(lockDurationMs / 2)),
+    {
+      min: 100,
+    },
+  );
+  if (lockRenewMs >= lockDurationMs) {
+    throw new ConfigError(
+      `SPOOL_LOCK_RENEW_MS must be less than SPOOL_LOCK_DURATION_MS (${lockDurationMs}), was: "${lockRenewMs}"`,
+    );
+  }
+  return Object.freeze({
+    lockDurationMs,
+    lockRenewMs,
+    stalledIntervalMs: integer(env, 'SPOOL_STALLED_INTERVAL_MS', d.stalledIntervalMs, { min: 100 }),
+    maxStalledCount: integer(env, 'SPOOL_MAX_STALLED_COUNT', d.maxStalledCount, { min: 0, max: 100 }),
+  });
+}
+
+/** The settings as the watchdog's environment: what the controller gives every replica it starts. */
+export const queueLockEnv = (lock: QueueLockConfig): Record<string, string> => ({
+  SPOOL_LOCK_DURATION_MS: String(lock.lockDurationMs),
+  SPOOL_LOCK_RENEW_MS: String(lock.lockRenewMs),
+  SPOOL_STALLED_INTERVAL_MS: String(lock.stalledIntervalMs),
+  SPOOL_MAX_STALLED_COUNT: String(lock.maxStalledCount),
+});
+
+function optionalInteger(env: Env, key: string, range: Range): number | undefined {
+  return present(env, key) === undefined ? undefined : integer(env, key, 0, range);
 }
 
 function functionSpecFrom(env: Env): FunctionSpec {
@@ -178,7 +265,8 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     killGraceMs: integer(env, 'SPOOL_KILL_GRACE_MS', 1000, { min: 0 }),
     startTimeoutMs: integer(env, 'SPOOL_START_TIMEOUT_MS', 30_000, { min: 1 }),
     restartBackoffMaxMs: integer(env, 'SPOOL_RESTART_BACKOFF_MAX_MS', 10_000, { min: 1 }),
-    lockDurationMs: integer(env, 'SPOOL_LOCK_DURATION_MS', 30_000, { min: 1000 }),
+    lock: parseQueueLockConfig(env),
+    lifelineFd: optionalInteger(env, 'SPOOL_LIFELINE_FD', { min: 3, max: 1023 }),
   };
   if (spec.mode === 'http' && config.port !== 0 && config.port === config.userPort) {
     throw new ConfigError(
@@ -205,6 +293,8 @@ export interface ControllerConfig {
   readonly leaseNamespace: string;
   readonly leaseName: string;
   readonly leaseDurationSeconds: number;
+  /** Given to every replica the controller starts, in either runtime (read from the controller's own `SPOOL_LOCK_*`). */
+  readonly watchdogLock: QueueLockConfig;
   /** Kubernetes runtime: how function pods reach Redis (a URL, or `secret-name/key` in each function namespace). */
   readonly functionRedis: { readonly url: string } | { readonly secretName: string; readonly key: string };
 }
@@ -247,6 +337,7 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     leaseNamespace: present(env, 'SPOOL_NAMESPACE') ?? 'spool-system',
     leaseName: present(env, 'SPOOL_LEASE_NAME') ?? 'spool-controller',
     leaseDurationSeconds: integer(env, 'SPOOL_LEASE_DURATION_SECONDS', 8, { min: 2, max: 300 }),
+    watchdogLock: parseQueueLockConfig(env),
     functionRedis: functionRedis(env, url),
   });
 }

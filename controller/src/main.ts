@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { parseControllerConfig } from '@spool/api';
+import { parseControllerConfig, queueLockEnv } from '@spool/api';
 import { systemClock } from './clock.js';
 import { createController } from './controller.js';
 import { createControllerHttpServer } from './http.js';
@@ -37,6 +37,7 @@ function processController(functionsDir: string): Service {
       redisUrl: config.redisUrl,
       stateDir,
       baseEnv: process.env,
+      watchdogEnv: queueLockEnv(config.watchdogLock),
       clock: systemClock,
       log,
     }),

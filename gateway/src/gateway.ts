@@ -62,6 +62,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     subscriber: deps.subscriber,
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
+    recoveryMarginMs: config.recoveryMarginMs,
     now: deps.now ?? Date.now,
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
   });

@@ -72,6 +72,10 @@ function expectedDeployment(
                 { name: 'SPOOL_WATCHDOG_PORT', value: '8081' },
                 { name: 'SPOOL_WATCHDOG_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
                 { name: 'SPOOL_USER_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                { name: 'SPOOL_LOCK_DURATION_MS', value: '5000' },
+                { name: 'SPOOL_LOCK_RENEW_MS', value: '1500' },
+                { name: 'SPOOL_STALLED_INTERVAL_MS', value: '2500' },
+                { name: 'SPOOL_MAX_STALLED_COUNT', value: '1' },
               ],
               ports: [{ name: 'watchdog', containerPort: 8081, protocol: 'TCP' }],
               readinessProbe: {
@@ -144,6 +148,23 @@ describe('desiredDeployment', () => {
           name: 'SPOOL_REDIS_URL',
           valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
         };
+      }),
+    },
+    {
+      name: "the controller's lock settings reach every pod",
+      opts: defaultDesiredDeploymentOptions(
+        { url: 'redis://redis:6379' },
+        { lockDurationMs: 9000, lockRenewMs: 3000, stalledIntervalMs: 4000, maxStalledCount: 2 },
+      ),
+      want: expectedDeployment((_d, container) => {
+        container.env!.splice(
+          -4,
+          4,
+          { name: 'SPOOL_LOCK_DURATION_MS', value: '9000' },
+          { name: 'SPOOL_LOCK_RENEW_MS', value: '3000' },
+          { name: 'SPOOL_STALLED_INTERVAL_MS', value: '4000' },
+          { name: 'SPOOL_MAX_STALLED_COUNT', value: '2' },
+        );
       }),
     },
   ])('$name', ({ spec, opts, want }) => {

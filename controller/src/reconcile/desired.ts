@@ -4,10 +4,13 @@ import type { V1Container, V1Deployment, V1EnvVar, V1EnvVarSource, V1Probe } fro
 import {
   FUNCTION_API_VERSION,
   FUNCTION_KIND,
+  defaultQueueLockConfig,
   deploymentName,
   functionLabels,
   functionRef,
+  queueLockEnv,
   selectorLabels,
+  type QueueLockConfig,
   type ResolvedFunction,
 } from '@spool/api';
 
@@ -20,12 +23,18 @@ export interface DesiredDeploymentOptions {
   readonly watchdogPort: number;
   /** Extra seconds past the function timeout for a stopping pod to finish its calls and exit. */
   readonly drainMarginSeconds: number;
+  /** The controller's queue lock settings, the same for every function pod (how fast a dead pod's calls re-run). */
+  readonly lock: QueueLockConfig;
 }
 
-export const defaultDesiredDeploymentOptions = (redis: RedisSource): DesiredDeploymentOptions => ({
+export const defaultDesiredDeploymentOptions = (
+  redis: RedisSource,
+  lock: QueueLockConfig = defaultQueueLockConfig(),
+): DesiredDeploymentOptions => ({
   redis,
   watchdogPort: 8081,
   drainMarginSeconds: 15,
+  lock,
 });
 
 const podIp: V1EnvVarSource = { fieldRef: { fieldPath: 'status.podIP' } };
@@ -46,6 +55,7 @@ function watchdogEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1En
     // Bind to the pod's own address: the same in a real pod, and distinct per pod where pods share a host.
     { name: 'SPOOL_WATCHDOG_HOST', valueFrom: podIp },
     { name: 'SPOOL_USER_HOST', valueFrom: podIp },
+    ...Object.entries(queueLockEnv(opts.lock)).map(([name, value]) => ({ name, value })),
   ];
 }
 

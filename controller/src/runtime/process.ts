@@ -8,7 +8,7 @@ import { functionKey, functionRef, type FunctionRef, type ResolvedFunction } fro
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
 import { freePortExcept } from './ports.js';
-import { freeIndex, replicaEnv, replicaLogPath, restartDelayMs } from './replica-env.js';
+import { LIFELINE_FD, freeIndex, replicaEnv, replicaLogPath, restartDelayMs } from './replica-env.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -140,6 +140,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
 
   function onExit(m: Managed, replica: Replica, code: number | null, signal: NodeJS.Signals | null): void {
     replica.hasExited = true;
+    // Whatever is left in the watchdog's own group dies with it; its user processes' guards saw the lifeline
+    // close and killed their groups (watchdog process-group.ts GUARD_SOURCE).
+    if (replica.child.pid !== undefined) killLeftovers(replica.child.pid, log);
     for (const port of replica.ports) portsInUse.delete(port);
     m.replicas = m.replicas.filter((r) => r !== replica);
     const ref = functionRef(m.fn);
@@ -207,9 +210,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
           watchdogPort,
           userPort,
         }),
-        stdio: ['ignore', logFile.fd, logFile.fd],
+        // fd 3 (LIFELINE_FD): a socket pair only this process holds the other end of; see replica-env.ts.
+        stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'],
         detached: true,
       });
+      child.stdio[LIFELINE_FD]?.on('error', (error) =>
+        log('replica-lifeline-error', { pid: child.pid, error: error.message }),
+      );
     } finally {
       await logFile.close();
     }
@@ -351,6 +358,15 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       functions.clear();
     },
   };
+}
+
+function killLeftovers(pid: number, log: Log): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (error) {
+    // ESRCH: nothing was left, the usual case.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') signalGroup(pid, 'SIGKILL', log);
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals, log: Log): void {

@@ -5,7 +5,7 @@ import type { FunctionRef, ResolvedFunction } from '@spool/api';
 export interface ReplicaEnvOptions {
   /** The controller's environment (PATH, HOME, …), inherited by every replica. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
-  /** Watchdog settings for every replica (e.g. SPOOL_LOCK_DURATION_MS); the runtime's own keys still win. */
+  /** Watchdog settings for every replica (main passes the controller's `queueLockEnv`); the runtime's own keys win. */
   readonly watchdogEnv?: Readonly<Record<string, string>>;
   readonly redisUrl: string;
   readonly watchdogPort: number;
@@ -31,8 +31,15 @@ export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Re
     SPOOL_WATCHDOG_HOST: '127.0.0.1',
     SPOOL_WATCHDOG_PORT: String(options.watchdogPort),
     SPOOL_USER_PORT: String(options.userPort),
+    SPOOL_LIFELINE_FD: String(LIFELINE_FD),
   };
 }
+
+/**
+ * The replica's descriptor 3 is one end of a socket pair whose other end only the runtime holds: the watchdog
+ * exits when the runtime dies, and guards its user processes so they die with it (api WatchdogConfig.lifelineFd).
+ */
+export const LIFELINE_FD = 3;
 
 /** `<stateDir>/logs/<namespace>.<name>-<index>.log`; a replacement replica appends to its predecessor's file. */
 export const replicaLogPath = (stateDir: string, ref: FunctionRef, index: number): string =>
