@@ -2,6 +2,8 @@
 // processes, real Redis and the default lock settings. Each scenario counts sent, answered, lost, duplicated and
 // the time to recover, and checks that nothing of a killed replica lives on.
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { eventually } from '../support/eventually.js';
 import {
   groupIsAlive,
@@ -259,5 +261,34 @@ describe('a watchdog frozen and resumed', () => {
       lost: figures.lost,
       rerun: figures.rerun >= frozenCalls.length && figures.rerun <= n,
     }).toEqual({ statuses: [200], after: [200], lost: 0, rerun: true });
+  });
+});
+
+describe('the default lock on a loaded machine', () => {
+  test('calls on replicas competing with CPU hogs are never judged stalled: no false re-run', async () => {
+    const s = await stack({ timeoutSeconds: 5, concurrency: 4 }, 2);
+    // One busy loop per core on top of whatever else runs: the watchdogs' lock renewals compete for CPU.
+    const hogs = cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      const fromMs = Date.now();
+      const rounds = 5;
+      const results: Answer[] = [];
+      for (let round = 0; round < rounds; round += 1) {
+        results.push(...(await Promise.all(Array.from({ length: 8 }, () => syncCall(s, 2500)))));
+      }
+      const callIds = results.map((r) => r.callId);
+      const figures = tally({
+        callIds,
+        answered: results.filter((r) => r.status === 200).map((r) => r.callId),
+        ledger: s.ledger(),
+        killedPids: new Set(),
+        killAtMs: fromMs,
+        lastAnswerAtMs: Date.now(),
+      });
+      report('sync calls under CPU load, no fault', figures);
+      expect(figures).toMatchObject({ sent: 40, answered: 40, lost: 0, duplicated: 0, rerun: 0 });
+    } finally {
+      for (const hog of hogs) hog.kill('SIGKILL');
+    }
   });
 });

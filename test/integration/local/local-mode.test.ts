@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import {
   channels,
   parseControllerConfig,
+  queueLockEnv,
   parseGatewayConfig,
   type ReplicaStatus,
   type ResolvedFunction,
@@ -78,9 +79,9 @@ beforeAll(async () => {
     watchdogCommand: config.watchdogCommand,
     redisUrl: config.redisUrl,
     stateDir: mkdtempSync(join(tmpdir(), 'spool-local-mode-')),
-    // Short locks so a killed replica's call is retried within seconds.
     baseEnv: process.env,
-    watchdogEnv: { SPOOL_LOCK_DURATION_MS: '2000' },
+    // What the controller's main gives replicas: the default lock, so a killed replica's call re-runs in seconds.
+    watchdogEnv: queueLockEnv(config.watchdogLock),
     clock: systemClock,
     log: silentLog,
   });
