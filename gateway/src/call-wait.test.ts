@@ -18,6 +18,18 @@ describe('decideUnanswered', () => {
       want: { kind: 'answer', result: ok },
     },
     {
+      name: 'skipped by a replica as expired (it took the call as the gateway withdrew it): 504 QUEUE_TIMEOUT',
+      job: { state: 'skipped' },
+      nowMs: 61_000,
+      want: {
+        kind: 'answer',
+        result: expect.objectContaining({
+          status: 504,
+          error: { code: 'QUEUE_TIMEOUT', message: 'no replica took the call within 60000 ms' },
+        }),
+      },
+    },
+    {
       name: 'never taken at the end of the queue wait: withdrawn',
       job: { state: 'queued', rerun: false },
       nowMs: 60_000,

@@ -4,6 +4,8 @@ import { platformFailure, type ErrorCode, type InvocationResult } from '@spool/a
 /** The call's job as the gateway read it from the queue. */
 export type JobSnapshot =
   | { readonly state: 'completed'; readonly result: InvocationResult }
+  /** Completed without a result: a replica skipped it as past its queue expiry (watchdog `decideJob`). */
+  | { readonly state: 'skipped' }
   | { readonly state: 'failed'; readonly reason: string }
   /** Running now; `startedAtMs` is when this attempt began (BullMQ `processedOn`). */
   | { readonly state: 'active'; readonly startedAtMs: number }
@@ -66,6 +68,15 @@ export function decideUnanswered(job: JobSnapshot, wait: CallWait, nowMs: number
       return {
         kind: 'answer',
         result: gatewayFailure('FUNCTION_UNAVAILABLE', `the call failed: ${job.reason}`, nowMs),
+      };
+    case 'skipped':
+      return {
+        kind: 'answer',
+        result: gatewayFailure(
+          'QUEUE_TIMEOUT',
+          `no replica took the call within ${wait.queueWaitMs} ms`,
+          nowMs,
+        ),
       };
     case 'missing':
       return { kind: 'give-up', message: 'the call is no longer in the queue and no result came' };

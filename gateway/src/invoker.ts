@@ -58,7 +58,10 @@ async function readJob(queue: Queue, jobId: string): Promise<JobSnapshot> {
     const job = await queue.getJob(jobId);
     if (job === undefined) return { state: 'missing' };
     const state = await job.getState();
-    if (state === 'completed') return { state, result: job.returnvalue as InvocationResult };
+    if (state === 'completed') {
+      const result = job.returnvalue as InvocationResult | null;
+      return result === null || result === undefined ? { state: 'skipped' } : { state, result };
+    }
     if (state === 'failed') return { state, reason: job.failedReason };
     if (state === 'active') return { state, startedAtMs: job.processedOn ?? Date.now() };
     if (state === 'unknown') return { state: 'missing' };

@@ -177,6 +177,36 @@ describe('a replica dies with calls in flight', () => {
     });
   });
 
+  test('sync: a re-run past the queue expiry is run, not skipped, and its answer reaches the caller', async () => {
+    // A 2 s queue wait: the re-run (lock 5 s + stall check) starts well past every call's expiresAtMs.
+    const s = await stack({ timeoutSeconds: 5, concurrency: 4 }, 1, { SPOOL_QUEUE_WAIT_MS: '2000' });
+    const n = 4;
+    const sentAtMs = Date.now();
+    const answers = Array.from({ length: n }, () => syncCall(s, 3000));
+    const inFlight = await whenStarted(s, n);
+    const killed = replicaProcesses(s);
+    const killAtMs = killWatchdogs(s);
+
+    const results = await Promise.all(answers);
+    const ledger = s.ledger();
+    const reruns = ledger.filter((e) => e.event === 'start' && e.atMs > killAtMs);
+    const figures = tally({
+      callIds: inFlight,
+      answered: results.filter((r) => r.status === 200).map((r) => r.callId),
+      ledger,
+      killedPids: killed.pids,
+      killAtMs,
+      lastAnswerAtMs: Math.max(...results.map((r) => r.atMs)),
+    });
+    report('sync calls re-run past their 2 s queue expiry', figures);
+    expect({
+      statuses: results.map((r) => r.status),
+      rerunPastExpiry: reruns.length === n && reruns.every((e) => e.atMs > sentAtMs + 2000),
+      lost: figures.lost,
+      duplicated: figures.duplicated,
+    }).toEqual({ statuses: [200, 200, 200, 200], rerunPastExpiry: true, lost: 0, duplicated: 0 });
+  });
+
   test('stopping a replica (scale to 0) leaves no process of it behind', async () => {
     const s = await stack({}, 2);
     await Promise.all(Array.from({ length: 4 }, () => syncCall(s, 10)));
@@ -290,5 +320,37 @@ describe('the default lock on a loaded machine', () => {
     } finally {
       for (const hog of hogs) hog.kill('SIGKILL');
     }
+  });
+});
+
+describe('fork mode under the guard (local runtime)', () => {
+  // One process per call, led by the guard: stdin and stdout pass straight through, and the watchdog sees the
+  // user process's own exit status and timeout.
+  const script = [
+    "const what = new URLSearchParams(process.env.SPOOL_HTTP_QUERY).get('do');",
+    "if (what === 'fail') { process.stderr.write('boom'); process.exit(3); }",
+    "if (what === 'hang') setInterval(() => {}, 1000);",
+    'else process.stdin.pipe(process.stdout);',
+  ].join('\n');
+
+  test('body in, body out; an exit code and a timeout are reported as the user process had them', async () => {
+    const s = await stack({ mode: 'fork', command: [process.execPath, '-e', script], timeoutSeconds: 5 }, 1);
+    const call = async (what: string, body?: string): Promise<{ status: number; text: string }> => {
+      const response = await fetch(`${s.gateway.url}/function/${s.ref.name}.${s.ref.namespace}?do=${what}`, {
+        method: 'POST',
+        ...(body !== undefined ? { body } : {}),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const [echo, fail, hang] = await Promise.all([call('echo', 'hello'), call('fail'), call('hang')]);
+    expect({
+      echo,
+      fail: { status: fail.status, mentions: fail.text.includes('exited with code 3: boom') },
+      hang: hang.status,
+    }).toEqual({
+      echo: { status: 200, text: 'hello' },
+      fail: { status: 502, mentions: true },
+      hang: 504,
+    });
   });
 });

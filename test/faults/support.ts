@@ -45,7 +45,11 @@ export interface Stack {
  * the controller's default settings (the same env `npm start` gives replicas), behind an in-process gateway
  * with its default queue wait and recovery margin.
  */
-export async function startStack(spec: Partial<FunctionSpecInput>, replicas: number): Promise<Stack> {
+export async function startStack(
+  spec: Partial<FunctionSpecInput>,
+  replicas: number,
+  gatewayEnv: Record<string, string> = {},
+): Promise<Stack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'spool-faults-'));
   const ledgerFile = join(stateDir, 'ledger.jsonl');
   const ref = uniqueFunctionRef('ledger');
@@ -80,7 +84,7 @@ export async function startStack(spec: Partial<FunctionSpecInput>, replicas: num
       timeoutMs: 30_000,
     },
   );
-  const gateway = await startGateway([fn]);
+  const gateway = await startGateway([fn], gatewayEnv);
   const ledger = (): LedgerEntry[] =>
     existsSync(ledgerFile)
       ? readFileSync(ledgerFile, 'utf8')
