@@ -1,7 +1,7 @@
 // Enqueues calls and awaits their results over connections shared by every function: one command
 // connection for all queues, one subscriber for all replies. Nothing here grows with the number of functions.
 import { randomUUID } from 'node:crypto';
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_VERSION,
@@ -53,23 +53,25 @@ export interface SyncCall {
 const WAKE_THROTTLE_MS = 100;
 
 /** The sync call's job as stored: how `decideUnanswered` sees it. Never throws. */
-async function readJob(queue: Queue, jobId: string): Promise<JobSnapshot> {
+async function readJob(queue: Queue, jobId: string, nowMs: number): Promise<JobSnapshot> {
   try {
     const job = await queue.getJob(jobId);
-    if (job === undefined) return { state: 'missing' };
-    const state = await job.getState();
-    if (state === 'completed') {
-      const result = job.returnvalue as InvocationResult | null;
-      return result === null || result === undefined ? { state: 'skipped' } : { state, result };
-    }
-    if (state === 'failed') return { state, reason: job.failedReason };
-    if (state === 'active') return { state, startedAtMs: job.processedOn ?? Date.now() };
-    if (state === 'unknown') return { state: 'missing' };
-    return { state: 'queued', rerun: job.attemptsStarted > 0 || job.stalledCounter > 0 };
+    return job === undefined ? { state: 'missing' } : snapshotOf(job, await job.getState(), nowMs);
   } catch {
     // Redis is unreachable: the decision looks again, up to the call's deadline.
     return { state: 'unreadable' };
   }
+}
+
+function snapshotOf(job: Job, state: string, nowMs: number): JobSnapshot {
+  if (state === 'completed') {
+    const result = job.returnvalue as InvocationResult | null | undefined;
+    return result === null || result === undefined ? { state: 'skipped' } : { state, result };
+  }
+  if (state === 'failed') return { state, reason: job.failedReason };
+  if (state === 'active') return { state, startedAtMs: job.processedOn ?? nowMs };
+  if (state === 'unknown') return { state: 'missing' };
+  return { state: 'queued', rerun: job.attemptsStarted > 0 || job.stalledCounter > 0 };
 }
 
 export interface Invoker {
@@ -182,7 +184,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
       };
       const look = async (): Promise<void> => {
         const queue = queueFor(refOf(fn));
-        const decision = decideUnanswered(await readJob(queue, jobId), wait, now());
+        const decision = decideUnanswered(await readJob(queue, jobId, now()), wait, now());
         if (answered) return;
         if (decision.kind === 'answer') return finish(decision.result);
         if (decision.kind === 'give-up')

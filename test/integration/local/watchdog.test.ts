@@ -81,6 +81,10 @@ function watchdogEnv({ ref, spec, userPort }: EnvOptions): Record<string, string
     SPOOL_WATCHDOG_HOST: '127.0.0.1',
     SPOOL_WATCHDOG_PORT: '0',
     SPOOL_USER_PORT: String(userPort),
+    // In-process watchdogs share jest's event loop, which loading and transforming modules can block for
+    // seconds on a loaded machine: the default 5 s lock would see false stalls. The fault suite runs real
+    // watchdog processes with the defaults.
+    SPOOL_LOCK_DURATION_MS: '30000',
     SPOOL_KILL_GRACE_MS: '300',
     SPOOL_START_TIMEOUT_MS: '10000',
     SPOOL_RESTART_BACKOFF_MAX_MS: '1000',
