@@ -166,7 +166,8 @@ describe('a replica dies with calls in flight', () => {
       lastAnswerAtMs: Math.min(succeeded, lastEndAtMs),
     });
     report('async calls, every replica SIGKILLed', figures);
-    expect({ ...figures, recoverMs: figures.recoverMs <= 15_000 }).toEqual({
+    // No caller waits on an async call: its bound is looser than the sync one (timeout + 15 s).
+    expect({ ...figures, recoverMs: figures.recoverMs <= 20_000 }).toEqual({
       sent: n,
       answered: n,
       lost: 0,
