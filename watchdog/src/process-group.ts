@@ -71,6 +71,7 @@ const { spawn } = require('node:child_process');
 const { Socket } = require('node:net');
 const { signals } = require('node:os').constants;
 const [file, ...args] = process.argv.slice(1);
+process.title = 'spool-guard ' + file;
 const killGroup = () => {
   try { process.kill(-process.pid, 'SIGKILL'); } finally { process.exit(137); }
 };
