@@ -46,6 +46,14 @@ const config = {
     },
     {
       ...shared,
+      // Faults on real processes and the same Redis as integration (issue 10): kills, freezes, counts.
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/redis-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
+    },
+    {
+      ...shared,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
       globalSetup: '<rootDir>/test/cluster/test/global-setup.ts',

@@ -1,11 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   defaultGatewayConfig,
+  defaultQueueLockConfig,
   parseControllerConfig,
   parseGatewayConfig,
+  parseQueueLockConfig,
   parseWatchdogConfig,
   watchdogEnv,
   type WatchdogSettings,
+  queueLockEnv,
 } from './config.js';
 import { resolveFunction, type ResolvedFunction } from './function.js';
 
@@ -142,7 +145,8 @@ const allSettings: WatchdogSettings = {
   killGraceMs: 0,
   startTimeoutMs: 5000,
   restartBackoffMaxMs: 500,
-  lockDurationMs: 2000,
+  lifelineFd: 3,
+  lock: { lockDurationMs: 2000, lockRenewMs: 700, stalledIntervalMs: 900, maxStalledCount: 3 },
 };
 
 const settingsRows: { settingsName: string; settings: Partial<WatchdogSettings> }[] = [
@@ -198,7 +202,8 @@ describe('watchdogEnv', () => {
       killGraceMs: 1000,
       startTimeoutMs: 30_000,
       restartBackoffMaxMs: 10_000,
-      lockDurationMs: 30_000,
+      lifelineFd: undefined,
+      lock: defaultQueueLockConfig(),
     });
   });
 });
@@ -224,5 +229,86 @@ describe('parseControllerConfig', () => {
       interval: 1000,
       runtime: 'process',
     });
+  });
+});
+
+describe('parseQueueLockConfig', () => {
+  test('defaults find a dead replica within seconds: 5 s lock renewed every 1.5 s, checked every 2.5 s', () => {
+    expect(parseQueueLockConfig({})).toEqual({
+      lockDurationMs: 5000,
+      lockRenewMs: 1500,
+      stalledIntervalMs: 2500,
+      maxStalledCount: 1,
+    });
+  });
+
+  test.each([
+    {
+      name: 'all four keys',
+      env: {
+        SPOOL_LOCK_DURATION_MS: '8000',
+        SPOOL_LOCK_RENEW_MS: '2000',
+        SPOOL_STALLED_INTERVAL_MS: '4000',
+        SPOOL_MAX_STALLED_COUNT: '2',
+      },
+      want: { lockDurationMs: 8000, lockRenewMs: 2000, stalledIntervalMs: 4000, maxStalledCount: 2 },
+    },
+    {
+      name: 'a short lock halves the default renewal',
+      env: { SPOOL_LOCK_DURATION_MS: '2001' },
+      want: { ...defaultQueueLockConfig(), lockDurationMs: 2001, lockRenewMs: 1000 },
+    },
+  ])('reads $name', ({ env, want }) => {
+    expect(parseQueueLockConfig(env)).toEqual(want);
+  });
+
+  test.each([
+    {
+      name: 'renewal not shorter than the lock',
+      env: { SPOOL_LOCK_DURATION_MS: '3000', SPOOL_LOCK_RENEW_MS: '3000' },
+      error: 'SPOOL_LOCK_RENEW_MS must be less than SPOOL_LOCK_DURATION_MS (3000), was: "3000"',
+    },
+    {
+      name: 'a lock under a second',
+      env: { SPOOL_LOCK_DURATION_MS: '500' },
+      error: 'SPOOL_LOCK_DURATION_MS must be an integer ≥ 1000, was: "500"',
+    },
+    {
+      name: 'a negative stall count',
+      env: { SPOOL_MAX_STALLED_COUNT: '-1' },
+      error: 'SPOOL_MAX_STALLED_COUNT must be an integer from 0 to 100, was: "-1"',
+    },
+  ])('rejects $name', ({ env, error }) => {
+    expect(() => parseQueueLockConfig(env)).toThrow(error);
+  });
+
+  test('the env the controller gives replicas parses back to the same settings', () => {
+    const lock = parseQueueLockConfig({ SPOOL_LOCK_DURATION_MS: '7000', SPOOL_STALLED_INTERVAL_MS: '3000' });
+    expect(parseQueueLockConfig(queueLockEnv(lock))).toEqual(lock);
+  });
+
+  test('the controller and the watchdog read the same keys', () => {
+    const env = { SPOOL_LOCK_DURATION_MS: '6000', SPOOL_FUNCTION_NAME: 'a', SPOOL_FUNCTION_SPEC: spec };
+    expect(parseWatchdogConfig(env).lock).toEqual(
+      parseControllerConfig({ ...env, SPOOL_FUNCTIONS_DIR: 'x', SPOOL_WATCHDOG_COMMAND: '["node"]' })
+        .watchdogLock,
+    );
+  });
+});
+
+describe('SPOOL_LIFELINE_FD', () => {
+  test.each([
+    { name: 'unset', value: undefined, want: undefined },
+    { name: 'fd 3', value: '3', want: 3 },
+  ])('$name', ({ value, want }) => {
+    const env = { SPOOL_FUNCTION_NAME: 'a', SPOOL_FUNCTION_SPEC: spec, SPOOL_LIFELINE_FD: value };
+    expect(parseWatchdogConfig(env).lifelineFd).toBe(want);
+  });
+
+  test('refuses stdin, stdout and stderr', () => {
+    const env = { SPOOL_FUNCTION_NAME: 'a', SPOOL_FUNCTION_SPEC: spec, SPOOL_LIFELINE_FD: '0' };
+    expect(() => parseWatchdogConfig(env)).toThrow(
+      'SPOOL_LIFELINE_FD must be an integer from 3 to 1023, was: "0"',
+    );
   });
 });

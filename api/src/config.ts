@@ -86,6 +86,12 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number;
   /** How long a sync call may wait in the queue for a replica before it is withdrawn with 504. */
   readonly queueWaitMs: number;
+  /**
+   * How long past its timeout a sync call whose replica died is still waited for while another replica re-runs
+   * it. Must exceed the watchdogs' lock duration plus stall interval (7.5 s by default, QueueLockConfig).
+   * @defaultValue 15000
+   */
+  readonly recoveryMarginMs: number;
   /** On SIGTERM, longest wait for replies in flight before closing. */
   readonly drainTimeoutMs: number;
   readonly callbackMaxAttempts: number;
@@ -128,6 +134,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     defaultNamespace: DEFAULT_NAMESPACE,
     maxBodyBytes: 64 * MiB,
     queueWaitMs: 60_000,
+    recoveryMarginMs: 15_000,
     drainTimeoutMs: 60_000,
     callbackMaxAttempts: 5,
     callbackTimeoutMs: 10_000,
@@ -154,6 +161,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     defaultNamespace: present(env, 'SPOOL_DEFAULT_NAMESPACE') ?? d.defaultNamespace,
     maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),
     queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, { min: 1 }),
+    recoveryMarginMs: integer(env, 'SPOOL_RECOVERY_MARGIN_MS', d.recoveryMarginMs, { min: 0 }),
     drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
     callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, {
       min: 1,
@@ -188,8 +196,91 @@ export interface WatchdogConfig {
   readonly startTimeoutMs: number;
   /** Ceiling of the doubling restart delay after crashes. */
   readonly restartBackoffMaxMs: number;
-  /** BullMQ job lock; a replica that dies leaves its jobs to be retried after about this long. */
+  /** The queue lock and stall check: how soon a dead replica's calls run again elsewhere. */
+  readonly lock: QueueLockConfig;
+  /**
+   * Set by the process runtime (`SPOOL_LIFELINE_FD`): a descriptor whose far end the parent holds. When it closes
+   * (the parent died, even by SIGKILL) the watchdog shuts down, and each user process runs under a guard that kills
+   * its group when the watchdog dies. Unset in Kubernetes, where the container's PID namespace ends every process
+   * with the watchdog (PID 1).
+   */
+  readonly lifelineFd: number | undefined;
+}
+
+/**
+ * BullMQ's lock on a running call and its stalled-job check, the same for every replica of an install. A replica
+ * renews the locks of its calls every `lockRenewMs`; one that dies stops renewing, its locks lapse within
+ * `lockDurationMs`, and the next check (every `stalledIntervalMs`, by any live replica) moves its calls back to the
+ * queue: a dead replica's call runs again within about `lockDurationMs + stalledIntervalMs` (7.5 s by default),
+ * plus the time a replica takes to pick it up. See docs/reliability.md for the measured figures.
+ */
+export interface QueueLockConfig {
+  /**
+   * How long a call's lock lives unless renewed: the slack a live but busy replica has before its call is
+   * judged stalled and run elsewhere. @defaultValue 5000
+   */
   readonly lockDurationMs: number;
+  /**
+   * How often a replica renews its locks (BullMQ's timer ticks at half this): 1.5 s leaves 3.5 s of a 5 s lock for
+   * a stalled event loop or a slow Redis round trip before a false stall. @defaultValue 1500
+   */
+  readonly lockRenewMs: number;
+  /** How often some replica looks for calls whose lock lapsed (one check per interval per queue). @defaultValue 2500 */
+  readonly stalledIntervalMs: number;
+  /**
+   * A call is moved back to the queue this many times when its replica dies; past it, it fails (BullMQ
+   * `maxStalledCount`, counted apart from `attempts`, so a sync call with one attempt is still re-run).
+   * @defaultValue 1
+   */
+  readonly maxStalledCount: number;
+}
+
+export const defaultQueueLockConfig = (): QueueLockConfig => ({
+  lockDurationMs: 5000,
+  lockRenewMs: 1500,
+  stalledIntervalMs: 2500,
+  maxStalledCount: 1,
+});
+
+/** The variable each lock setting is read from. */
+export const QUEUE_LOCK_ENV = {
+  lockDurationMs: 'SPOOL_LOCK_DURATION_MS',
+  lockRenewMs: 'SPOOL_LOCK_RENEW_MS',
+  stalledIntervalMs: 'SPOOL_STALLED_INTERVAL_MS',
+  maxStalledCount: 'SPOOL_MAX_STALLED_COUNT',
+} as const satisfies Record<keyof QueueLockConfig, string>;
+
+export function parseQueueLockConfig(env: Env): QueueLockConfig {
+  const d = defaultQueueLockConfig();
+  const k = QUEUE_LOCK_ENV;
+  const lockDurationMs = integer(env, k.lockDurationMs, d.lockDurationMs, { min: 1000 });
+  const lockRenewMs = integer(env, k.lockRenewMs, Math.min(d.lockRenewMs, Math.floor(lockDurationMs / 2)), {
+    min: 100,
+  });
+  if (lockRenewMs >= lockDurationMs) {
+    throw new ConfigError(
+      `${k.lockRenewMs} must be less than ${k.lockDurationMs} (${lockDurationMs}), was: "${lockRenewMs}"`,
+    );
+  }
+  return Object.freeze({
+    lockDurationMs,
+    lockRenewMs,
+    stalledIntervalMs: integer(env, k.stalledIntervalMs, d.stalledIntervalMs, { min: 100 }),
+    maxStalledCount: integer(env, k.maxStalledCount, d.maxStalledCount, { min: 0, max: 100 }),
+  });
+}
+
+/** The settings as the watchdog's environment: what the controller gives every replica it starts. */
+export const queueLockEnv = (lock: QueueLockConfig): Record<string, string> =>
+  Object.fromEntries(
+    (Object.keys(QUEUE_LOCK_ENV) as (keyof QueueLockConfig)[]).map((key) => [
+      QUEUE_LOCK_ENV[key],
+      String(lock[key]),
+    ]),
+  );
+
+function optionalInteger(env: Env, key: string, range: Range): number | undefined {
+  return present(env, key) === undefined ? undefined : integer(env, key, 0, range);
 }
 
 function functionSpecFrom(env: Env): FunctionSpec {
@@ -216,8 +307,8 @@ export const WATCHDOG_ENV = {
   killGraceMs: 'SPOOL_KILL_GRACE_MS',
   startTimeoutMs: 'SPOOL_START_TIMEOUT_MS',
   restartBackoffMaxMs: 'SPOOL_RESTART_BACKOFF_MAX_MS',
-  lockDurationMs: 'SPOOL_LOCK_DURATION_MS',
-} as const satisfies Record<keyof WatchdogSettings, string>;
+  lifelineFd: 'SPOOL_LIFELINE_FD',
+} as const satisfies Record<Exclude<keyof WatchdogSettings, 'lock'>, string>;
 
 export function parseWatchdogConfig(env: Env): WatchdogConfig {
   const name = present(env, 'SPOOL_FUNCTION_NAME');
@@ -235,7 +326,8 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     killGraceMs: integer(env, k.killGraceMs, 1000, { min: 0 }),
     startTimeoutMs: integer(env, k.startTimeoutMs, 30_000, { min: 1 }),
     restartBackoffMaxMs: integer(env, k.restartBackoffMaxMs, 10_000, { min: 1 }),
-    lockDurationMs: integer(env, k.lockDurationMs, 30_000, { min: 1000 }),
+    lifelineFd: optionalInteger(env, k.lifelineFd, { min: 3, max: 1023 }),
+    lock: parseQueueLockConfig(env),
   };
   if (spec.mode === 'http' && config.port !== 0 && config.port === config.userPort) {
     throw new ConfigError(
@@ -260,11 +352,11 @@ export function watchdogEnv(
     SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
     SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
   };
-  for (const key of Object.keys(WATCHDOG_ENV) as (keyof WatchdogSettings)[]) {
+  for (const key of Object.keys(WATCHDOG_ENV) as (keyof typeof WATCHDOG_ENV)[]) {
     const value = settings[key];
     if (value !== undefined) env[WATCHDOG_ENV[key]] = String(value);
   }
-  return env;
+  return settings.lock === undefined ? env : { ...env, ...queueLockEnv(settings.lock) };
 }
 
 export interface ControllerConfig {
@@ -284,6 +376,8 @@ export interface ControllerConfig {
   readonly leaseNamespace: string;
   readonly leaseName: string;
   readonly leaseDurationSeconds: number;
+  /** Given to every replica the controller starts, in either runtime (read from the controller's own `SPOOL_LOCK_*`). */
+  readonly watchdogLock: QueueLockConfig;
   /** Kubernetes runtime: how function pods reach Redis (a URL, or `secret-name/key` in each function namespace). */
   readonly functionRedis: { readonly url: string } | { readonly secretName: string; readonly key: string };
 }
@@ -326,6 +420,7 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     leaseNamespace: present(env, 'SPOOL_NAMESPACE') ?? 'spool-system',
     leaseName: present(env, 'SPOOL_LEASE_NAME') ?? 'spool-controller',
     leaseDurationSeconds: integer(env, 'SPOOL_LEASE_DURATION_SECONDS', 8, { min: 2, max: 300 }),
+    watchdogLock: parseQueueLockConfig(env),
     functionRedis: functionRedis(env, url),
   });
 }

@@ -86,7 +86,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
   const runtime = createKubernetesRuntime({
     kc,
     deployments,
-    desired: defaultDesiredDeploymentOptions(config.functionRedis),
+    desired: defaultDesiredDeploymentOptions(config.functionRedis, config.watchdogLock),
   });
   const tracked = new Map<string, ResolvedFunction>();
   let redis: Redis | undefined;

@@ -37,6 +37,7 @@ function processController(functionsDir: string): Service {
       redisUrl: config.redisUrl,
       stateDir,
       baseEnv: process.env,
+      watchdog: { lock: config.watchdogLock },
       clock: systemClock,
       log,
     }),

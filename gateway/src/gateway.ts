@@ -69,6 +69,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     subscriber: deps.subscriber,
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
+    recoveryMarginMs: config.recoveryMarginMs,
     now: () => clock.now(),
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: metricFunctionName(ref) }),
   });

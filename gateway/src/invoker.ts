@@ -1,7 +1,7 @@
 // Enqueues calls and awaits their results over connections shared by every function: one command
 // connection for all queues, one subscriber for all replies. Nothing here grows with the number of functions.
 import { randomUUID } from 'node:crypto';
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   JOB_VERSION,
@@ -9,8 +9,7 @@ import {
   REPLICA_STATUS_KEY,
   SpoolError,
   callId as makeCallId,
-  platformFailure,
-  type ErrorCode,
+  defaultGatewayConfig,
   channels,
   functionKey,
   queueName,
@@ -23,6 +22,13 @@ import {
   type Reply,
   type ResolvedFunction,
 } from '@spool/api';
+import {
+  MIN_RECHECK_MS,
+  decideUnanswered,
+  gatewayFailure,
+  type CallWait,
+  type JobSnapshot,
+} from './call-wait.js';
 
 export interface InvokerOptions {
   /** Commands and every queue's writes; must not be in subscriber mode. */
@@ -31,6 +37,8 @@ export interface InvokerOptions {
   readonly subscriber: Redis;
   readonly gatewayId: string;
   readonly queueWaitMs: number;
+  /** How long a call whose replica died is waited for beyond its timeout (call-wait.ts CallWait). */
+  readonly recoveryMarginMs?: number;
   readonly now: () => number;
   /** Told when a call is enqueued for a function believed to be at zero replicas. */
   readonly onColdStart?: (ref: FunctionRef) => void;
@@ -43,39 +51,27 @@ export interface SyncCall {
 
 /** Wake events for one function are sent at most this often: a burst at zero needs one, not thousands. */
 const WAKE_THROTTLE_MS = 100;
-/** Past queue wait plus the function timeout, a reply has been lost (its watchdog died); stop waiting. */
-const LOST_REPLY_MARGIN_MS = 30_000;
 
-/** A result the gateway itself decided (the call was withdrawn, lost or failed without a reply). */
-const gatewayFailure = (code: ErrorCode, message: string, atMs: number): InvocationResult => ({
-  ...platformFailure(code, message),
-  startedAtMs: atMs,
-  finishedAtMs: atMs,
-  attempt: 0,
-});
-
-/**
- * At the end of a sync call's queue wait: withdraw it if no replica has taken it; answer from the stored job if
- * it ended but its reply never arrived (published while this gateway was reconnecting); else keep waiting.
- */
-async function settleUnanswered(
-  queue: Queue,
-  jobId: string,
-  answer: (result: InvocationResult) => void,
-): Promise<'withdrawn' | 'answered' | 'running'> {
-  const job = await queue.getJob(jobId).catch(() => undefined);
-  const state = job ? await job.getState() : 'unknown';
-  if (state === 'active') return 'running';
-  if (job && (state === 'completed' || state === 'failed')) {
-    answer(
-      state === 'completed'
-        ? (job.returnvalue as InvocationResult)
-        : gatewayFailure('FUNCTION_UNAVAILABLE', `the call failed: ${job.failedReason}`, Date.now()),
-    );
-    return 'answered';
+/** The sync call's job as stored: how `decideUnanswered` sees it. Never throws. */
+async function readJob(queue: Queue, jobId: string, nowMs: number): Promise<JobSnapshot> {
+  try {
+    const job = await queue.getJob(jobId);
+    return job === undefined ? { state: 'missing' } : snapshotOf(job, await job.getState(), nowMs);
+  } catch {
+    // Redis is unreachable: the decision looks again, up to the call's deadline.
+    return { state: 'unreadable' };
   }
-  // A replica may take it between the read and the remove; the remove then finds it locked and returns 0.
-  return (await queue.remove(jobId).catch(() => 0)) === 1 ? 'withdrawn' : 'running';
+}
+
+function snapshotOf(job: Job, state: string, nowMs: number): JobSnapshot {
+  if (state === 'completed') {
+    const result = job.returnvalue as InvocationResult | null | undefined;
+    return result === null || result === undefined ? { state: 'skipped' } : { state, result };
+  }
+  if (state === 'failed') return { state, reason: job.failedReason };
+  if (state === 'active') return { state, startedAtMs: job.processedOn ?? nowMs };
+  if (state === 'unknown') return { state: 'missing' };
+  return { state: 'queued', rerun: job.attemptsStarted > 0 || job.stalledCounter > 0 };
 }
 
 export interface Invoker {
@@ -103,6 +99,7 @@ const refOf = (fn: ResolvedFunction): FunctionRef => ({
 
 export function createInvoker(options: InvokerOptions): Invoker {
   const { redis, subscriber, gatewayId, queueWaitMs, now } = options;
+  const recoveryMarginMs = options.recoveryMarginMs ?? defaultGatewayConfig().recoveryMarginMs;
   const queues = new Map<string, Queue>();
   const replicas = new Map<string, ReplicaStatus>();
   const pending = new Map<string, (result: InvocationResult) => void>();
@@ -157,33 +154,53 @@ export function createInvoker(options: InvokerOptions): Invoker {
     await wakeIfCold(ref);
   };
 
-  /** Withdraws a sync call nobody picked up in time; if a replica already holds it, waits on. */
-  const awaitReply = (fn: ResolvedFunction, callId: string, jobId: string): Promise<InvocationResult> =>
+  /**
+   * Waits for the reply; the first answer wins and a later one (a re-run whose lost lock let another replica run
+   * it too) is dropped, since `pending` no longer holds the call. With no reply, looks at the job at the end of
+   * the queue wait and as `decideUnanswered` says: a call whose replica died is waited for while a live one
+   * re-runs it (docs/reliability.md).
+   */
+  const awaitReply = (
+    fn: ResolvedFunction,
+    callId: string,
+    jobId: string,
+    enqueuedAtMs: number,
+  ): Promise<InvocationResult> =>
     new Promise((resolve) => {
-      const timeoutMs = fn.spec.timeoutSeconds * 1000;
+      const wait: CallWait = {
+        enqueuedAtMs,
+        queueWaitMs,
+        timeoutMs: fn.spec.timeoutSeconds * 1000,
+        recoveryMarginMs,
+      };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let answered = false;
       const finish = (result: InvocationResult): void => {
-        clearTimeout(queueTimer);
-        clearTimeout(lostTimer);
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
         pending.delete(callId);
         resolve(result);
       };
-      const giveUp = (code: 'QUEUE_TIMEOUT' | 'CALL_TIMEOUT', message: string): void =>
-        finish(gatewayFailure(code, message, now()));
+      const look = async (): Promise<void> => {
+        const queue = queueFor(refOf(fn));
+        const decision = decideUnanswered(await readJob(queue, jobId, now()), wait, now());
+        if (answered) return;
+        if (decision.kind === 'answer') return finish(decision.result);
+        if (decision.kind === 'give-up')
+          return finish(gatewayFailure('CALL_TIMEOUT', decision.message, now()));
+        if (decision.kind === 'recheck') return lookAt(decision.atMs);
+        // A replica may take it between the read and the remove; the remove then finds it locked and returns 0.
+        if ((await queue.remove(jobId).catch(() => 0)) === 1)
+          finish(gatewayFailure(decision.code, decision.message, now()));
+        else lookAt(now() + MIN_RECHECK_MS);
+      };
+      const lookAt = (atMs: number): void => {
+        if (answered) return;
+        timer = setTimeout(() => void look(), Math.max(0, atMs - now()));
+      };
       pending.set(callId, finish);
-      const queueTimer = setTimeout(() => {
-        void settleUnanswered(queueFor(refOf(fn)), jobId, finish).then((outcome) => {
-          if (outcome === 'withdrawn')
-            giveUp('QUEUE_TIMEOUT', `no replica took the call within ${queueWaitMs} ms`);
-        });
-      }, queueWaitMs);
-      const lostTimer = setTimeout(
-        () =>
-          giveUp(
-            'CALL_TIMEOUT',
-            `no result within ${queueWaitMs + timeoutMs} ms; the replica running it was lost`,
-          ),
-        queueWaitMs + timeoutMs + LOST_REPLY_MARGIN_MS,
-      );
+      lookAt(enqueuedAtMs + queueWaitMs);
     });
 
   return {
@@ -201,7 +218,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
         enqueuedAtMs,
         expiresAtMs: enqueuedAtMs + queueWaitMs,
       };
-      const result = awaitReply(fn, callId, jobId);
+      const result = awaitReply(fn, callId, jobId, enqueuedAtMs);
       try {
         // Sync calls are not retried (the caller sees the outcome), but keep a short history for /calls.
         await enqueue(fn, job, jobId, {

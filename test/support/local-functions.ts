@@ -11,11 +11,20 @@ import {
   type FunctionRef,
   type FunctionSpecInput,
   type ResolvedFunction,
+  defaultQueueLockConfig,
+  type QueueLockConfig,
 } from '@spool/api';
 import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from './redis-server.js';
 import { testRedisUrl, uniqueFunctionRef } from './redis.js';
+
+/**
+ * In-process watchdogs share jest's event loop, which loading and transforming modules can block for seconds on a
+ * loaded machine: the default 5 s lock would see false stalls. The fault suite runs real watchdog processes with the
+ * defaults.
+ */
+export const IN_PROCESS_LOCK: QueueLockConfig = { ...defaultQueueLockConfig(), lockDurationMs: 30_000 };
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const examplePath = (...parts: string[]): string => join(repoRoot, 'examples', ...parts);
@@ -41,6 +50,7 @@ export async function startWatchdog(
       host: '127.0.0.1',
       port: 0,
       userPort: await freePort(),
+      lock: IN_PROCESS_LOCK,
       killGraceMs: 300,
       restartBackoffMaxMs: 500,
     }),

@@ -1,6 +1,7 @@
 // Composition root of the watchdog: env → config → Redis → createWatchdog().start(); SIGTERM/SIGINT drain, then exit.
 import { Redis } from 'ioredis';
 import { parseWatchdogConfig } from '@spool/api';
+import { watchLifeline } from './lifeline.js';
 import { stderrLogger } from './logger.js';
 import { startTracing } from './tracing.js';
 import { createWatchdog } from './watchdog.js';
@@ -37,6 +38,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // The parent (process runtime) died: drain and exit as on SIGTERM, rather than live on with nobody to stop us.
+  if (config.lifelineFd !== undefined) {
+    watchLifeline(config.lifelineFd, () => {
+      logger.info('the parent process is gone (lifeline closed)');
+      onSignal('SIGHUP');
+    });
+  }
   await watchdog.start();
 }
 

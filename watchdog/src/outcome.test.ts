@@ -33,9 +33,24 @@ describe('decideJob', () => {
       nowMs: 5001,
       want: 'expired',
     },
+    {
+      name: 'sync job past expiry whose replica died mid-call is re-run: its caller still waits',
+      data: { version: 1 as const, expiresAtMs: 5000 },
+      nowMs: 9000,
+      stalledCount: 1,
+      want: 'run',
+    },
+    {
+      name: 'a re-run before expiry runs',
+      data: { version: 1 as const, expiresAtMs: 5000 },
+      nowMs: 3000,
+      stalledCount: 1,
+      want: 'run',
+    },
     { name: 'unknown version', data: { version: 2 as unknown as 1 }, nowMs: 0, want: 'unsupported' },
-  ])('$name', ({ data, nowMs, want }) => {
-    expect(decideJob(data, nowMs)).toBe(want);
+  ])('$name', ({ data, nowMs, want, ...rest }) => {
+    const stalledCount = 'stalledCount' in rest ? rest.stalledCount : undefined;
+    expect(decideJob(data, nowMs, stalledCount)).toBe(want);
   });
 });
 

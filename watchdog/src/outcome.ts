@@ -5,12 +5,18 @@ import { platformErrorResult, type RunResult } from './runner/runner.js';
 export type JobDecision = 'run' | 'expired' | 'unsupported';
 
 /**
- * A sync job past `expiresAtMs` was already answered 504 by the gateway, so running it would only waste the
- * function's time; async jobs carry no expiry.
+ * A sync job past `expiresAtMs` that no replica ever took was withdrawn and answered 504 by the gateway, so
+ * running it would only waste the function's time. The expiry bounds the queue wait only: a job whose replica
+ * died mid-call (`stalledCount` > 0, BullMQ moved it back to the queue) still has its caller waiting for the
+ * re-run, so it runs whatever the clock says. Async jobs carry no expiry.
  */
-export function decideJob(data: Pick<InvocationJob, 'version' | 'expiresAtMs'>, nowMs: number): JobDecision {
+export function decideJob(
+  data: Pick<InvocationJob, 'version' | 'expiresAtMs'>,
+  nowMs: number,
+  stalledCount = 0,
+): JobDecision {
   if (data.version !== JOB_VERSION) return 'unsupported';
-  if (data.expiresAtMs !== undefined && data.expiresAtMs < nowMs) return 'expired';
+  if (data.expiresAtMs !== undefined && data.expiresAtMs < nowMs && stalledCount === 0) return 'expired';
   return 'run';
 }
 

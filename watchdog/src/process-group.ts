@@ -52,16 +52,59 @@ export function appendTail(tail: Buffer, chunk: Buffer, limitBytes: number): Buf
 export interface SpawnGroupOptions {
   readonly cwd: string | undefined;
   readonly env: Readonly<Record<string, string>>;
-  readonly stdio: StdioOptions;
+  /** Descriptors 0, 1 and 2. */
+  readonly stdio: readonly ['ignore' | 'pipe', 'inherit' | 'pipe', 'inherit' | 'pipe'];
+  /** Run under GUARD_SOURCE, so the group dies with the watchdog even when it is SIGKILLed (config.lifelineFd). */
+  readonly guarded: boolean;
 }
 
-/** Spawns `command` as the leader of a new process group (`detached`), so `kill(-pid)` reaches its children. */
+/**
+ * A guard leads the user process's group and holds the far end of a socket pair only the watchdog holds the
+ * other end of. The kernel closes the watchdog's end when it dies, however it dies (SIGKILL included), so the
+ * guard reads EOF and SIGKILLs its whole group. Node cannot ask for PR_SET_PDEATHSIG, and the pdeath signal would
+ * reach only the direct child anyway; the group kill also takes the user process's own children. Signals the
+ * watchdog sends the group (a timeout's SIGTERM) are for the user process: the guard waits for it, then ends the
+ * same way (same code, or the same signal), so the watchdog sees the user process's own exit status.
+ * Run as `node -e GUARD_SOURCE -- file ...args`: no file to ship, one short-lived process per group.
+ */
+export const GUARD_SOURCE = `'use strict';
+const { spawn } = require('node:child_process');
+const { Socket } = require('node:net');
+const { signals } = require('node:os').constants;
+const [file, ...args] = process.argv.slice(1);
+process.title = 'spool-guard ' + file;
+const killGroup = () => {
+  try { process.kill(-process.pid, 'SIGKILL'); } finally { process.exit(137); }
+};
+const lifeline = new Socket({ fd: 3, readable: true, writable: false });
+lifeline.on('end', killGroup).on('close', killGroup).on('error', killGroup).resume();
+for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(name, () => undefined);
+const child = spawn(file, args, { stdio: 'inherit' });
+child.on('error', (error) => {
+  process.stderr.write('could not start ' + file + ': ' + error.message + '\\n');
+  process.exit(127);
+});
+child.on('exit', (code, signal) => {
+  lifeline.removeAllListeners().destroy();
+  if (signal === null) process.exit(code === null ? 1 : code);
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  setTimeout(() => process.exit(128 + (signals[signal] || 0)), 100);
+});
+`;
+
+/**
+ * Spawns `command` as the leader of a new process group (`detached`), so `kill(-pid)` reaches its children;
+ * guarded, the leader is the guard (above) and `command` its child in the same group.
+ */
 export function spawnGroup(command: UserCommand, options: SpawnGroupOptions): ChildProcess {
-  return spawn(command.file, command.args, {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: options.stdio,
-    detached: true,
+  const spawnOptions = { cwd: options.cwd, env: options.env, detached: true };
+  if (!options.guarded)
+    return spawn(command.file, command.args, { ...spawnOptions, stdio: [...options.stdio] });
+  const stdio: StdioOptions = [...options.stdio, 'pipe'];
+  return spawn(process.execPath, ['-e', GUARD_SOURCE, '--', command.file, ...command.args], {
+    ...spawnOptions,
+    stdio,
   });
 }
 

@@ -24,7 +24,7 @@ import type { Logger } from './logger.js';
 import type { WatchdogMetrics } from './metrics.js';
 import { attemptFailureReason, callbackJobFor, decideJob, stampResult } from './outcome.js';
 import { enqueueCallback, publishReply } from './replies.js';
-import type { Runner } from './runner/runner.js';
+import { platformErrorResult, type Runner } from './runner/runner.js';
 
 export interface InvocationWorkerOptions {
   readonly config: WatchdogConfig;
@@ -68,10 +68,13 @@ export function createInvocationWorker(options: InvocationWorkerOptions): Invoca
       connection,
       prefix: KEY_PREFIX,
       concurrency: config.spec.concurrency,
-      lockDuration: config.lockDurationMs,
-      // A replica that dies leaves its calls locked; surviving replicas look for lapsed locks this often,
-      // so a call is retried within about two lock durations of the crash.
-      stalledInterval: config.lockDurationMs,
+      // A replica that dies stops renewing its locks; within lockDurationMs + stalledIntervalMs (7.5 s by
+      // default) a live replica's stall check moves its calls back to the queue, sync ones too: BullMQ counts
+      // stalls apart from attempts (see api QueueLockConfig, docs/reliability.md).
+      lockDuration: config.lock.lockDurationMs,
+      lockRenewTime: config.lock.lockRenewMs,
+      stalledInterval: config.lock.stalledIntervalMs,
+      maxStalledCount: config.lock.maxStalledCount,
     },
   );
   worker.on('error', (error) => options.logger.error('queue worker error', { error }));
@@ -87,7 +90,7 @@ async function processInvocation(
 ): Promise<InvocationResult | null> {
   const { clock, metrics, logger } = options;
   const data = job.data;
-  const decision = decideJob(data, clock.now());
+  const decision = decideJob(data, clock.now(), job.stalledCounter);
   if (decision === 'unsupported')
     throw new UnrecoverableError(`job version ${String(data.version)} is not supported`);
   if (decision === 'expired') {
@@ -204,6 +207,7 @@ async function onFailed(
   job: Job<InvocationJob> | undefined,
   error: Error,
 ): Promise<void> {
+  if (job?.data.kind === 'sync') return replyFailed(options, job, error);
   // BullMQ emits 'failed' for every failed attempt; `finishedOn` is set only when no retry follows.
   if (job === undefined || job.data.kind !== 'async' || job.finishedOn === undefined) return;
   const now = options.clock.now();
@@ -215,6 +219,29 @@ async function onFailed(
           timing: { attempt: job.attemptsMade, startedAtMs: now, finishedAtMs: now },
         };
   await sendCallback(options, callbackJobFor(job.data, ended));
+}
+
+/**
+ * A sync job fails without running only when it cannot be run: an unknown job version, or its replicas died
+ * more than maxStalledCount times (BullMQ's deferred failure). Its caller is told now, not at the gateway's
+ * next look at the job.
+ */
+async function replyFailed(
+  options: InvocationWorkerOptions,
+  job: Job<InvocationJob>,
+  error: Error,
+): Promise<void> {
+  if (job.data.replyTo === undefined) return;
+  const now = options.clock.now();
+  const result = stampResult(
+    platformErrorResult('FUNCTION_UNAVAILABLE', `the call failed: ${error.message}`),
+    {
+      attempt: job.attemptsMade,
+      startedAtMs: now,
+      finishedAtMs: now,
+    },
+  );
+  await deliverReply(options, job.data.replyTo, { callId: job.data.callId, result });
 }
 
 async function sendCallback(

@@ -75,6 +75,10 @@ function expectedDeployment(
                 { name: 'SPOOL_FUNCTION_SPEC', value: JSON.stringify(functionFixture(spec).spec) },
                 { name: 'SPOOL_REDIS_URL', value: 'redis://redis:6379' },
                 { name: 'SPOOL_WATCHDOG_PORT', value: '8081' },
+                { name: 'SPOOL_LOCK_DURATION_MS', value: '5000' },
+                { name: 'SPOOL_LOCK_RENEW_MS', value: '1500' },
+                { name: 'SPOOL_STALLED_INTERVAL_MS', value: '2500' },
+                { name: 'SPOOL_MAX_STALLED_COUNT', value: '1' },
                 { name: 'SPOOL_WATCHDOG_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
                 { name: 'SPOOL_USER_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
               ],
@@ -146,14 +150,27 @@ describe('desiredDeployment', () => {
       opts: defaultDesiredDeploymentOptions({ secretName: 'spool-redis', key: 'url' }),
       // A Secret-sourced URL follows the plain values (api watchdogEnv), beside the downward-API ones.
       want: expectedDeployment((_d, container) => {
+        container.env!.splice(3, 1);
+        container.env!.splice(8, 0, {
+          name: 'SPOOL_REDIS_URL',
+          valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
+        });
+      }),
+    },
+    {
+      name: "the controller's lock settings reach every pod",
+      opts: defaultDesiredDeploymentOptions(
+        { url: 'redis://redis:6379' },
+        { lockDurationMs: 9000, lockRenewMs: 3000, stalledIntervalMs: 4000, maxStalledCount: 2 },
+      ),
+      want: expectedDeployment((_d, container) => {
         container.env!.splice(
-          3,
-          2,
-          { name: 'SPOOL_WATCHDOG_PORT', value: '8081' },
-          {
-            name: 'SPOOL_REDIS_URL',
-            valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
-          },
+          5,
+          4,
+          { name: 'SPOOL_LOCK_DURATION_MS', value: '9000' },
+          { name: 'SPOOL_LOCK_RENEW_MS', value: '3000' },
+          { name: 'SPOOL_STALLED_INTERVAL_MS', value: '4000' },
+          { name: 'SPOOL_MAX_STALLED_COUNT', value: '2' },
         );
       }),
     },

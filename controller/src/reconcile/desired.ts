@@ -5,11 +5,13 @@ import {
   FUNCTION_API_VERSION,
   FUNCTION_KIND,
   WATCHDOG_PORT,
+  defaultQueueLockConfig,
   deploymentName,
   functionLabels,
   functionRef,
   selectorLabels,
   watchdogEnv,
+  type QueueLockConfig,
   type ResolvedFunction,
 } from '@spool/api';
 
@@ -22,12 +24,18 @@ export interface DesiredDeploymentOptions {
   readonly watchdogPort: number;
   /** Extra seconds past the function timeout for a stopping pod to finish its calls and exit. */
   readonly drainMarginSeconds: number;
+  /** The controller's queue lock settings, the same for every function pod (how fast a dead pod's calls re-run). */
+  readonly lock: QueueLockConfig;
 }
 
-export const defaultDesiredDeploymentOptions = (redis: RedisSource): DesiredDeploymentOptions => ({
+export const defaultDesiredDeploymentOptions = (
+  redis: RedisSource,
+  lock: QueueLockConfig = defaultQueueLockConfig(),
+): DesiredDeploymentOptions => ({
   redis,
   watchdogPort: WATCHDOG_PORT,
   drainMarginSeconds: 15,
+  lock,
 });
 
 const podIp: V1EnvVarSource = { fieldRef: { fieldPath: 'status.podIP' } };
@@ -41,6 +49,7 @@ function containerEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1E
   const plain = watchdogEnv(fn, {
     ...('url' in redis ? { redisUrl: redis.url } : {}),
     port: opts.watchdogPort,
+    lock: opts.lock,
   });
   return [
     ...Object.entries(plain).map(([name, value]) => ({ name, value })),

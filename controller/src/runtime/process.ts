@@ -17,7 +17,7 @@ import { signalGroup } from '@spool/node';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
 import { freePortExcept } from './ports.js';
-import { freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
+import { LIFELINE_FD, freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
@@ -141,10 +141,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     // The watchdog drains calls in flight on SIGTERM, each bounded by timeoutSeconds; past that, kill its group.
     const killAfterMs = m.fn.spec.timeoutSeconds * 1000 + killMarginMs;
     const killer = clock.setTimer(killAfterMs, () => {
-      if (pid === undefined || replica.hasExited) return;
-      // 'gone' (ESRCH) is what we wanted; 'denied' (EPERM) leaves a process we cannot kill.
-      if (signalGroup(pid, 'SIGKILL') === 'denied')
-        log.error('replica-kill-failed', { pid, signal: 'SIGKILL' });
+      if (pid !== undefined && !replica.hasExited) killGroup(pid, log);
     });
     replica.child.kill('SIGTERM');
     return replica.exited.finally(() => killer.cancel());
@@ -152,6 +149,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
 
   function onExit(m: Managed, replica: Replica, code: number | null, signal: NodeJS.Signals | null): void {
     replica.hasExited = true;
+    // Whatever is left in the watchdog's own group dies with it; its user processes' guards saw the lifeline
+    // close and killed their groups (watchdog process-group.ts GUARD_SOURCE).
+    if (replica.child.pid !== undefined) killGroup(replica.child.pid, log);
     for (const port of replica.ports) portsInUse.delete(port);
     m.replicas = m.replicas.filter((r) => r !== replica);
     const ref = functionRef(m.fn);
@@ -219,9 +219,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
           watchdogPort,
           userPort,
         }),
-        stdio: ['ignore', logFile.fd, logFile.fd],
+        // fd 3 (LIFELINE_FD): a socket pair only this process holds the other end of; see replica-env.ts.
+        stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'],
         detached: true,
       });
+      child.stdio[LIFELINE_FD]?.on('error', (error) =>
+        log.warn('replica-lifeline-error', { pid: child.pid, error: error.message }),
+      );
     } finally {
       await logFile.close();
     }
@@ -363,4 +367,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       functions.clear();
     },
   };
+}
+
+/** SIGKILL to a replica's whole group; 'gone' (ESRCH) is what we wanted, 'denied' (EPERM) leaves a process alive. */
+function killGroup(pid: number, log: Log): void {
+  if (signalGroup(pid, 'SIGKILL') === 'denied') log.error('replica-kill-failed', { pid, signal: 'SIGKILL' });
 }

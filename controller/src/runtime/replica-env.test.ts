@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { resolveFunction } from '@spool/api';
+import { defaultQueueLockConfig, resolveFunction } from '@spool/api';
 import { freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 
 const fn = resolveFunction({
@@ -19,9 +19,12 @@ describe('replicaEnv', () => {
     { name: 'gives the watchdog its port', key: 'SPOOL_WATCHDOG_PORT', want: '40001' },
     { name: 'gives the user process its port', key: 'SPOOL_USER_PORT', want: '40002' },
     { name: 'passes the Redis URL', key: 'SPOOL_REDIS_URL', want: 'redis://127.0.0.1:6390' },
+    { name: 'binds the watchdog to the runtime over fd 3', key: 'SPOOL_LIFELINE_FD', want: '3' },
+    { name: "passes the controller's lock settings", key: 'SPOOL_LOCK_DURATION_MS', want: '7000' },
   ])('$name', ({ key, want }) => {
     const env = replicaEnv(fn, {
       baseEnv: { PATH: '/usr/bin', SPOOL_METRICS_PORT: '8082', UNSET: undefined },
+      watchdog: { lock: { ...defaultQueueLockConfig(), lockDurationMs: 7000 } },
       redisUrl: 'redis://127.0.0.1:6390',
       watchdogPort: 40001,
       userPort: 40002,
@@ -32,7 +35,11 @@ describe('replicaEnv', () => {
   test('passes watchdog settings, but its own Redis and ports win', () => {
     const env = replicaEnv(fn, {
       baseEnv: {},
-      watchdog: { lockDurationMs: 2000, port: 1, redisUrl: 'redis://elsewhere:1' },
+      watchdog: {
+        lock: { ...defaultQueueLockConfig(), lockDurationMs: 2000 },
+        port: 1,
+        redisUrl: 'redis://elsewhere:1',
+      },
       redisUrl: 'redis://127.0.0.1:6390',
       watchdogPort: 40001,
       userPort: 40002,

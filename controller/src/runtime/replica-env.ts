@@ -5,7 +5,7 @@ import { watchdogEnv, type FunctionRef, type ResolvedFunction, type WatchdogSett
 export interface ReplicaEnvOptions {
   /** The controller's environment (PATH, HOME, …), inherited by every replica. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
-  /** Watchdog settings for every replica (e.g. `lockDurationMs`); the runtime's own (Redis, ports) still win. */
+  /** Watchdog settings for every replica (main passes the controller's queue `lock`); the runtime's own (Redis, ports) still win. */
   readonly watchdog?: Partial<WatchdogSettings>;
   readonly redisUrl: string;
   readonly watchdogPort: number;
@@ -29,9 +29,16 @@ export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Re
       host: '127.0.0.1',
       port: options.watchdogPort,
       userPort: options.userPort,
+      lifelineFd: LIFELINE_FD,
     }),
   };
 }
+
+/**
+ * The replica's descriptor 3 is one end of a socket pair whose other end only the runtime holds: the watchdog
+ * exits when the runtime dies, and guards its user processes so they die with it (api WatchdogConfig.lifelineFd).
+ */
+export const LIFELINE_FD = 3;
 
 /** `<stateDir>/logs/<namespace>.<name>-<index>.log`; a replacement replica appends to its predecessor's file. */
 export const replicaLogPath = (stateDir: string, ref: FunctionRef, index: number): string =>

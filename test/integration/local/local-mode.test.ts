@@ -78,9 +78,9 @@ beforeAll(async () => {
     watchdogCommand: config.watchdogCommand,
     redisUrl: config.redisUrl,
     stateDir: mkdtempSync(join(tmpdir(), 'spool-local-mode-')),
-    // Short locks so a killed replica's call is retried within seconds.
     baseEnv: process.env,
-    watchdog: { lockDurationMs: 2000 },
+    // What the controller's main gives replicas: the default lock, so a killed replica's call re-runs in seconds.
+    watchdog: { lock: config.watchdogLock },
     clock: systemClock,
     log: silentLog,
   });

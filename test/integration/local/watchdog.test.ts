@@ -30,7 +30,7 @@ import {
 } from '@spool/api';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
-import { functionFixture } from '../../support/local-functions.js';
+import { IN_PROCESS_LOCK, functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { freePort } from '../../support/redis-server.js';
 
@@ -78,6 +78,7 @@ const testWatchdogEnv = (fn: ResolvedFunction, userPort: number): Record<string,
     host: '127.0.0.1',
     port: 0,
     userPort,
+    lock: IN_PROCESS_LOCK,
     killGraceMs: 300,
     startTimeoutMs: 10_000,
     restartBackoffMaxMs: 1000,
@@ -176,9 +177,12 @@ async function finishedJob(
   id: string,
   state: 'completed' | 'failed',
 ): Promise<Job<InvocationJob>> {
+  // State first, then the job: read the other way round, a job fetched between two attempts could pass with the
+  // first attempt's fields once the second has ended.
   return eventually(async () => {
+    expect(await harness.queue.getJobState(jobIdOf(id))).toBe(state);
     const job = await Job.fromId<InvocationJob>(harness.queue, jobIdOf(id));
-    expect(await job?.getState()).toBe(state);
+    expect(job).toBeDefined();
     return job as Job<InvocationJob>;
   });
 }

@@ -89,6 +89,7 @@ class ForkRunner implements Runner {
       cwd: config.spec.workingDir,
       env: userEnv(baseEnv, config.spec.env, forkVars(job)),
       stdio: ['pipe', 'pipe', 'pipe'],
+      guarded: config.lifelineFd !== undefined,
     });
     this.running.add(child);
     try {

@@ -174,6 +174,7 @@ class HttpRunner implements Runner {
       cwd: config.spec.workingDir,
       env: userEnv(baseEnv, config.spec.env, { PORT: String(config.userPort), HOST: config.userHost }),
       stdio: ['ignore', 'inherit', 'inherit'],
+      guarded: config.lifelineFd !== undefined,
     });
     const generation: Generation = { child, startedAtMs: clock.now(), exited: false };
     void exitOf(child).then((status) => this.onExit(generation, status));
