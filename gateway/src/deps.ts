@@ -1,6 +1,7 @@
 // What the app's routes are given: config, registry, invoker, scaler, metrics, drain state and a log.
 import type { FunctionRef, GatewayConfig } from '@spool/api';
 import type { DrainState } from './drain.js';
+import type { FunctionStatusReader } from './function-status.js';
 import type { Invoker } from './invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -17,6 +18,8 @@ export interface AppDeps {
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
   readonly scaler: FunctionScaler;
+  /** The status the controller recorded (conditions), shown by /system/function/NAME. */
+  readonly statuses: FunctionStatusReader;
   readonly metrics: GatewayMetrics;
   readonly drain: DrainState;
   readonly log: Log;

@@ -6,6 +6,7 @@ import { channels, functionKey, type GatewayConfig } from '@spool/api';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery } from './callbacks.js';
 import { createDrainState } from './drain.js';
+import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics, functionLabel } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -20,6 +21,8 @@ export interface GatewayDeps {
   /** Identifies this replica's reply channel; unique per process. */
   readonly gatewayId: string;
   readonly scaler?: FunctionScaler;
+  /** Where /system reads status; by default the registry's objects (Kubernetes) or the controller's hash (local). */
+  readonly statuses?: FunctionStatusReader;
   readonly now?: () => number;
   readonly log?: Log;
 }
@@ -72,6 +75,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
+    statuses:
+      deps.statuses ??
+      (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
     metrics,
     drain,
     log,

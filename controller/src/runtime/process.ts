@@ -69,6 +69,9 @@ interface Managed {
 /** Replicas that live past this reset the crash backoff. */
 const HEALTHY_LIFETIME_MS = 10_000;
 
+/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLooping`). */
+const CRASH_LOOP_EXITS = 2;
+
 const specHash = (fn: ResolvedFunction): string =>
   createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
 
@@ -82,7 +85,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   const functions = new Map<string, Managed>();
   const portsInUse = new Set<number>();
   const locks = new Map<string, Promise<void>>();
+  const listeners: ((key: string) => void)[] = [];
   let closed = false;
+
+  const notify = (m: Managed): void => {
+    const key = functionKey(functionRef(m.fn));
+    for (const listener of listeners) listener(key);
+  };
 
   /** Runs `work` after every earlier locked call for `key`: scale, apply and replacements never interleave. */
   function locked<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -116,6 +125,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     while (isLive(replica) && !closed) {
       if (await probe(replica)) {
         replica.becameReady = true;
+        notify(m);
         if (m.replicas.some((r) => isLive(r) && r.specHash !== m.specHash)) {
           await locked(functionKey(functionRef(m.fn)), () => converge(m));
         }
@@ -143,6 +153,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     for (const port of replica.ports) portsInUse.delete(port);
     m.replicas = m.replicas.filter((r) => r !== replica);
     const ref = functionRef(m.fn);
+    notify(m);
     if (replica.stopping || m.removed || closed) {
       log('replica-stopped', {
         key: functionKey(ref),
@@ -285,21 +296,26 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   }
 
   return {
+    start: () => Promise.resolve(),
+
     apply: (fn) => {
       const key = functionKey(functionRef(fn));
       return locked(key, async () => {
         const hash = specHash(fn);
         const m = functions.get(key);
         if (m === undefined) {
-          functions.set(key, {
+          // As the Kubernetes runtime creates a Deployment: at scale.min, and the autoscaler takes it from there.
+          const created: Managed = {
             fn,
             specHash: hash,
-            desired: 0,
+            desired: fn.spec.scale.min,
             replicas: [],
             consecutiveCrashes: 0,
             restartTimer: undefined,
             removed: false,
-          });
+          };
+          functions.set(key, created);
+          await converge(created);
           return;
         }
         if (m.specHash === hash) return;
@@ -334,6 +350,22 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       const ready = await Promise.all(m.replicas.filter(isLive).map(probe));
       return { replicas: m.desired, readyReplicas: ready.filter(Boolean).length };
     },
+
+    observe: async (ref) => {
+      const m = functions.get(functionKey(ref));
+      if (m === undefined) return undefined;
+      const live = m.replicas.filter(isLive);
+      const ready = await Promise.all(live.map(probe));
+      return {
+        desiredReplicas: m.desired,
+        replicas: live.length,
+        readyReplicas: ready.filter(Boolean).length,
+        progressDeadlineExceeded: false,
+        crashLooping: m.consecutiveCrashes >= CRASH_LOOP_EXITS,
+      };
+    },
+
+    watch: (listener) => void listeners.push(listener),
 
     replicas: (ref) =>
       (functions.get(functionKey(ref))?.replicas ?? []).filter(isLive).flatMap((r) => {
