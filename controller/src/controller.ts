@@ -15,7 +15,7 @@ import {
 } from '@spool/api';
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
 import { observeQueue } from './autoscale/observe.js';
-import type { Clock } from './clock.js';
+import type { Clock, Timer } from './clock.js';
 import { createControllerHttpServer } from './http.js';
 import { alwaysLeader, type Elector } from './leader/elector.js';
 import { errorMessage, silentLog, type Log } from './log.js';
@@ -189,8 +189,17 @@ export function createController(deps: ControllerDeps): Controller {
       closing = true;
       started = false;
       // Bounded: with Redis or the API server gone, a tick or a lease release would otherwise wait forever.
-      const within = (work: Promise<unknown> | undefined): Promise<unknown> =>
-        Promise.race([work, clock.sleep(CLOSE_STEP_TIMEOUT_MS)]);
+      const within = async (work: Promise<unknown> | undefined): Promise<unknown> => {
+        let timer: Timer | undefined;
+        const late = new Promise(
+          (resolve) => (timer = clock.setTimer(CLOSE_STEP_TIMEOUT_MS, () => resolve(late))),
+        );
+        try {
+          return await Promise.race([work, late]);
+        } finally {
+          timer?.cancel(); // a pending timer would keep the process alive for its full length
+        }
+      };
       const state = running;
       running = undefined;
       queue?.close();

@@ -9,12 +9,14 @@ import {
   type FunctionRef,
   type FunctionStatus,
 } from '@spool/api';
-import type { Log } from './deps.js';
 import type { FunctionRegistry } from './registry.js';
 
 export interface FunctionStatusReader {
   read(ref: FunctionRef): Promise<FunctionStatus | undefined>;
 }
+
+/** Logs a refused entry; the gateway's `Log` shape (deps.ts imports this module). */
+type Log = (line: Record<string, unknown>) => void;
 
 export function redisStatusReader(redis: Redis, log: Log): FunctionStatusReader {
   return {

@@ -6,6 +6,7 @@ import {
   SpoolError,
   functionKey,
   parseInvocationName,
+  type Condition,
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
@@ -30,11 +31,15 @@ export function requireAdmin(token: string | undefined) {
   };
 }
 
+/** The controller's Ready and Valid conditions, as it last recorded them. */
+const conditionsOf = async (deps: AppDeps, ref: FunctionRef): Promise<readonly Condition[]> =>
+  (await deps.statuses.read(ref))?.conditions ?? [];
+
 async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<string, unknown>> {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
-  const [counts, recorded] = await Promise.all([
+  const [counts, conditions] = await Promise.all([
     deps.invoker.queueFor(ref).getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
-    deps.statuses.read(ref),
+    conditionsOf(deps, ref),
   ]);
   const status = deps.invoker.replicasOf(ref);
   return {
@@ -50,13 +55,13 @@ async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<str
     scale: fn.spec.scale,
     timeoutSeconds: fn.spec.timeoutSeconds,
     lastScaleReason: status?.reason,
-    conditions: recorded?.conditions ?? [],
+    conditions,
   };
 }
 
 /** Not served: a Function whose spec was refused says why (its Valid condition), others are simply unknown. */
 async function notDeployed(deps: AppDeps, ref: FunctionRef): Promise<SpoolError> {
-  const valid = (await deps.statuses.read(ref))?.conditions?.find((c) => c.type === 'Valid');
+  const valid = (await conditionsOf(deps, ref)).find((c) => c.type === 'Valid');
   const why = valid?.status === 'False' ? `: its spec is invalid: ${valid.message}` : '';
   return new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed${why}`);
 }
