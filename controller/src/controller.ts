@@ -175,8 +175,10 @@ export function createController(deps: ControllerDeps): Controller {
           leading = lead(state).catch((error: unknown) => log('lead-failed', { error: errorMessage(error) }));
         },
         onStoppedLeading: () => {
+          // Another replica may act already: stop queueing work now, and let the caller stop the process.
           log('stopped-acting', { reason: 'lost the lead' });
-          void stopActing().finally(() => deps.onLostLeadership?.());
+          void stopActing();
+          deps.onLostLeadership?.();
         },
       });
       await leading;
