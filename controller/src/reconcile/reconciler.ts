@@ -49,6 +49,8 @@ export const STATUS_RESYNC_MS = 10_000;
 
 export function createReconciler(o: ReconcilerOptions): (key: string) => Promise<WorkResult> {
   const appliedScaleRequests = new Map<string, number>();
+  /** The last refusal reported per key: a runtime event or resync of the same bad spec is not reported again. */
+  const refusals = new Map<string, string>();
 
   const status = async (
     key: string,
@@ -95,6 +97,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     await o.registry?.withdraw(ref);
     o.targets.forget(ref);
     appliedScaleRequests.delete(key);
+    refusals.delete(key);
     await o.runtime.remove(ref);
     await o.forgetQueue(ref);
     await o.status.remove(key);
@@ -105,8 +108,11 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
   const refuse = async (key: string, desired: DesiredFunction, problems: Problem[]): Promise<never> => {
     await o.status.write(key, desired, await status(key, desired, problems));
     const message = formatProblems(problems);
-    await o.status.refused(desired, message);
-    o.log('function-invalid', { key, origin: desired.origin, problems: message });
+    if (refusals.get(key) !== message) {
+      refusals.set(key, message);
+      await o.status.refused(desired, message);
+      o.log('function-invalid', { key, origin: desired.origin, problems: message });
+    }
     throw new TerminalError(`Function ${key} is invalid`);
   };
 
@@ -116,6 +122,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     if (!desired) return remove(key, ref);
     const problems = validateFunction(desired.object);
     if (problems.length > 0) return refuse(key, desired, problems);
+    refusals.delete(key);
     const fn = resolveFunction(desired.object);
     await o.runtime.apply(fn);
     await o.registry?.serve(fn);

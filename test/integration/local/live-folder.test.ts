@@ -176,6 +176,8 @@ describe('local mode follows its folder', () => {
     const writtenAt = performance.now();
     write('team/added.yaml', functionYaml('added'));
 
+    await eventually(async () => expect((await system('added')).status).toBe(200), { intervalMs: 20 });
+    const registeredMs = performance.now() - writtenAt;
     const answer = await eventually(
       async () => {
         const a = await call('added');
@@ -186,7 +188,7 @@ describe('local mode follows its folder', () => {
     );
     const servedMs = performance.now() - writtenAt;
     console.log(
-      `file added → first call answered: ${servedMs.toFixed(0)} ms (scale.min 0: includes the wake)`,
+      `file added → in the gateway's registry: ${registeredMs.toFixed(0)} ms; → first call answered: ${servedMs.toFixed(0)} ms (scale.min 0: includes the cold start)`,
     );
 
     expect({ greeting: answer.greeting, withinSeconds: servedMs < 10_000 }).toEqual({
