@@ -172,7 +172,9 @@ export function createController(deps: ControllerDeps): Controller {
       let leading: Promise<void> = Promise.resolve();
       elector.start({
         onStartedLeading: () => {
-          leading = lead(state).catch((error: unknown) => log('lead-failed', { error: errorMessage(error) }));
+          leading = lead(state);
+          // Leading from the start (local mode), start() rejects with it; later (a Lease won), it is logged.
+          leading.catch((error: unknown) => log('lead-failed', { error: errorMessage(error) }));
         },
         onStoppedLeading: () => {
           // Another replica may act already: stop queueing work now, and let the caller stop the process.

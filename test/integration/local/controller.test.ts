@@ -25,6 +25,7 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import {
+  createFolderSource,
   createLocalController,
   createProcessRuntime,
   scanFolder,
@@ -295,6 +296,35 @@ describe('controller', () => {
 });
 
 describe('local folder', () => {
+  test('the folder source emits the key of each add, edit and delete, and counts generations', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'spool-functions-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const source = createFolderSource({ root, clock: systemClock, log: silentLog, debounceMs: 50 });
+    cleanups.push(() => source.close());
+    const changed: string[] = [];
+    await source.start((key) => void changed.push(key));
+    const doc = (image: string): string =>
+      `apiVersion: spool.dev/v1alpha1\nkind: Function\nmetadata:\n  name: alpha\nspec:\n  image: ${image}\n  command: [node, server.mjs]\n`;
+    const generation = (): number | undefined => source.get('default/alpha')?.object.metadata.generation;
+
+    writeFileSync(join(root, 'a.yaml'), doc('x:1'));
+    await eventually(() =>
+      expect({ changed, generation: generation() }).toEqual({ changed: ['default/alpha'], generation: 1 }),
+    );
+    writeFileSync(join(root, 'a.yaml'), doc('x:2'));
+    await eventually(() =>
+      expect({ changes: changed.length, generation: generation() }).toEqual({ changes: 2, generation: 2 }),
+    );
+    rmSync(join(root, 'a.yaml'));
+    await eventually(() =>
+      expect({ changes: changed.length, keys: source.keys(), found: source.get('default/alpha') }).toEqual({
+        changes: 3,
+        keys: [],
+        found: undefined,
+      }),
+    );
+  });
+
   test('reads every Function in a folder tree, keyed, and names each problem with file and document', async () => {
     const root = mkdtempSync(join(tmpdir(), 'spool-functions-'));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
