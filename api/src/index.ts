@@ -8,6 +8,7 @@ export * from './decode.js';
 export * from './errors.js';
 export * from './function.js';
 export * from './function-schema.js';
+export * from './function-status.js';
 export * from './job.js';
 export * from './names.js';
 export * from './queue-names.js';

@@ -26,6 +26,9 @@ export const REPLICA_STATUS_KEY = `${KEY_PREFIX}:replica-status`;
 /** Hash of `namespace/name` → JSON `ResolvedFunction`: the local registry, published by the controller. */
 export const LOCAL_FUNCTIONS_KEY = `${KEY_PREFIX}:functions`;
 
+/** Hash of `namespace/name` → JSON `FunctionStatus`: local mode's status, written by the controller's reconcile. */
+export const FUNCTION_STATUS_KEY = `${KEY_PREFIX}:function-status`;
+
 export const channels = {
   /** A function in LOCAL_FUNCTIONS_KEY was added, changed or removed; payload: its key. */
   functions: `${KEY_PREFIX}:events:functions`,

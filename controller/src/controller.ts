@@ -1,68 +1,75 @@
-// createController(deps): publishes the local registry, applies every Function to the runtime, runs the
-// autoscaler and serves /metrics and /healthz. Returns { start, close } and touches nothing before start().
+// createController(deps): the one control loop of both modes (style rule 18). A source's keys feed one
+// de-duplicating work queue; reconcile(key) applies each Function through the runtime and writes its status;
+// the autoscaler sits beside it. Only the leader acts. Returns { start, close } and touches nothing before start().
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  LOCAL_FUNCTIONS_KEY,
-  channels,
+  KEY_PREFIX,
+  REPLICA_STATUS_KEY,
   functionKey,
-  functionRef,
+  queueName,
   type ControllerConfig,
-  type ResolvedFunction,
+  type FunctionRef,
 } from '@spool/api';
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
-import type { Clock } from './clock.js';
+import { observeQueue } from './autoscale/observe.js';
+import type { Clock, Timer } from './clock.js';
 import { createControllerHttpServer } from './http.js';
+import { alwaysLeader, type Elector } from './leader/elector.js';
 import { errorMessage, silentLog, type Log } from './log.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
-import type { FunctionSource } from './registry/local-registry.js';
+import { createReconciler, type ScaleTargets } from './reconcile/reconciler.js';
+import { createWorkQueue, type WorkQueue } from './reconcile/workqueue.js';
+import type { PublishedRegistry } from './registry/published-registry.js';
 import type { Runtime } from './runtime/runtime.js';
+import type { FunctionSource } from './source/source.js';
+import type { StatusWriter } from './status/status-writer.js';
 
 export interface ControllerDeps {
-  readonly config: ControllerConfig;
+  readonly config: Pick<ControllerConfig, 'scaleIntervalMs' | 'metricsHost' | 'metricsPort'>;
   /** Opens a new Redis connection; the controller opens two (commands, subscriber) and closes both. */
   readonly redis: () => Redis;
+  readonly source: FunctionSource;
   readonly runtime: Runtime;
-  readonly registry: FunctionSource;
+  readonly status: StatusWriter;
+  /** Local mode: the registry the gateway serves from. Kubernetes mode has none. */
+  readonly registry?: PublishedRegistry;
+  /** Who may act; alone (local mode) when unset. */
+  readonly elector?: Elector;
+  /** Called after the controller stopped acting on a lost lead (main.ts exits). */
+  readonly onLostLeadership?: () => void;
   readonly clock: Clock;
   readonly log?: Log;
   readonly metrics?: ControllerMetrics;
+  /** Keys reconciled in parallel; one key is never worked twice at once. */
+  readonly workers?: number;
+  /** /healthz also requires Redis (local mode); Kubernetes mode answers healthy while it waits. */
+  readonly healthRequiresRedis?: boolean;
 }
 
 export interface Controller {
+  /** Resolves once the source is listed and, when leading from the start (local mode), every function reconciled once. */
   start(): Promise<void>;
-  /** Stops the loops, then the runtime's replicas (draining), then Redis. */
+  /** Stops the loops, hands the lead over, stops the runtime's replicas (draining), then Redis. */
   close(): Promise<void>;
+  isLeader(): boolean;
   /** Where /metrics and /healthz listen, once started (`metricsPort: 0` picks a free port). */
   metricsAddress(): AddressInfo | undefined;
 }
 
-interface Running {
-  readonly redis: Redis;
-  readonly subscriber: Redis;
-  readonly autoscaler: Autoscaler;
-  readonly server: Server;
-}
+/** Longest wait for each shutdown step but the runtime's drain, which its own kill timers bound. */
+const CLOSE_STEP_TIMEOUT_MS = 5_000;
 
-/** The gateway's local registry mirrors this hash (gateway `redisRegistry`). */
-async function publishFunctions(redis: Redis, functions: readonly ResolvedFunction[]): Promise<void> {
-  if (functions.length === 0) return;
-  const tx = redis.multi();
-  for (const fn of functions) tx.hset(LOCAL_FUNCTIONS_KEY, functionKey(functionRef(fn)), JSON.stringify(fn));
-  for (const fn of functions) tx.publish(channels.functions, functionKey(functionRef(fn)));
-  await tx.exec();
-}
-
-/**
- * Starts at the larger of `min` and what already runs: a fresh process runtime has nothing, and a restarted
- * controller must not cut replicas another instance left warm; the autoscaler takes it from there.
- */
-async function applyFunction(runtime: Runtime, fn: ResolvedFunction): Promise<void> {
-  const ref = functionRef(fn);
-  await runtime.apply(fn);
-  const { replicas } = await runtime.observeReplicas(ref);
-  await runtime.scale(ref, Math.min(fn.spec.scale.max, Math.max(fn.spec.scale.min, replicas)));
+async function forgetQueue(redis: Redis, ref: FunctionRef): Promise<void> {
+  const queue = new Queue(queueName(ref), { connection: redis, prefix: KEY_PREFIX });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
+  await redis.hdel(REPLICA_STATUS_KEY, functionKey(ref));
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -75,30 +82,70 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+interface Running {
+  readonly redis: Redis;
+  readonly subscriber: Redis;
+  readonly autoscaler: Autoscaler;
+  readonly server: Server;
+}
+
 export function createController(deps: ControllerDeps): Controller {
-  const { config, runtime, clock } = deps;
+  const { config, source, runtime, clock } = deps;
   const log = deps.log ?? silentLog;
   const metrics = deps.metrics ?? createControllerMetrics();
+  const elector = deps.elector ?? alwaysLeader();
   let running: Running | undefined;
+  let queue: WorkQueue | undefined;
   let started = false;
+  let closing = false;
 
-  async function applyAll(functions: readonly ResolvedFunction[]): Promise<ResolvedFunction[]> {
-    const applied: ResolvedFunction[] = [];
-    for (const fn of functions) {
-      const key = functionKey(functionRef(fn));
-      try {
-        await applyFunction(runtime, fn);
-        applied.push(fn);
-      } catch (error) {
-        // One function the runtime refuses must not keep the others from running.
-        log.error('apply-failed', { key, error: errorMessage(error) });
-      }
-    }
-    return applied;
-  }
+  const targetsOf = (autoscaler: Autoscaler): ScaleTargets => ({
+    track: (fn) => autoscaler.track(fn),
+    forget: (ref) => autoscaler.forget(functionKey(ref)),
+    // In-process: the annotation's request goes straight to this autoscaler, not around through Redis.
+    request: (ref, replicas) => autoscaler.request(functionKey(ref), replicas),
+  });
+
+  /** Starts acting: the autoscaler, then a queue seeded with every key the source has. Resolves once each was worked. */
+  const lead = async ({ redis, autoscaler }: Running): Promise<void> => {
+    const reconcile = createReconciler({
+      source,
+      runtime,
+      status: deps.status,
+      registry: deps.registry,
+      targets: targetsOf(autoscaler),
+      queued: async (ref) => (await observeQueue(redis, ref)).waiting,
+      forgetQueue: (ref) => forgetQueue(redis, ref),
+      now: () => clock.now(),
+      log,
+    });
+    const initial = new Set(source.keys());
+    let seeded = (): void => undefined;
+    const allSeeded = new Promise<void>((resolve) => (seeded = resolve));
+    if (initial.size === 0) seeded();
+    queue = createWorkQueue({
+      work: (key) =>
+        reconcile(key).finally(() => {
+          if (initial.delete(key) && initial.size === 0) seeded();
+        }),
+      concurrency: deps.workers ?? 8,
+      clock,
+      onError: (key, error, retryInMs) =>
+        log.error('reconcile-failed', { key, error: errorMessage(error), retryInMs }),
+    });
+    await autoscaler.start();
+    for (const key of initial) queue.add(key);
+    await allSeeded;
+  };
+
+  const stopActing = async (): Promise<void> => {
+    queue?.close();
+    queue = undefined;
+    await running?.autoscaler.close();
+  };
 
   return {
-    start: async () => {
+    async start() {
       const redis = deps.redis();
       const subscriber = deps.redis();
       const autoscaler = createAutoscaler({
@@ -110,33 +157,70 @@ export function createController(deps: ControllerDeps): Controller {
         metrics,
         intervalMs: config.scaleIntervalMs,
       });
+      const requiresRedis = deps.healthRequiresRedis ?? true;
       const server = createControllerHttpServer({
         registry: metrics.registry,
-        isHealthy: () => started && redis.status === 'ready' && subscriber.status === 'ready',
+        isHealthy: () =>
+          started && (!requiresRedis || (redis.status === 'ready' && subscriber.status === 'ready')),
       });
-      running = { redis, subscriber, autoscaler, server };
-      const functions = await deps.registry.list();
-      await publishFunctions(redis, functions);
-      autoscaler.setFunctions(await applyAll(functions));
-      await autoscaler.start();
+      const state: Running = { redis, subscriber, autoscaler, server };
+      running = state;
+      runtime.watch((key) => queue?.add(key));
+      await runtime.start();
+      await source.start((key) => queue?.add(key));
       await listen(server, config.metricsHost, config.metricsPort);
+      let leading: Promise<void> = Promise.resolve();
+      elector.start({
+        onStartedLeading: () => {
+          leading = lead(state);
+          // Leading from the start (local mode), start() rejects with it; later (a Lease won), it is logged.
+          leading.catch((error: unknown) => log.error('lead-failed', { error: errorMessage(error) }));
+        },
+        onStoppedLeading: () => {
+          // Another replica may act already: stop queueing work now, and let the caller stop the process.
+          log.warn('stopped-acting', { reason: 'lost the lead' });
+          void stopActing();
+          deps.onLostLeadership?.();
+        },
+      });
+      await leading;
       started = true;
-      log.info('controller-started', { functions: functions.length, runtime: config.runtime });
+      log.info('controller-started', { functions: source.keys().length, leading: elector.isLeader() });
     },
 
-    close: async () => {
+    async close() {
+      if (closing) return;
+      closing = true;
       started = false;
-      if (running === undefined) {
-        await runtime.close();
-        return;
-      }
-      const { redis, subscriber, autoscaler, server } = running;
+      // Bounded: with Redis or the API server gone, a tick or a lease release would otherwise wait forever.
+      const within = async (work: Promise<unknown> | undefined): Promise<unknown> => {
+        let timer: Timer | undefined;
+        const late = new Promise(
+          (resolve) => (timer = clock.setTimer(CLOSE_STEP_TIMEOUT_MS, () => resolve(late))),
+        );
+        try {
+          return await Promise.race([work, late]);
+        } finally {
+          timer?.cancel(); // a pending timer would keep the process alive for its full length
+        }
+      };
+      const state = running;
       running = undefined;
-      await autoscaler.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      queue?.close();
+      queue = undefined;
+      await within(state?.autoscaler.close());
+      await within(elector.close());
+      await within(source.close());
+      if (state) await within(new Promise<void>((resolve) => state.server.close(() => resolve())));
       await runtime.close();
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      if (state) {
+        await within(Promise.allSettled([state.redis.quit(), state.subscriber.quit()]));
+        state.redis.disconnect();
+        state.subscriber.disconnect();
+      }
     },
+
+    isLeader: () => elector.isLeader(),
 
     metricsAddress: () => {
       const address = running?.server.address();

@@ -1,5 +1,8 @@
-// @spool/controller: runs Functions on a runtime and scales them from their queues (autoscaler, process runtime).
+// @spool/controller: one control loop for both modes (source → work queue → reconcile → runtime + status), the
+// autoscaler beside it, and the process and Kubernetes runtimes.
 export { createController, type Controller, type ControllerDeps } from './controller.js';
+export { createLocalController, type LocalControllerDeps } from './modes/local.js';
+export { createKubeController, type KubeController, type KubeControllerDeps } from './modes/kubernetes.js';
 export { createAutoscaler, type Autoscaler, type AutoscalerOptions } from './autoscale/autoscaler.js';
 export {
   decide,
@@ -12,15 +15,17 @@ export {
 } from './autoscale/decide.js';
 export { observeQueue, observeQueues, type QueueCounts } from './autoscale/observe.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
+export { alwaysLeader, type Elector, type LeadershipHandlers } from './leader/elector.js';
 export { createLogger, silentLog, type Log, type LogFields } from './log.js';
 export { createControllerMetrics, type ControllerMetrics } from './metrics.js';
-export {
-  loadLocalFunctions,
-  localRegistry,
-  type FunctionSource,
-  type LocalFunction,
-} from './registry/local-registry.js';
+export { createPublishedRegistry, type PublishedRegistry } from './registry/published-registry.js';
+export { createFolderSource, scanFolder, type FolderSourceOptions } from './source/folder-source.js';
+export { staticSource } from './source/static-source.js';
+export type { DesiredFunction, FunctionSource } from './source/source.js';
+export { createRedisStatusWriter } from './status/redis-status.js';
+export type { StatusWriter } from './status/status-writer.js';
 export type { ReplicaCounts, Runtime } from './runtime/runtime.js';
+export type { ObservedReplicas } from './reconcile/status.js';
 export {
   createProcessRuntime,
   type ProcessRuntime,
@@ -39,4 +44,3 @@ export {
   type ServicePasswords,
 } from './redis-users.js';
 export { drainCallbackOutbox, observeOutboxes, type OutboxDrain } from './callback-outbox.js';
-export { createKubeController, type KubeController, type KubeControllerDeps } from './kube-controller.js';

@@ -1,16 +1,15 @@
 // The controller's composition root, and its only impure top: env → config → clients → start; SIGTERM → close.
+// Both modes run the same loop (controller.ts); they differ only in source, runtime, status store and election.
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { parseControllerConfig } from '@spool/api';
 import { systemClock } from './clock.js';
-import { createController } from './controller.js';
-import { createControllerHttpServer } from './http.js';
-import { createKubeController } from './kube-controller.js';
-import { createControllerMetrics } from './metrics.js';
+import type { Controller } from './controller.js';
 import { createLogger, errorMessage } from './log.js';
-import { localRegistry } from './registry/local-registry.js';
+import { createKubeController } from './modes/kubernetes.js';
+import { createLocalController } from './modes/local.js';
 import { createProcessRuntime } from './runtime/process.js';
 
 const config = parseControllerConfig(process.env);
@@ -22,69 +21,42 @@ const redis = (): Redis =>
     log.warn('redis-error', { error: error.message }),
   );
 
-interface Service {
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function processController(functionsDir: string): Service {
-  const stateDir = resolve(config.stateDir);
-  const controller = createController({
+function localController(functionsDir: string): Controller {
+  return createLocalController({
     config,
     redis,
     runtime: createProcessRuntime({
       watchdogCommand: config.watchdogCommand,
       redisUrl: config.redisUrl,
-      stateDir,
+      stateDir: resolve(config.stateDir),
       baseEnv: process.env,
       watchdog: { lock: config.watchdogLock },
       clock: systemClock,
       log,
     }),
-    registry: localRegistry(functionsDir, log),
+    source: { functionsDir },
     clock: systemClock,
     log,
   });
-  return {
-    start: async () => {
-      await controller.start();
-      log.info('controller-listening', { metrics: controller.metricsAddress(), stateDir });
-    },
-    close: () => controller.close(),
-  };
 }
 
-function kubernetesController(): Service {
+function kubernetesController(): Controller {
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const metrics = createControllerMetrics();
-  const controller = createKubeController({
+  return createKubeController({
     config,
     kc,
     redis,
     clock: systemClock,
     log,
-    metrics,
     identity: process.env['POD_NAME'] ?? hostname(),
     // Another replica may already act: stop at once rather than risk two writers.
     onLostLeadership: () => process.exit(1),
   });
-  const server = createControllerHttpServer({ registry: metrics.registry, isHealthy: () => true });
-  return {
-    start: async () => {
-      await controller.start();
-      await new Promise<void>((done) => server.listen(config.metricsPort, config.metricsHost, done));
-      log.info('controller-listening', { runtime: 'kubernetes', metricsPort: config.metricsPort });
-    },
-    close: async () => {
-      server.close();
-      await controller.close();
-    },
-  };
 }
 
 const controller =
-  config.runtime === 'kubernetes' ? kubernetesController() : processController(config.functionsDir ?? '');
+  config.runtime === 'kubernetes' ? kubernetesController() : localController(config.functionsDir ?? '');
 
 let closing = false;
 const shutdown = (signal: string): void => {
@@ -104,6 +76,7 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 
 try {
   await controller.start();
+  log.info('controller-listening', { runtime: config.runtime, metrics: controller.metricsAddress() });
 } catch (error) {
   log.error('controller-failed', { error: errorMessage(error) });
   await controller.close();

@@ -2,6 +2,7 @@
 import type { FunctionRef, GatewayConfig, SelfAddress } from '@spool/api';
 import type { Logger } from '@spool/node';
 import type { DrainState } from './drain.js';
+import type { FunctionStatusReader } from './function-status.js';
 import type { Invoker } from './invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
   readonly scaler: FunctionScaler;
+  /** The status the controller recorded (conditions), shown by /system/function/NAME. */
+  readonly statuses: FunctionStatusReader;
   readonly metrics: GatewayMetrics;
   readonly drain: DrainState;
   readonly log: Log;

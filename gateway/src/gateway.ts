@@ -14,6 +14,7 @@ import { createLogger, systemClock } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
+import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -30,6 +31,8 @@ export interface GatewayDeps {
   readonly scaler?: FunctionScaler;
   /** Time for the invoker's stamps and the drain's waits; the system clock unless a test steps it. */
   readonly clock?: Clock;
+  /** Where /system reads status; by default the registry's objects (Kubernetes) or the controller's hash (local). */
+  readonly statuses?: FunctionStatusReader;
   readonly log?: Log;
 }
 
@@ -93,6 +96,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
+    statuses:
+      deps.statuses ??
+      (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
     metrics,
     drain,
     log,

@@ -17,6 +17,7 @@ import {
   SCALE_REQUEST_ANNOTATION,
   functionKey,
   resolveFunction,
+  scaleRequestAnnotation,
   type FunctionRef,
   type FunctionResource,
   type ResolvedFunction,
@@ -94,7 +95,7 @@ export function kubeScaler(kc: KubeConfig, now: () => number): FunctionScaler {
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     async requestReplicas(ref: FunctionRef, replicas: number) {
-      const annotation = JSON.stringify({ replicas, at: now() });
+      const annotation = scaleRequestAnnotation(replicas, now());
       await api.patchNamespacedCustomObject(
         {
           ...base,

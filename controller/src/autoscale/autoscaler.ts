@@ -40,8 +40,12 @@ export interface AutoscalerOptions {
 }
 
 export interface Autoscaler {
-  /** Replaces the set of functions scaled; state of functions no longer present is dropped. */
-  setFunctions(functions: readonly ResolvedFunction[]): void;
+  /** Scales `fn` from now on (a changed spec replaces the old one, keeping the scaler's state); ticks it at once. */
+  track(fn: ResolvedFunction): void;
+  /** Stops scaling a function and drops its state. */
+  forget(key: string): void;
+  /** An operator's count (`/system/scale-function`), applied at the function's next tick, which runs now. */
+  request(key: string, replicas: number): void;
   /** Subscribes to wake and scale-request events and starts the timer. */
   start(): Promise<void>;
   /** Observe → decide → scale one function; never two at once per key, and a tick asked for during one runs after. */
@@ -70,7 +74,8 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
   let timer: Timer | undefined;
 
   async function writeStatus(key: string, status: ReplicaStatus): Promise<void> {
-    if (sameStatus(written.get(key), status)) return;
+    // Forgotten while this tick ran (deleted): its status is already cleaned up, and must stay so.
+    if (!functions.has(key) || sameStatus(written.get(key), status)) return;
     const json = JSON.stringify(status);
     await redis.multi().hset(REPLICA_STATUS_KEY, key, json).publish(channels.scaled, json).exec();
     written.set(key, status);
@@ -168,24 +173,33 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       log.warn('scale-request-ignored', { message: message.slice(0, 200) });
       return;
     }
-    log.info('scale-requested', { key: request.key, replicas: request.replicas });
-    requests.set(request.key, request.replicas);
-    void ticks.run(request.key);
+    requestReplicas(request.key, request.replicas);
+  }
+
+  function requestReplicas(key: string, replicas: number): void {
+    if (!functions.has(key)) return;
+    log.info('scale-requested', { key, replicas });
+    requests.set(key, replicas);
+    void ticks.run(key);
   }
 
   return {
-    setFunctions: (list) => {
-      const keys = new Set(list.map((fn) => functionKey(functionRef(fn))));
-      for (const key of functions.keys()) {
-        if (!keys.has(key)) {
-          states.delete(key);
-          requests.delete(key);
-          written.delete(key);
-        }
-      }
-      functions.clear();
-      for (const fn of list) functions.set(functionKey(functionRef(fn)), fn);
+    track: (fn) => {
+      const key = functionKey(functionRef(fn));
+      const before = functions.get(key);
+      functions.set(key, fn);
+      if (timer !== undefined && JSON.stringify(before?.spec) !== JSON.stringify(fn.spec))
+        void ticks.run(key);
     },
+
+    forget: (key) => {
+      functions.delete(key);
+      states.delete(key);
+      requests.delete(key);
+      written.delete(key);
+    },
+
+    request: requestReplicas,
 
     start: async () => {
       subscriber.on('message', onMessage);

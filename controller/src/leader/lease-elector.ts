@@ -3,6 +3,7 @@
 import type { CoordinationV1Api, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Clock, Timer } from '../clock.js';
 import type { Log } from '../log.js';
+import type { Elector, LeadershipHandlers } from './elector.js';
 import { decideLeadership, observe, type LeaseRecord, type Observed } from './decide-leadership.js';
 
 export interface LeaseElectorOptions {
@@ -13,18 +14,11 @@ export interface LeaseElectorOptions {
   readonly leaseDurationSeconds: number;
   readonly retryPeriodMs: number;
   readonly clock: Pick<Clock, 'now' | 'setTimer'>;
-  readonly onStartedLeading: () => void;
-  /** Called when a held lease could not be renewed in time; the safe reaction is to stop acting (exit). */
-  readonly onStoppedLeading: () => void;
   readonly log: Log;
 }
 
-export interface LeaseElector {
-  isLeader(): boolean;
-  start(): void;
-  /** Stops trying and, if leading, releases the lease so another replica takes over at once. */
-  close(): Promise<void>;
-}
+/** `onStoppedLeading` is called when a held lease could not be renewed in time; close() releases the lease. */
+export type LeaseElector = Elector;
 
 /**
  * Lease times are MicroTime (RFC 3339 with six fractional digits); client-node would send a Date with three,
@@ -55,6 +49,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
   let lastRenewMs = 0;
   let timer: Timer | undefined;
   let closed = false;
+  let handlers: LeadershipHandlers | undefined;
 
   const claim = (lease: V1Lease | undefined): V1Lease => {
     const now = microTime(o.clock.now());
@@ -91,7 +86,7 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
       lease: `${o.namespace}/${o.name}`,
       identity: o.identity,
     });
-    (next ? o.onStartedLeading : o.onStoppedLeading)();
+    if (handlers) (next ? handlers.onStartedLeading : handlers.onStoppedLeading)();
   };
 
   const attempt = async (): Promise<void> => {
@@ -126,7 +121,10 @@ export function createLeaseElector(o: LeaseElectorOptions): LeaseElector {
 
   return {
     isLeader: () => leading,
-    start: loop,
+    start: (h) => {
+      handlers = h;
+      loop();
+    },
     async close() {
       closed = true;
       timer?.cancel();

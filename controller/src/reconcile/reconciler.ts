@@ -1,19 +1,11 @@
-// reconcile(key): read the Function and its Deployment from the caches, apply the desired Deployment,
-// tell the autoscaler, write status. Level-triggered: the same code runs for create, update and resync.
+// reconcile(key), for both modes: read the desired Function from the source, validate it, apply it through the
+// runtime, publish it (local mode), tell the autoscaler, write status. Level-triggered: the same code runs for
+// create, update, resync and delete, whichever source and runtime it is given.
 import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Deployment,
-} from '@kubernetes/client-node';
-import {
-  API_GROUP,
-  API_VERSION,
-  FUNCTION_PLURAL,
   SCALE_REQUEST_ANNOTATION,
-  deploymentName,
+  decodeScaleRequestAnnotation,
+  formatProblems,
+  functionKey,
   parseFunctionKey,
   resolveFunction,
   validateFunction,
@@ -22,9 +14,12 @@ import {
   type Problem,
   type ResolvedFunction,
 } from '@spool/api';
-import type { Cache, FunctionObject } from '../kube/informers.js';
+import type { Log } from '../log.js';
+import type { PublishedRegistry } from '../registry/published-registry.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { functionStatus, type ObservedFunction } from './status.js';
+import type { DesiredFunction, FunctionSource } from '../source/source.js';
+import type { StatusWriter } from '../status/status-writer.js';
+import { functionStatus } from './status.js';
 import { TerminalError, type WorkResult } from './workqueue.js';
 
 /** What the reconciler tells the autoscaler. */
@@ -35,131 +30,105 @@ export interface ScaleTargets {
 }
 
 export interface ReconcilerOptions {
-  readonly kc: KubeConfig;
-  readonly functions: Cache<FunctionObject>;
-  readonly deployments: Cache<V1Deployment>;
+  readonly source: FunctionSource;
   readonly runtime: Runtime;
+  readonly status: StatusWriter;
+  /** Local mode: what the gateway serves. */
+  readonly registry?: PublishedRegistry | undefined;
   readonly targets: ScaleTargets;
   /** Calls waiting in a function's queue. */
   readonly queued: (ref: FunctionRef) => Promise<number>;
   /** Drops a deleted function's queue and stored state. */
   readonly forgetQueue: (ref: FunctionRef) => Promise<void>;
   readonly now: () => number;
+  readonly log: Log;
 }
 
-/** Status counts (queued, ready) drift without any watch event; refresh them this often. */
+/** Status counts (queued, ready) drift without any event; refresh them this often. */
 export const STATUS_RESYNC_MS = 10_000;
 
-const observedDeployment = (d: V1Deployment): NonNullable<ObservedFunction['deployment']> => ({
-  replicas: d.status?.replicas ?? 0,
-  readyReplicas: d.status?.readyReplicas ?? 0,
-  desiredReplicas: d.spec?.replicas ?? 0,
-  progressDeadlineExceeded: (d.status?.conditions ?? []).some(
-    (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
-  ),
-});
-
-/** Compares what status says, ignoring timestamps that only move when something else does. */
-const sameStatus = (a: FunctionStatus | undefined, b: FunctionStatus): boolean =>
-  JSON.stringify(a) === JSON.stringify(b);
-
 export function createReconciler(o: ReconcilerOptions): (key: string) => Promise<WorkResult> {
-  const customObjects = o.kc.makeApiClient(CustomObjectsApi);
-  const core = o.kc.makeApiClient(CoreV1Api);
-  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const appliedScaleRequests = new Map<string, number>();
-
-  const writeStatus = async (fn: FunctionObject, status: FunctionStatus): Promise<void> => {
-    if (sameStatus(fn.status, status)) return;
-    const { name, namespace = 'default' } = fn.metadata;
-    await customObjects.patchNamespacedCustomObjectStatus(
-      { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL, namespace, name, body: { status } },
-      mergePatch,
-    );
-  };
-
-  const event = async (
-    fn: FunctionObject,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): Promise<void> => {
-    const namespace = fn.metadata.namespace ?? 'default';
-    const at = new Date(o.now());
-    await core
-      .createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${fn.metadata.name}.`, namespace },
-          involvedObject: {
-            apiVersion: fn.apiVersion,
-            kind: fn.kind,
-            name: fn.metadata.name,
-            namespace,
-            uid: fn.metadata.uid ?? '',
-          },
-          type,
-          reason,
-          message,
-          source: { component: 'spool-controller' },
-          firstTimestamp: at,
-          lastTimestamp: at,
-          count: 1,
-        },
-      })
-      .catch(() => undefined); // Events are best effort, as in client-go's recorder.
-  };
+  /** The last refusal reported per key: a runtime event or resync of the same bad spec is not reported again. */
+  const refusals = new Map<string, string>();
 
   const status = async (
-    fnObj: FunctionObject,
-    ref: FunctionRef,
+    key: string,
+    desired: DesiredFunction,
     problems: readonly Problem[],
   ): Promise<FunctionStatus> => {
-    const d = o.deployments.get(deploymentName(ref), ref.namespace);
+    const ref = parseFunctionKey(key);
+    const [previous, deployment, queued] = await Promise.all([
+      o.status.read(key, desired),
+      o.runtime.observe(ref),
+      problems.length > 0 ? 0 : o.queued(ref),
+    ]);
     return functionStatus(
       {
-        generation: fnObj.metadata.generation ?? 0,
+        generation: desired.object.metadata.generation ?? 0,
         problems,
-        deployment: d && observedDeployment(d),
-        queued: problems.length > 0 ? 0 : await o.queued(ref),
-        previous: fnObj.status?.conditions ?? [],
+        origin: desired.origin,
+        deployment,
+        queued,
+        previous: previous?.conditions ?? [],
       },
       o.now(),
     );
   };
 
-  const passScaleRequest = (fn: FunctionObject, ref: FunctionRef): void => {
-    const raw = fn.metadata.annotations?.[SCALE_REQUEST_ANNOTATION];
+  /** The gateway's `/system/scale-function` in Kubernetes mode: an annotation, acted on once per `at`. */
+  const passScaleRequest = (desired: DesiredFunction, ref: FunctionRef): void => {
+    const raw = desired.object.metadata.annotations?.[SCALE_REQUEST_ANNOTATION];
     if (!raw) return;
-    const request = JSON.parse(raw) as { replicas?: number; at?: number };
-    const key = `${ref.namespace}/${ref.name}`;
-    if (typeof request.replicas !== 'number' || typeof request.at !== 'number') return;
-    if ((appliedScaleRequests.get(key) ?? 0) >= request.at) return;
-    appliedScaleRequests.set(key, request.at);
-    o.targets.request(ref, request.replicas);
+    const key = functionKey(ref);
+    const request = decodeScaleRequestAnnotation(raw);
+    if (!request.ok) {
+      if (appliedScaleRequests.get(key) !== -1) o.log.warn('scale-request-ignored', { key, error: request.error });
+      appliedScaleRequests.set(key, -1); // logged once until the annotation changes
+      return;
+    }
+    if ((appliedScaleRequests.get(key) ?? 0) >= request.value.atMs) return;
+    appliedScaleRequests.set(key, request.value.atMs);
+    o.targets.request(ref, request.value.replicas);
+  };
+
+  const remove = async (key: string, ref: FunctionRef): Promise<WorkResult> => {
+    // The gateway stops serving first (404), then replicas drain, then the queue and status go.
+    await o.registry?.withdraw(ref);
+    o.targets.forget(ref);
+    appliedScaleRequests.delete(key);
+    refusals.delete(key);
+    await o.runtime.remove(ref);
+    await o.forgetQueue(ref);
+    await o.status.remove(key);
+    return {};
+  };
+
+  /** An invalid spec is reported, never applied: whatever ran from the last valid one is left as it was. */
+  const refuse = async (key: string, desired: DesiredFunction, problems: Problem[]): Promise<never> => {
+    await o.status.write(key, desired, await status(key, desired, problems));
+    const message = formatProblems(problems);
+    if (refusals.get(key) !== message) {
+      refusals.set(key, message);
+      await o.status.refused(desired, message);
+      o.log.warn('function-invalid', { key, origin: desired.origin, problems: message });
+    }
+    throw new TerminalError(`Function ${key} is invalid`);
   };
 
   return async (key) => {
     const ref = parseFunctionKey(key);
-    const fnObj = o.functions.get(ref.name, ref.namespace);
-    if (!fnObj) {
-      // Deleted: the Deployment goes with its owner (garbage collection); the queue is ours to clean.
-      o.targets.forget(ref);
-      appliedScaleRequests.delete(key);
-      await o.forgetQueue(ref);
-      return {};
-    }
-    const problems = validateFunction(fnObj);
-    if (problems.length > 0) {
-      await writeStatus(fnObj, await status(fnObj, ref, problems));
-      await event(fnObj, 'Warning', 'InvalidSpec', problems.map((p) => `${p.path} ${p.message}`).join('; '));
-      throw new TerminalError(`Function ${key} is invalid`);
-    }
-    const fn = resolveFunction(fnObj);
+    const desired = o.source.get(key);
+    if (!desired) return remove(key, ref);
+    const problems = validateFunction(desired.object);
+    if (problems.length > 0) return refuse(key, desired, problems);
+    refusals.delete(key);
+    const fn = resolveFunction(desired.object);
     await o.runtime.apply(fn);
+    await o.registry?.serve(fn);
     o.targets.track(fn);
-    passScaleRequest(fnObj, ref);
-    await writeStatus(fnObj, await status(fnObj, ref, []));
+    passScaleRequest(desired, ref);
+    await o.status.write(key, desired, await status(key, desired, []));
     return { requeueAfterMs: STATUS_RESYNC_MS };
   };
 }

@@ -1,12 +1,20 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Condition } from '@spool/api';
-import { functionStatus, type ObservedFunction } from './status.js';
+import { functionStatus, type ObservedFunction, type ObservedReplicas } from './status.js';
 
 const NOW = Date.parse('2026-01-02T03:04:05Z');
+const replicas = (o: Partial<ObservedReplicas>): ObservedReplicas => ({
+  replicas: 1,
+  readyReplicas: 1,
+  desiredReplicas: 1,
+  progressDeadlineExceeded: false,
+  crashLooping: false,
+  ...o,
+});
 const observed = (o: Partial<ObservedFunction>): ObservedFunction => ({
   generation: 2,
   problems: [],
-  deployment: { replicas: 1, readyReplicas: 1, desiredReplicas: 1, progressDeadlineExceeded: false },
+  deployment: replicas({}),
   queued: 0,
   previous: [],
   ...o,
@@ -21,24 +29,38 @@ describe('functionStatus', () => {
     { name: 'serving', o: {}, want: { status: 'True', reason: 'Serving' } },
     {
       name: 'scaled to zero is ready',
-      o: {
-        deployment: { replicas: 0, readyReplicas: 0, desiredReplicas: 0, progressDeadlineExceeded: false },
-      },
+      o: { deployment: replicas({ replicas: 0, readyReplicas: 0, desiredReplicas: 0 }) },
       want: { status: 'True', reason: 'ScaledToZero' },
     },
     {
       name: 'starting',
-      o: {
-        deployment: { replicas: 1, readyReplicas: 0, desiredReplicas: 1, progressDeadlineExceeded: false },
-      },
+      o: { deployment: replicas({ readyReplicas: 0 }) },
       want: { status: 'False', reason: 'Starting' },
     },
     {
       name: 'stuck rollout',
-      o: {
-        deployment: { replicas: 1, readyReplicas: 0, desiredReplicas: 1, progressDeadlineExceeded: true },
-      },
+      o: { deployment: replicas({ readyReplicas: 0, progressDeadlineExceeded: true }) },
       want: { status: 'False', reason: 'RolloutStuck' },
+    },
+    {
+      name: 'process runtime: every replica crash-looping',
+      o: { deployment: replicas({ replicas: 2, readyReplicas: 0, desiredReplicas: 2, crashLooping: true }) },
+      want: { status: 'False', reason: 'CrashLooping' },
+    },
+    {
+      name: 'process runtime: one replica crash-looping while another serves',
+      o: { deployment: replicas({ replicas: 2, readyReplicas: 1, desiredReplicas: 2, crashLooping: true }) },
+      want: { status: 'True', reason: 'Serving' },
+    },
+    {
+      name: 'process runtime: a crash loop scaled to zero is no longer a crash loop',
+      o: { deployment: replicas({ replicas: 0, readyReplicas: 0, desiredReplicas: 0, crashLooping: true }) },
+      want: { status: 'True', reason: 'ScaledToZero' },
+    },
+    {
+      name: 'process runtime: a rollout with old and new replicas serving',
+      o: { deployment: replicas({ replicas: 3, readyReplicas: 2, desiredReplicas: 2 }) },
+      want: { status: 'True', reason: 'Serving' },
     },
     {
       name: 'no deployment yet',
@@ -75,6 +97,23 @@ describe('functionStatus', () => {
   });
 
   test.each([
+    { name: 'Kubernetes', origin: undefined, want: 'spec.image is required' },
+    {
+      name: 'local mode names file and document',
+      origin: 'fns/a.yaml (document 2)',
+      want: 'fns/a.yaml (document 2): spec.image is required',
+    },
+    { name: 'a problem at the root', origin: undefined, path: '', want: '(root) must be an object' },
+  ])('Valid message: $name', ({ origin, path, want }) => {
+    const problem =
+      path === undefined
+        ? { path: 'spec.image', message: 'is required' }
+        : { path, message: 'must be an object' };
+    const status = functionStatus(observed({ problems: [problem], origin }), NOW);
+    expect(status.conditions?.find((c) => c.type === 'Valid')?.message).toBe(want);
+  });
+
+  test.each([
     { name: 'kept while the status holds', before: 'True', want: '2025-12-31T00:00:00Z' },
     { name: 'moved when the status changes', before: 'False', want: '2026-01-02T03:04:05Z' },
   ])('lastTransitionTime is $name', ({ before, want }) => {
@@ -95,7 +134,7 @@ describe('functionStatus', () => {
     const s = functionStatus(
       observed({
         queued: 7,
-        deployment: { replicas: 3, readyReplicas: 2, desiredReplicas: 3, progressDeadlineExceeded: false },
+        deployment: replicas({ replicas: 3, readyReplicas: 2, desiredReplicas: 3 }),
       }),
       NOW,
     );

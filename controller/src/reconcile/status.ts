@@ -2,18 +2,54 @@
 // lastTransitionTime while their status holds, as Kubernetes conventions require.
 import type { Condition, FunctionStatus, Problem } from '@spool/api';
 
+/**
+ * What a runtime saw of a function's replicas, in either mode: a Deployment's status (Kubernetes) or the
+ * watchdog processes (process runtime). See `Runtime.observe`.
+ */
+export interface ObservedReplicas {
+  /** Replicas the runtime is set to run. */
+  readonly desiredReplicas: number;
+  /** Replicas that exist, old and new. */
+  readonly replicas: number;
+  readonly readyReplicas: number;
+  /** Kubernetes: the Deployment reports ProgressDeadlineExceeded. */
+  readonly progressDeadlineExceeded: boolean;
+  /** Replicas keep exiting soon after they start, and are restarted with backoff. */
+  readonly crashLooping: boolean;
+}
+
 export interface ObservedFunction {
   readonly generation: number;
   readonly problems: readonly Problem[];
-  /** The Deployment's status, or undefined if it does not exist (yet). */
-  readonly deployment:
-    | { replicas: number; readyReplicas: number; desiredReplicas: number; progressDeadlineExceeded: boolean }
-    | undefined;
+  /** Where the spec was read from (local mode: `file (document N)`), named in the Valid message. */
+  readonly origin?: string | undefined;
+  /** Undefined when the runtime has nothing for the function (yet). */
+  readonly deployment: ObservedReplicas | undefined;
   readonly queued: number;
   readonly previous: readonly Condition[];
 }
 
 type NewCondition = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+function notReady(d: ObservedReplicas): NewCondition | undefined {
+  if (d.progressDeadlineExceeded) {
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'RolloutStuck',
+      message: 'the Deployment exceeded its progress deadline; check its pods',
+    };
+  }
+  if (d.crashLooping && d.readyReplicas === 0 && d.desiredReplicas > 0) {
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'CrashLooping',
+      message: 'replicas exit soon after they start and are restarted with backoff; check their logs',
+    };
+  }
+  return undefined;
+}
 
 function readyCondition(o: ObservedFunction): NewCondition {
   const d = o.deployment;
@@ -24,16 +60,10 @@ function readyCondition(o: ObservedFunction): NewCondition {
       type: 'Ready',
       status: 'Unknown',
       reason: 'Deploying',
-      message: 'the Deployment is being created',
+      message: 'the replicas are being created',
     };
-  if (d.progressDeadlineExceeded) {
-    return {
-      type: 'Ready',
-      status: 'False',
-      reason: 'RolloutStuck',
-      message: 'the Deployment exceeded its progress deadline; check its pods',
-    };
-  }
+  const stuck = notReady(d);
+  if (stuck) return stuck;
   if (d.desiredReplicas === 0) {
     return {
       type: 'Ready',
@@ -60,11 +90,12 @@ function readyCondition(o: ObservedFunction): NewCondition {
 
 function validCondition(o: ObservedFunction): NewCondition {
   if (o.problems.length === 0) return { type: 'Valid', status: 'True', reason: 'SpecValid', message: '' };
+  const problems = o.problems.map((p) => `${p.path || '(root)'} ${p.message}`).join('; ');
   return {
     type: 'Valid',
     status: 'False',
     reason: 'InvalidSpec',
-    message: o.problems.map((p) => `${p.path} ${p.message}`).join('; '),
+    message: o.origin === undefined ? problems : `${o.origin}: ${problems}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseFunctionsFile } from './parse-functions.js';
+import { mergeFiles, parseFunctionsFile } from './parse-functions.js';
 
 const echo = `apiVersion: spool.dev/v1alpha1
 kind: Function
@@ -13,7 +13,7 @@ spec:
 interface Row {
   readonly name: string;
   readonly text: string;
-  readonly want: { keys: string[]; workingDirs: string[]; problems: number };
+  readonly want: { keys: string[]; workingDirs: unknown[]; problems: number };
 }
 
 const rows: Row[] = [
@@ -33,9 +33,24 @@ const rows: Row[] = [
     want: { keys: ['default/echo'], workingDirs: ['/fns/echo/src'], problems: 0 },
   },
   {
-    name: 'an invalid Function is a problem, the valid one still loads',
-    text: `${echo}---\n${echo.replace('name: echo', 'name: Bad_Name')}`,
+    name: 'an invalid spec still has a key: reconcile reports it in its status',
+    text: `${echo}---\n${echo.replace('name: echo', 'name: bad').replace('image: echo:1', 'image: ""')}`,
+    want: { keys: ['default/echo', 'default/bad'], workingDirs: ['/fns/echo', '/fns/echo'], problems: 0 },
+  },
+  {
+    name: 'a workingDir that is not a string is left for validation',
+    text: `${echo}  workingDir: 7\n`,
+    want: { keys: ['default/echo'], workingDirs: [7], problems: 0 },
+  },
+  {
+    name: 'a Function without a name is a problem',
+    text: `${echo}---\n${echo.replace('  name: echo\n', '  labels: {}\n')}`,
     want: { keys: ['default/echo'], workingDirs: ['/fns/echo'], problems: 1 },
+  },
+  {
+    name: 'a namespace that is not a string is a problem',
+    text: echo.replace('name: echo', 'name: echo\n  namespace: [a]'),
+    want: { keys: [], workingDirs: [], problems: 1 },
   },
   {
     name: 'broken YAML is a problem',
@@ -49,18 +64,61 @@ describe('parseFunctionsFile', () => {
   test.each(rows)('$name', ({ text, want }) => {
     const parsed = parseFunctionsFile(text, '/fns/echo/function.yaml', '/fns/echo');
     expect({
-      keys: parsed.functions.map((fn) => `${fn.metadata.namespace}/${fn.metadata.name}`),
-      workingDirs: parsed.functions.map((fn) => fn.spec.workingDir),
+      keys: parsed.documents.map((d) => d.key),
+      workingDirs: parsed.documents.map((d) => d.object.spec.workingDir),
       problems: parsed.problems.length,
     }).toEqual(want);
   });
 
   test('a problem names the file and the document', () => {
-    const parsed = parseFunctionsFile(
-      `${echo}---\n${echo.replace('image: echo:1', 'image: ""')}`,
-      '/fns/a.yaml',
-      '/fns',
-    );
-    expect(parsed.problems[0]).toMatch(/^\/fns\/a\.yaml \(document 2\): .*spec\.image/);
+    const parsed = parseFunctionsFile(`${echo}---\nkind: Function\nspec: {}\n`, '/fns/a.yaml', '/fns');
+    expect(parsed.problems).toEqual(['/fns/a.yaml (document 2): metadata must be an object with a name']);
+    expect(parsed.documents.map((d) => d.origin)).toEqual(['/fns/a.yaml (document 1)']);
+  });
+});
+
+describe('mergeFiles', () => {
+  const file = (path: string, text: string) => parseFunctionsFile(text, path, '/fns');
+
+  test.each([
+    {
+      name: 'distinct functions from several files',
+      files: [file('/fns/a.yaml', echo), file('/fns/b.yaml', echo.replace('name: echo', 'name: two'))],
+      want: {
+        keys: { 'default/echo': '/fns/a.yaml (document 1)', 'default/two': '/fns/b.yaml (document 1)' },
+        problems: 0,
+      },
+    },
+    {
+      name: 'a duplicate keeps the first by path order, and is reported',
+      files: [file('/fns/a.yaml', echo), file('/fns/b.yaml', echo.replace('echo:1', 'echo:2'))],
+      want: { keys: { 'default/echo': '/fns/a.yaml (document 1)' }, problems: 1 },
+    },
+    {
+      name: 'within one file, the first document wins',
+      files: [file('/fns/a.yaml', `${echo}---\n${echo}`)],
+      want: { keys: { 'default/echo': '/fns/a.yaml (document 1)' }, problems: 1 },
+    },
+    {
+      name: 'the same name in another namespace is another function',
+      files: [file('/fns/a.yaml', `${echo}---\n${echo.replace('name: echo', 'name: echo\n  namespace: b')}`)],
+      want: {
+        keys: { 'default/echo': '/fns/a.yaml (document 1)', 'b/echo': '/fns/a.yaml (document 2)' },
+        problems: 0,
+      },
+    },
+  ])('$name', ({ files, want }) => {
+    const merged = mergeFiles(files);
+    expect({
+      keys: Object.fromEntries([...merged.byKey].map(([k, d]) => [k, d.origin])),
+      problems: merged.problems.length,
+    }).toEqual(want);
+  });
+
+  test('a duplicate names both places', () => {
+    const merged = mergeFiles([file('/fns/a.yaml', echo), file('/fns/b.yaml', echo)]);
+    expect(merged.problems).toEqual([
+      '/fns/b.yaml (document 1): default/echo is already defined by /fns/a.yaml (document 1); the first is kept',
+    ]);
   });
 });

@@ -14,20 +14,23 @@ import {
   APPLIED_HASH_ANNOTATION,
   AUTOSCALER_FIELD_MANAGER,
   FIELD_MANAGER,
+  FUNCTION_LABEL,
   deploymentName,
   functionKey,
   functionRef,
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
-import type { Cache } from '../kube/informers.js';
+import { deploymentInformer, startInformer } from '../kube/informers.js';
+import type { Log } from '../log.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
+import type { ObservedReplicas } from '../reconcile/status.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
 
 export interface KubernetesRuntimeOptions {
   readonly kc: KubeConfig;
-  readonly deployments: Cache<V1Deployment>;
   readonly desired: DesiredDeploymentOptions;
+  readonly log: Log;
 }
 
 const appliedHash = (d: V1Deployment): string | undefined =>
@@ -47,10 +50,29 @@ function withAppliedHash(d: V1Deployment): V1Deployment {
 
 const statusOf = (error: unknown): number | undefined => (error as { code?: number }).code;
 
+/** The Function a Deployment belongs to, from the label the desired Deployment sets. */
+const ownerKey = (d: V1Deployment): string | undefined => {
+  const name = d.metadata?.labels?.[FUNCTION_LABEL];
+  return name === undefined ? undefined : `${d.metadata?.namespace ?? 'default'}/${name}`;
+};
+
+const observed = (d: V1Deployment): ObservedReplicas => ({
+  desiredReplicas: d.spec?.replicas ?? 0,
+  replicas: d.status?.replicas ?? 0,
+  readyReplicas: d.status?.readyReplicas ?? 0,
+  progressDeadlineExceeded: (d.status?.conditions ?? []).some(
+    (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+  ),
+  // Seen per pod (CrashLoopBackOff), which this runtime does not watch; RolloutStuck covers a rollout that fails.
+  crashLooping: false,
+});
+
 export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   const objects = KubernetesObjectApi.makeApiClient(o.kc);
   const apps = o.kc.makeApiClient(AppsV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const deployments = deploymentInformer(o.kc);
+  let stopInformer: (() => Promise<void>) | undefined;
 
   /**
    * A new Deployment is created at `scale.min` replicas by the autoscaler's field manager, so it never starts
@@ -69,9 +91,13 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   };
 
   return {
+    async start() {
+      stopInformer = await startInformer(deployments, 'deployments', o.log);
+    },
+
     async apply(fn: ResolvedFunction) {
       const deployment = withAppliedHash(desiredDeployment(fn, o.desired));
-      const current = o.deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace);
+      const current = deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace);
       // Unchanged since our last apply: skip the request. Status resyncs reconcile every function every few
       // seconds, and an apply per resync was most of the controller's API traffic at 1,000 functions.
       if (current && appliedHash(current) === appliedHash(deployment)) return;
@@ -118,13 +144,30 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     observeReplicas(ref: FunctionRef): Promise<ReplicaCounts> {
-      const d = o.deployments.get(deploymentName(ref), ref.namespace);
+      const d = deployments.get(deploymentName(ref), ref.namespace);
       return Promise.resolve({
         replicas: d?.spec?.replicas ?? 0,
         readyReplicas: d?.status?.readyReplicas ?? 0,
       });
     },
 
-    close: () => Promise.resolve(),
+    observe(ref: FunctionRef): Promise<ObservedReplicas | undefined> {
+      const d = deployments.get(deploymentName(ref), ref.namespace);
+      return Promise.resolve(d && observed(d));
+    },
+
+    watch(listener) {
+      const onDeployment = (d: V1Deployment): void => {
+        const key = ownerKey(d);
+        if (key !== undefined) listener(key);
+      };
+      deployments.on('add', onDeployment);
+      deployments.on('update', onDeployment);
+      deployments.on('delete', onDeployment);
+    },
+
+    close: async () => {
+      await stopInformer?.();
+    },
   };
 }

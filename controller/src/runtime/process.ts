@@ -78,6 +78,9 @@ interface Managed {
 /** A replica that died on its own is replaced after 100 ms doubling to 30 s; 10 s of life resets it. */
 const RESTART_BACKOFF = restartBackoff(30_000);
 
+/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLooping`). */
+const CRASH_LOOP_EXITS = 2;
+
 const specHash = (fn: ResolvedFunction): string =>
   createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
 
@@ -91,7 +94,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   const functions = new Map<string, Managed>();
   const portsInUse = new Set<number>();
   const locks = new Map<string, Promise<void>>();
+  const listeners: ((key: string) => void)[] = [];
   let closed = false;
+
+  const notify = (m: Managed): void => {
+    const key = functionKey(functionRef(m.fn));
+    for (const listener of listeners) listener(key);
+  };
 
   /** Runs `work` after every earlier locked call for `key`: scale, apply and replacements never interleave. */
   function locked<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -125,6 +134,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     while (isLive(replica) && !closed) {
       if (await probe(replica)) {
         replica.becameReady = true;
+        notify(m);
         if (m.replicas.some((r) => isLive(r) && r.specHash !== m.specHash)) {
           await locked(functionKey(functionRef(m.fn)), () => converge(m));
         }
@@ -155,6 +165,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     for (const port of replica.ports) portsInUse.delete(port);
     m.replicas = m.replicas.filter((r) => r !== replica);
     const ref = functionRef(m.fn);
+    notify(m);
     if (replica.stopping || m.removed || closed) {
       log.info('replica-stopped', {
         key: functionKey(ref),
@@ -301,21 +312,26 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   }
 
   return {
+    start: () => Promise.resolve(),
+
     apply: (fn) => {
       const key = functionKey(functionRef(fn));
       return locked(key, async () => {
         const hash = specHash(fn);
         const m = functions.get(key);
         if (m === undefined) {
-          functions.set(key, {
+          // As the Kubernetes runtime creates a Deployment: at scale.min, and the autoscaler takes it from there.
+          const created: Managed = {
             fn,
             specHash: hash,
-            desired: 0,
+            desired: fn.spec.scale.min,
             replicas: [],
             consecutiveCrashes: 0,
             restartTimer: undefined,
             removed: false,
-          });
+          };
+          functions.set(key, created);
+          await converge(created);
           return;
         }
         if (m.specHash === hash) return;
@@ -350,6 +366,22 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       const ready = await Promise.all(m.replicas.filter(isLive).map(probe));
       return { replicas: m.desired, readyReplicas: ready.filter(Boolean).length };
     },
+
+    observe: async (ref) => {
+      const m = functions.get(functionKey(ref));
+      if (m === undefined) return undefined;
+      const live = m.replicas.filter(isLive);
+      const ready = await Promise.all(live.map(probe));
+      return {
+        desiredReplicas: m.desired,
+        replicas: live.length,
+        readyReplicas: ready.filter(Boolean).length,
+        progressDeadlineExceeded: false,
+        crashLooping: m.consecutiveCrashes >= CRASH_LOOP_EXITS,
+      };
+    },
+
+    watch: (listener) => void listeners.push(listener),
 
     replicas: (ref) =>
       (functions.get(functionKey(ref))?.replicas ?? []).filter(isLive).flatMap((r) => {

@@ -1,7 +1,8 @@
-// Where replicas run. The autoscaler and controller speak only this interface; `process.ts` runs local
+// Where replicas run. The reconciler and autoscaler speak only this interface; `process.ts` runs local
 // processes, and the Kubernetes runtime maps it onto a Deployment (apply = server-side apply, scale = the
 // scale subresource, observeReplicas = the Deployment's status from an informer cache).
 import type { FunctionRef, ResolvedFunction } from '@spool/api';
+import type { ObservedReplicas } from '../reconcile/status.js';
 
 export interface ReplicaCounts {
   /** Replicas the runtime is set to run (not counting ones being drained). */
@@ -11,7 +12,12 @@ export interface ReplicaCounts {
 }
 
 export interface Runtime {
-  /** Creates or updates a function; a changed spec rolls its replicas (new ones first). Keeps the replica count. */
+  /** Starts watching what it runs (Kubernetes: the Deployment informer); resolves once its cache is listed. */
+  start(): Promise<void>;
+  /**
+   * Creates or updates a function; a changed spec rolls its replicas (new ones first). A new function starts
+   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it).
+   */
   apply(fn: ResolvedFunction): Promise<void>;
   /** Stops every replica of a function (draining) and forgets it. */
   remove(ref: FunctionRef): Promise<void>;
@@ -19,6 +25,10 @@ export interface Runtime {
   scale(ref: FunctionRef, replicas: number): Promise<void>;
   /** Called every autoscaler tick for every function, so it must be cheap (a cache, or loopback probes). */
   observeReplicas(ref: FunctionRef): Promise<ReplicaCounts>;
+  /** What status reports of the replicas; undefined when the runtime runs nothing for the function (yet). */
+  observe(ref: FunctionRef): Promise<ObservedReplicas | undefined>;
+  /** Calls `listener(namespace/name)` when a function's replicas change (started, ready, exited), so status follows. */
+  watch(listener: (key: string) => void): void;
   /** Stops everything the runtime started and waits for it. */
   close(): Promise<void>;
 }

@@ -2,7 +2,14 @@
 // Guarded by the admin bearer token when one is configured.
 import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
-import { SpoolError, functionKey, parseInvocationName, type ResolvedFunction } from '@spool/api';
+import {
+  SpoolError,
+  functionKey,
+  parseInvocationName,
+  type Condition,
+  type FunctionRef,
+  type ResolvedFunction,
+} from '@spool/api';
 import type { AppDeps } from '../deps.js';
 import { scaleQueryNamespace, scaleReplicas } from '../scale-request.js';
 
@@ -25,9 +32,16 @@ export function requireAdmin(token: string | undefined) {
   };
 }
 
+/** The controller's Ready and Valid conditions, as it last recorded them. */
+const conditionsOf = async (deps: AppDeps, ref: FunctionRef): Promise<readonly Condition[]> =>
+  (await deps.statuses.read(ref))?.conditions ?? [];
+
 async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<string, unknown>> {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
-  const counts = await deps.invoker.queueFor(ref).getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+  const [counts, conditions] = await Promise.all([
+    deps.invoker.queueFor(ref).getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
+    conditionsOf(deps, ref),
+  ]);
   const status = deps.invoker.replicasOf(ref);
   return {
     name: fn.metadata.name,
@@ -42,14 +56,15 @@ async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<str
     scale: fn.spec.scale,
     timeoutSeconds: fn.spec.timeoutSeconds,
     lastScaleReason: status?.reason,
+    conditions,
   };
 }
 
-function lookup(deps: AppDeps, req: Request): ResolvedFunction {
-  const ref = parseInvocationName(String(req.params['name']), deps.config.defaultNamespace);
-  const fn = deps.registry.get(ref);
-  if (!fn) throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
-  return fn;
+/** Not served: a Function whose spec was refused says why (its Valid condition), others are simply unknown. */
+async function notDeployed(deps: AppDeps, ref: FunctionRef): Promise<SpoolError> {
+  const valid = (await conditionsOf(deps, ref)).find((c) => c.type === 'Valid');
+  const why = valid?.status === 'False' ? `: its spec is invalid: ${valid.message}` : '';
+  return new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed${why}`);
 }
 
 /** `NAME.NAMESPACE` in the path or `NAME?namespace=NAMESPACE` (OpenFaaS); both at once must agree. */
@@ -78,7 +93,10 @@ export function systemRoutes(deps: AppDeps): Router {
     res.json(await Promise.all(fns.map((fn) => describe(deps, fn))));
   });
   router.get('/system/function/:name', async (req, res) => {
-    res.json(await describe(deps, lookup(deps, req)));
+    const ref = parseInvocationName(String(req.params['name']), deps.config.defaultNamespace);
+    const fn = deps.registry.get(ref);
+    if (!fn) throw await notDeployed(deps, ref);
+    res.json(await describe(deps, fn));
   });
   router.post('/system/scale-function/:name', json({ limit: '4kb' }), async (req, res) => {
     const fn = scaleTarget(deps, req);

@@ -157,32 +157,50 @@ describe('a Function in Kubernetes mode', () => {
     );
     expect(res).toBe('hello kube');
     await eventually(async () => expect(await readyCondition('echo')).toBe('Serving'), { timeoutMs: 20_000 });
+    // The gateway shows the conditions the controller wrote, as in local mode.
+    await eventually(async () => {
+      const body = (await (await fetch(`${gateway.url}/system/function/echo.${ns.name}`)).json()) as {
+        conditions: { type: string; reason: string }[];
+      };
+      expect(body.conditions.map((c) => `${c.type} ${c.reason}`)).toEqual([
+        'Ready Serving',
+        'Valid SpecValid',
+      ]);
+    });
   });
 
   test('/system/scale-function writes to the Function, and the controller scales its Deployment', async () => {
-    const res = await fetch(`${gateway.url}/system/scale-function/echo.${ns.name}`, {
+    await createFunction(functionObject('scaled', { scale: { min: 1 } }));
+    await eventually(async () => expect((await readDeployment('scaled')).status?.readyReplicas).toBe(1), {
+      timeoutMs: 30_000,
+    });
+    const res = await fetch(`${gateway.url}/system/scale-function/scaled.${ns.name}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ replicas: 2 }),
     });
     expect(res.status).toBe(202);
-    const annotation = (await readFunction('echo')).metadata.annotations?.['spool.dev/scale-request'];
+    const annotation = (await readFunction('scaled')).metadata.annotations?.['spool.dev/scale-request'];
     expect(JSON.parse(annotation ?? '{}')).toMatchObject({ replicas: 2 });
-    await eventually(async () => expect((await readDeployment('echo')).status?.readyReplicas).toBe(2), {
+    await eventually(async () => expect((await readDeployment('scaled')).status?.readyReplicas).toBe(2), {
       timeoutMs: 30_000,
     });
   });
 
   test('an image update rolls the Deployment out', async () => {
+    await createFunction(functionObject('rolled', { scale: { min: 2 } }));
+    await eventually(async () => expect((await readDeployment('rolled')).status?.readyReplicas).toBe(2), {
+      timeoutMs: 30_000,
+    });
     await objects.patchNamespacedCustomObject({
       ...fnApi,
       namespace: ns.name,
-      name: 'echo',
+      name: 'rolled',
       body: [{ op: 'replace', path: '/spec/image', value: 'spool/example-echo:0.2.0' }],
     });
     await eventually(
       async () => {
-        const d = await readDeployment('echo');
+        const d = await readDeployment('rolled');
         expect({
           image: d.spec?.template.spec?.containers[0]?.image,
           updated: d.status?.updatedReplicas,
@@ -190,7 +208,7 @@ describe('a Function in Kubernetes mode', () => {
           old: (d.status?.replicas ?? 0) - (d.status?.updatedReplicas ?? 0),
         }).toEqual({
           image: 'spool/example-echo:0.2.0',
-          updated: 2, // the scale request above holds two replicas
+          updated: 2, // scale.min holds two replicas
           ready: 2,
           old: 0,
         });
@@ -199,7 +217,7 @@ describe('a Function in Kubernetes mode', () => {
     );
     const replicaSets = await apps.listNamespacedReplicaSet({
       namespace: ns.name,
-      labelSelector: 'spool.dev/function=echo',
+      labelSelector: 'spool.dev/function=rolled',
     });
     expect(replicaSets.items.length).toBe(2);
   });

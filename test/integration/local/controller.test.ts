@@ -17,6 +17,7 @@ import {
   functionKey,
   parseControllerConfig,
   queueName,
+  resolveFunction,
   type FunctionRef,
   type FunctionSpecInput,
   type InvocationJob,
@@ -24,10 +25,12 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import {
-  createController,
+  createFolderSource,
+  createLocalController,
   createProcessRuntime,
-  loadLocalFunctions,
+  scanFolder,
   silentLog,
+  staticSource,
   systemClock,
   type Controller,
   type ProcessRuntime,
@@ -108,11 +111,11 @@ async function startController({
     log: silentLog,
     killMarginMs: 1_000,
   });
-  const controller = createController({
+  const controller = createLocalController({
     config,
     redis: () => new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
     runtime,
-    registry: { list: () => Promise.resolve(functions) },
+    source: staticSource(functions),
     clock: systemClock,
     log,
   });
@@ -291,8 +294,37 @@ describe('controller', () => {
   });
 });
 
-describe('local registry', () => {
-  test('loads every Function in a folder tree and skips invalid files, naming them', async () => {
+describe('local folder', () => {
+  test('the folder source emits the key of each add, edit and delete, and counts generations', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'spool-functions-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const source = createFolderSource({ root, clock: systemClock, log: silentLog, debounceMs: 50 });
+    cleanups.push(() => source.close());
+    const changed: string[] = [];
+    await source.start((key) => void changed.push(key));
+    const doc = (image: string): string =>
+      `apiVersion: spool.dev/v1alpha1\nkind: Function\nmetadata:\n  name: alpha\nspec:\n  image: ${image}\n  command: [node, server.mjs]\n`;
+    const generation = (): number | undefined => source.get('default/alpha')?.object.metadata.generation;
+
+    writeFileSync(join(root, 'a.yaml'), doc('x:1'));
+    await eventually(() =>
+      expect({ changed, generation: generation() }).toEqual({ changed: ['default/alpha'], generation: 1 }),
+    );
+    writeFileSync(join(root, 'a.yaml'), doc('x:2'));
+    await eventually(() =>
+      expect({ changes: changed.length, generation: generation() }).toEqual({ changes: 2, generation: 2 }),
+    );
+    rmSync(join(root, 'a.yaml'));
+    await eventually(() =>
+      expect({ changes: changed.length, keys: source.keys(), found: source.get('default/alpha') }).toEqual({
+        changes: 3,
+        keys: [],
+        found: undefined,
+      }),
+    );
+  });
+
+  test('reads every Function in a folder tree, keyed, and names each problem with file and document', async () => {
     const root = mkdtempSync(join(tmpdir(), 'spool-functions-'));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     const doc = (name: string, extra = ''): string =>
@@ -300,30 +332,24 @@ describe('local registry', () => {
     mkdirSync(join(root, 'nested', 'deeper'), { recursive: true });
     writeFileSync(join(root, 'a.yaml'), `${doc('alpha')}---\n${doc('beta', '  namespace: team-b\n')}`);
     writeFileSync(join(root, 'nested', 'deeper', 'c.yml'), doc('gamma'));
-    writeFileSync(join(root, 'nested', 'broken.yaml'), doc('Not_A_Name'));
+    writeFileSync(join(root, 'nested', 'broken.yaml'), 'kind: Function\nmetadata: [unclosed\n');
+    writeFileSync(join(root, 'nested', 'twice.yaml'), doc('alpha'));
     writeFileSync(join(root, 'nested', 'notes.txt'), 'not yaml');
-    const { log, lines } = capturedLog('controller');
 
-    const found = await loadLocalFunctions(root, log);
+    const found = await scanFolder(root);
 
-    expect(
-      found.map(({ fn, dir }) => [
-        functionKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }),
-        dir,
-      ]),
-    ).toEqual([
-      ['default/alpha', root],
-      ['team-b/beta', root],
-      ['default/gamma', join(root, 'nested', 'deeper')],
+    expect([...found.byKey].map(([key, d]) => [key, d.origin, d.object.spec.workingDir])).toEqual([
+      ['default/alpha', `${join(root, 'a.yaml')} (document 1)`, root],
+      ['team-b/beta', `${join(root, 'a.yaml')} (document 2)`, root],
+      [
+        'default/gamma',
+        `${join(root, 'nested', 'deeper', 'c.yml')} (document 1)`,
+        join(root, 'nested', 'deeper'),
+      ],
     ]);
-    expect(found[2]?.fn.spec.workingDir).toBe(join(root, 'nested', 'deeper'));
-    expect(lines).toEqual([
-      expect.objectContaining({
-        level: 'warn',
-        component: 'controller',
-        msg: 'function-invalid',
-        path: join(root, 'nested', 'broken.yaml'),
-      }),
+    expect(found.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${join(root, 'nested', 'broken.yaml')} \\(document 1\\): `)),
+      `${join(root, 'nested', 'twice.yaml')} (document 1): default/alpha is already defined by ${join(root, 'a.yaml')} (document 1); the first is kept`,
     ]);
   });
 });
@@ -332,13 +358,13 @@ const describeWithWatchdog = existsSync(realWatchdog[1] ?? '') ? describe : desc
 
 describeWithWatchdog('controller with the real watchdog', () => {
   test('wakes examples/echo from zero and the queued call completes', async () => {
-    const [example] = await loadLocalFunctions(join(repoRoot, 'examples', 'echo'), silentLog);
+    const [example] = (await scanFolder(join(repoRoot, 'examples', 'echo'))).byKey.values();
     if (example === undefined) throw new Error('examples/echo has no Function');
     const ref = uniqueFunctionRef('echo');
-    const fn: ResolvedFunction = {
-      ...example.fn,
-      metadata: { ...example.fn.metadata, namespace: ref.namespace },
-    };
+    const fn: ResolvedFunction = resolveFunction({
+      ...example.object,
+      metadata: { ...example.object.metadata, namespace: ref.namespace },
+    });
     const { runtime } = await startController({
       functions: [fn],
       scaleIntervalMs: 60_000,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { channels, type ResolvedFunction } from '@spool/api';
+import { FUNCTION_STATUS_KEY, channels, type ResolvedFunction } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import {
@@ -250,6 +250,35 @@ describe('system API', () => {
       names: ['echo'],
       one: { name: 'echo', mode: 'http', queued: 0 },
     });
+  });
+
+  test('shows the conditions the controller stored; a malformed stored status is dropped, never fatal', async () => {
+    const key = `${echo.metadata.namespace}/echo`;
+    const ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Serving',
+      message: '1 of 1 replicas ready',
+      lastTransitionTime: '2026-01-02T03:04:05Z',
+    };
+    const conditionsShown = async (stored: string): Promise<unknown> => {
+      await gw.redis.hset(FUNCTION_STATUS_KEY, key, stored);
+      const res = await call(`/system/function/echo.${echo.metadata.namespace}`, { headers: auth });
+      return { status: res.status, conditions: ((await res.json()) as { conditions: unknown }).conditions };
+    };
+    try {
+      expect({
+        stored: await conditionsShown(JSON.stringify({ conditions: [ready] })),
+        wrongShape: await conditionsShown(JSON.stringify({ conditions: [{ ...ready, status: 'Maybe' }] })),
+        notJson: await conditionsShown('{"conditions":'),
+      }).toEqual({
+        stored: { status: 200, conditions: [ready] },
+        wrongShape: { status: 200, conditions: [] },
+        notJson: { status: 200, conditions: [] },
+      });
+    } finally {
+      await gw.redis.hdel(FUNCTION_STATUS_KEY, key);
+    }
   });
 
   test('scale-function sends the request to the controller', async () => {

@@ -1,9 +1,9 @@
 // The embedded default end to end: controller (process runtime, real watchdog processes) and gateway on a
 // real Redis. A burst scales a function from zero to several replicas and back to zero, and a replica killed
-// in the middle of a call loses nothing: another replica runs the call.
+// in the middle of a call loses nothing: another replica runs the call. (Live folder changes: live-folder.test.ts.)
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 import {
@@ -14,16 +14,17 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import {
-  createController,
+  createLocalController,
   createProcessRuntime,
   silentLog,
+  staticSource,
   systemClock,
   type Controller,
   type ProcessRuntime,
 } from '@spool/controller';
 import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
 import { eventually } from '../../support/eventually.js';
-import { examplePath, repoRoot, testFunction } from '../../support/local-functions.js';
+import { examplePath, fixturePath, repoRoot, testFunction } from '../../support/local-functions.js';
 import { testRedisUrl } from '../../support/redis.js';
 import { descendantsOf } from '@spool/test-cluster';
 
@@ -40,15 +41,34 @@ const burst = testFunction(
   },
   'burst',
 );
+const stateDir = mkdtempSync(join(tmpdir(), 'spool-local-mode-'));
+/** Each call it starts is a line here, so the test knows when one is running and in which process. */
+const markFile = join(stateDir, 'sturdy-calls.log');
 const sturdy = testFunction(
   {
     image: 'x',
-    command: ['node', 'server.mjs'],
-    workingDir: examplePath('sleep'),
+    command: ['node', 'live-server.mjs'],
+    workingDir: fixturePath(),
+    env: [{ name: 'MARK_FILE', value: markFile }],
     scale: { min: 1, max: 1 },
   },
   'sturdy',
 );
+const startedCalls = (): { pid: number; call: string }[] => {
+  let text = '';
+  try {
+    text = readFileSync(markFile, 'utf8');
+  } catch {
+    // No call has started yet.
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('started '))
+    .map((line) => {
+      const [, pid, call = ''] = line.split(' ');
+      return { pid: Number(pid), call };
+    });
+};
 
 let controller: Controller;
 let runtime: ProcessRuntime;
@@ -77,7 +97,7 @@ beforeAll(async () => {
   runtime = createProcessRuntime({
     watchdogCommand: config.watchdogCommand,
     redisUrl: config.redisUrl,
-    stateDir: mkdtempSync(join(tmpdir(), 'spool-local-mode-')),
+    stateDir,
     baseEnv: process.env,
     // What the controller's main gives replicas: the default lock, so a killed replica's call re-runs in seconds.
     watchdog: { lock: config.watchdogLock },
@@ -85,11 +105,11 @@ beforeAll(async () => {
     log: silentLog,
   });
   const functions: ResolvedFunction[] = [burst, sturdy];
-  controller = createController({
+  controller = createLocalController({
     config,
     redis: client,
     runtime,
-    registry: { list: () => Promise.resolve(functions) },
+    source: staticSource(functions),
     clock: systemClock,
     log: silentLog,
   });
@@ -118,8 +138,8 @@ afterAll(async () => {
   for (const r of clients) r.disconnect();
 });
 
-const invoke = (fn: ResolvedFunction, ms: number): Promise<Response> =>
-  fetch(`${url}/function/${fn.metadata.name}.${fn.metadata.namespace}?ms=${ms}`);
+const invoke = (fn: ResolvedFunction, ms: number, call = ''): Promise<Response> =>
+  fetch(`${url}/function/${fn.metadata.name}.${fn.metadata.namespace}?ms=${ms}&call=${call}`);
 
 describe('local mode', () => {
   test('a burst scales 0 → N, every call succeeds, and idleness brings it back to 0', async () => {
@@ -146,16 +166,32 @@ describe('local mode', () => {
       { timeoutMs: 20_000 },
     );
     const [replica] = runtime.replicas(sturdy.metadata);
-    const pending = invoke(sturdy, 1500);
-    await new Promise((r) => setTimeout(r, 500));
+    const userPids = descendantsOf(replica!.pid);
+    const pending = invoke(sturdy, 3_000, 'kill-me');
+    // The call is running in this replica's user process: it said so before its 3 s sleep began.
+    const [first] = await eventually(() => {
+      const started = startedCalls().filter((c) => c.call === 'kill-me');
+      expect(started).toHaveLength(1);
+      return started;
+    });
     // As a node failure would: the watchdog and its user process die at once, with the call in flight.
-    for (const pid of [...descendantsOf(replica!.pid), replica!.pid]) process.kill(pid, 'SIGKILL');
+    for (const pid of [...userPids, replica!.pid]) process.kill(pid, 'SIGKILL');
     const res = await pending;
+    const body = (await res.json()) as { pid: number };
+    const runs = startedCalls().filter((c) => c.call === 'kill-me');
     expect({
+      killedWhileRunning: userPids.includes(first!.pid),
       status: res.status,
+      runs: runs.length,
+      answeredBy: body.pid === first!.pid ? 'the killed process' : 'another process',
+      secondRunElsewhere: runs[1]?.pid !== first!.pid,
       replaced: runtime.replicas(sturdy.metadata)[0]?.pid !== replica!.pid,
     }).toEqual({
+      killedWhileRunning: true,
       status: 200,
+      runs: 2,
+      answeredBy: 'another process',
+      secondRunElsewhere: true,
       replaced: true,
     });
   });
