@@ -83,7 +83,8 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     const key = functionKey(ref);
     const request = decodeScaleRequestAnnotation(raw);
     if (!request.ok) {
-      if (appliedScaleRequests.get(key) !== -1) o.log.warn('scale-request-ignored', { key, error: request.error });
+      if (appliedScaleRequests.get(key) !== -1)
+        o.log.warn('scale-request-ignored', { key, error: request.error });
       appliedScaleRequests.set(key, -1); // logged once until the annotation changes
       return;
     }

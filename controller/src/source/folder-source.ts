@@ -84,7 +84,8 @@ export function createFolderSource(o: FolderSourceOptions): FunctionSource {
 
   /** Each problem is logged once, when it appears; one that is fixed and comes back is logged again. */
   const report = (problems: readonly string[]): void => {
-    for (const problem of problems) if (!reported.has(problem)) log.warn('function-file-invalid', { problem });
+    for (const problem of problems)
+      if (!reported.has(problem)) log.warn('function-file-invalid', { problem });
     reported = new Set(problems);
   };
 
