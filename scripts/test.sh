@@ -8,6 +8,8 @@ bash scripts/setup.sh
 npm run -s lint
 jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js --ci)
 "${jest[@]}" --selectProjects unit integration
+# Fault scenarios (issue 10): each kills or freezes real processes and a Redis of its own, so one file at a time.
+"${jest[@]}" --selectProjects faults --runInBand
 bash test/cluster/build.sh
 # One suite at a time: they share one control plane and two cores. Global setup starts it, teardown stops it.
 "${jest[@]}" --selectProjects cluster --runInBand

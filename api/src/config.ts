@@ -85,6 +85,11 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number;
   /** How long a sync call may wait in the queue for a replica before it is withdrawn with 504. */
   readonly queueWaitMs: number;
+  /**
+   * Longest wait for Redis to accept a call. Past it the caller gets 503 `QUEUE_UNAVAILABLE` and the call is
+   * withdrawn, never run later (issue 10). @defaultValue 2000
+   */
+  readonly enqueueTimeoutMs: number;
   /** On SIGTERM, longest wait for replies in flight before closing. */
   readonly drainTimeoutMs: number;
   readonly callbackMaxAttempts: number;
@@ -103,6 +108,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     defaultNamespace: DEFAULT_NAMESPACE,
     maxBodyBytes: 64 * MiB,
     queueWaitMs: 60_000,
+    enqueueTimeoutMs: 2_000,
     drainTimeoutMs: 60_000,
     callbackMaxAttempts: 5,
     callbackTimeoutMs: 10_000,
@@ -126,6 +132,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     defaultNamespace: present(env, 'SPOOL_DEFAULT_NAMESPACE') ?? d.defaultNamespace,
     maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),
     queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, { min: 1 }),
+    enqueueTimeoutMs: integer(env, 'SPOOL_ENQUEUE_TIMEOUT_MS', d.enqueueTimeoutMs, { min: 1 }),
     drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
     callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, {
       min: 1,

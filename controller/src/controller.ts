@@ -65,6 +65,26 @@ async function applyFunction(runtime: Runtime, fn: ResolvedFunction): Promise<vo
   await runtime.scale(ref, Math.min(fn.spec.scale.max, Math.max(fn.spec.scale.min, replicas)));
 }
 
+/** Longest wait for the autoscaler's ticks and for Redis's QUIT at shutdown: a dead connection never holds it. */
+const CLOSE_STEP_TIMEOUT_MS = 3_000;
+
+/** Waits for `work` at most `ms`; false when it did not finish (or failed) in time. */
+function within(work: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimer(ms, () => resolve(false));
+    work.then(
+      () => {
+        timer.cancel();
+        resolve(true);
+      },
+      () => {
+        timer.cancel();
+        resolve(false);
+      },
+    );
+  });
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -117,6 +137,12 @@ export function createController(deps: ControllerDeps): Controller {
       running = { redis, subscriber, autoscaler, server };
       const functions = await deps.registry.list();
       await publishFunctions(redis, functions);
+      // A Redis restarted without its data has lost the registry the gateway mirrors: publish it again.
+      redis.on('ready', () => {
+        publishFunctions(redis, functions).catch((error: unknown) =>
+          log('publish-failed', { error: errorMessage(error) }),
+        );
+      });
       autoscaler.setFunctions(await applyAll(functions));
       await autoscaler.start();
       await listen(server, config.metricsHost, config.metricsPort);
@@ -132,10 +158,15 @@ export function createController(deps: ControllerDeps): Controller {
       }
       const { redis, subscriber, autoscaler, server } = running;
       running = undefined;
-      await autoscaler.close();
+      if (!(await within(autoscaler.close(), CLOSE_STEP_TIMEOUT_MS, clock)))
+        log('close-step-late', { step: 'autoscaler' });
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
-      await Promise.allSettled([redis.quit(), subscriber.quit()]);
+      // With Redis gone QUIT waits in the offline queue for ever: bounded, then the sockets are dropped.
+      if (!(await within(Promise.all([redis.quit(), subscriber.quit()]), CLOSE_STEP_TIMEOUT_MS, clock)))
+        log('close-step-late', { step: 'redis' });
+      redis.disconnect();
+      subscriber.disconnect();
     },
 
     metricsAddress: () => {

@@ -19,5 +19,7 @@ export interface AppDeps {
   readonly scaler: FunctionScaler;
   readonly metrics: GatewayMetrics;
   readonly drain: DrainState;
+  /** Both Redis connections up and answering; /healthz is 503 otherwise. */
+  readonly redisReachable: () => boolean;
   readonly log: Log;
 }

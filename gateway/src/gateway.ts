@@ -5,14 +5,19 @@ import type { Redis } from 'ioredis';
 import { channels, functionKey, type GatewayConfig } from '@spool/api';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery } from './callbacks.js';
+import { withDeadline } from './deadline.js';
 import { createDrainState } from './drain.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics, functionLabel } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
+import { createRedisWatch } from './redis-watch.js';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
-  /** Commands and queue writes, shared by every function. */
+  /**
+   * Commands and queue writes, shared by every function. Give it `connectionOptions` (main.ts does): with an
+   * offline queue a call made while Redis is away would be sent, and run, after the caller was refused.
+   */
   readonly redis: Redis;
   /** The one subscriber connection (replies, scale notices, registry changes). */
   readonly subscriber: Redis;
@@ -36,6 +41,29 @@ export const redisScaler = (redis: Redis): FunctionScaler => ({
     await redis.publish(channels.scaleRequest, JSON.stringify({ key: functionKey(ref), replicas }));
   },
 });
+
+/**
+ * ioredis options of the command connection: a command fails at once while disconnected (no offline queue), and
+ * one in flight when the connection drops fails with it rather than being sent again after the reconnect.
+ */
+export const commandConnectionOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+} as const;
+
+/** Longest wait for each Redis-facing part (callbacks worker, registry, connections) to close at shutdown. */
+const CLOSE_STEP_TIMEOUT_MS = 2_000;
+/** Redis probes: how often, how long one may take, and how long an outage lasts before waiting calls get 503. */
+const PROBE_INTERVAL_MS = 500;
+const PROBE_TIMEOUT_MS = 1_000;
+const LOST_AFTER_MS = 1_000;
+
+const closeWithin = (what: string, work: () => Promise<unknown>, log: Log): Promise<void> =>
+  withDeadline(work(), CLOSE_STEP_TIMEOUT_MS, what).then(
+    () => undefined,
+    (error: unknown) => log({ level: 'warn', msg: `${what} did not finish; going on`, error: String(error) }),
+  );
 
 export const jsonLog: Log = (line) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
@@ -62,11 +90,36 @@ export function createGateway(deps: GatewayDeps): Gateway {
     subscriber: deps.subscriber,
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
+    enqueueTimeoutMs: config.enqueueTimeoutMs,
     now: deps.now ?? Date.now,
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
   });
   const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const callbacks = createCallbackDelivery({ redis, timeoutMs: config.callbackTimeoutMs });
+  const watch = createRedisWatch({
+    redis,
+    subscriber: deps.subscriber,
+    intervalMs: PROBE_INTERVAL_MS,
+    probeTimeoutMs: PROBE_TIMEOUT_MS,
+    lostAfterMs: LOST_AFTER_MS,
+    now: deps.now ?? Date.now,
+    onLost: () => {
+      const abandoned = invoker.abandonWaiting();
+      log({ level: 'warn', msg: 'Redis unreachable; answered waiting calls 503', abandoned });
+    },
+    onBack: () => {
+      log({ level: 'info', msg: 'Redis reachable again' });
+      void invoker.withdrawRefused();
+    },
+  });
+  // Its own connection with an offline queue: BullMQ's worker blocks on it and must wait through an outage.
+  const callbackRedis = redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    autoResendUnfulfilledCommands: true,
+  });
+  // The command connection's listener (main.ts) already logs each failed reconnect to the same Redis.
+  callbackRedis.on('error', () => undefined);
+  const callbacks = createCallbackDelivery({ redis: callbackRedis, timeoutMs: config.callbackTimeoutMs });
   const app = createApp({
     config,
     registry,
@@ -74,6 +127,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     scaler: deps.scaler ?? redisScaler(redis),
     metrics,
     drain,
+    redisReachable: () => watch.reachable(),
     log,
   });
   let server: Server | undefined;
@@ -81,6 +135,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     async start() {
       await invoker.start();
+      watch.start();
       void callbacks
         .run()
         .catch((error: unknown) =>
@@ -100,9 +155,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (leftInFlight > 0) log({ level: 'warn', msg: 'closing with calls in flight', leftInFlight });
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();
-      await callbacks.close();
+      watch.close();
+      await closeWithin('closing the callback worker', () => callbacks.close(), log);
+      callbackRedis.disconnect();
       await invoker.close();
-      await registry.close();
+      await closeWithin('closing the registry', () => registry.close(), log);
     },
   };
 }

@@ -11,7 +11,13 @@ import {
   type FunctionSpecInput,
   type ResolvedFunction,
 } from '@spool/api';
-import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
+import {
+  commandConnectionOptions,
+  createGateway,
+  redisReady,
+  staticRegistry,
+  type Gateway,
+} from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from './redis-server.js';
 import { testRedisUrl, uniqueFunctionRef } from './redis.js';
@@ -72,9 +78,10 @@ export async function startGateway(
     ...env,
   });
   const redis = new Redis(testRedisUrl(), {
-    maxRetriesPerRequest: null,
+    ...commandConnectionOptions,
     connectionName: 'spool-test-gateway',
   });
+  await redisReady(redis);
   const subscriber = new Redis(testRedisUrl(), {
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',

@@ -42,6 +42,28 @@ export interface Watchdog {
   readonly metrics: WatchdogMetrics;
 }
 
+/** Longest wait for Redis to take the last writes and QUIT at shutdown; then the connections are dropped. */
+const REDIS_CLOSE_TIMEOUT_MS = 2_000;
+/** Past the calls in flight (each ≤ timeoutSeconds + killGraceMs), what closing the worker itself may take. */
+const WORKER_CLOSE_MARGIN_MS = 1_000;
+
+/** `work`, or a rejection after `ms`: a close step never waits on a dead Redis connection (issue 10). */
+function within(work: Promise<unknown>, ms: number, clock: Clock, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancel = clock.setTimer(ms, () => reject(new Error(`${what}: not done within ${ms} ms`)));
+    work.then(
+      () => {
+        cancel();
+        resolve();
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 export function createWatchdog(deps: WatchdogDeps): Watchdog {
   const { config } = deps;
   const clock = deps.clock ?? systemClock;
@@ -83,14 +105,32 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       goUnready: () => {
         phase = 'draining';
       },
-      closeWorker: async () => {
-        await invocations?.worker.close();
-        await invocations?.settled();
-      },
+      closeWorker: () =>
+        within(
+          (async () => {
+            await invocations?.worker.close();
+            await invocations?.settled();
+          })(),
+          config.spec.timeoutSeconds * 1000 + config.killGraceMs + WORKER_CLOSE_MARGIN_MS,
+          clock,
+          'closing the queue worker',
+        ),
       stopUserProcess: () => runner.stop(),
       closeRedis: async () => {
-        await callbacks?.close();
-        await Promise.all(connections.map((c) => c.quit().then(() => undefined)));
+        try {
+          await within(
+            (async () => {
+              await callbacks?.close();
+              await Promise.all(connections.map((c) => c.quit()));
+            })(),
+            REDIS_CLOSE_TIMEOUT_MS,
+            clock,
+            'closing Redis',
+          );
+        } finally {
+          // Redis gone: QUIT would wait in the offline queue for ever; drop the sockets instead.
+          for (const c of connections) c.disconnect();
+        }
       },
       closeServer: async () => {
         phase = 'closed';
