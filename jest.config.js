@@ -17,7 +17,10 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,gateway,watchdog,controller,images}/src/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{api,gateway,watchdog,controller,images}/src/**/*.test.ts',
+        '<rootDir>/scripts/**/*.test.ts',
+      ],
     },
     {
       ...shared,

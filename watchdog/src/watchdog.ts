@@ -64,6 +64,23 @@ function within(work: Promise<unknown>, ms: number, clock: Clock, what: string):
   });
 }
 
+/**
+ * Resolves once Redis is unreachable and no call is running: the worker's close would then only wait for writes
+ * that cannot happen. Polls every 100 ms until `stop` aborts.
+ */
+async function nothingLeftToDrain(
+  connections: readonly Redis[],
+  metrics: WatchdogMetrics,
+  clock: Clock,
+  stop: AbortSignal,
+): Promise<void> {
+  while (!stop.aborted) {
+    const running = (await metrics.inFlight.get()).values[0]?.value ?? 0;
+    if (running === 0 && connections.some((c) => c.status !== 'ready')) return;
+    await clock.sleep(100, stop).catch(() => undefined);
+  }
+}
+
 export function createWatchdog(deps: WatchdogDeps): Watchdog {
   const { config } = deps;
   const clock = deps.clock ?? systemClock;
@@ -105,16 +122,23 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       goUnready: () => {
         phase = 'draining';
       },
-      closeWorker: () =>
-        within(
-          (async () => {
-            await invocations?.worker.close();
-            await invocations?.settled();
-          })(),
-          config.spec.timeoutSeconds * 1000 + config.killGraceMs + WORKER_CLOSE_MARGIN_MS,
-          clock,
-          'closing the queue worker',
-        ),
+      closeWorker: async () => {
+        const done = new AbortController();
+        const drained = (async () => {
+          await invocations?.worker.close();
+          await invocations?.settled();
+        })();
+        try {
+          await within(
+            Promise.race([drained, nothingLeftToDrain(connections, metrics, clock, done.signal)]),
+            config.spec.timeoutSeconds * 1000 + config.killGraceMs + WORKER_CLOSE_MARGIN_MS,
+            clock,
+            'closing the queue worker',
+          );
+        } finally {
+          done.abort();
+        }
+      },
       stopUserProcess: () => runner.stop(),
       closeRedis: async () => {
         try {
