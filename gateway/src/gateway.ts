@@ -59,10 +59,14 @@ const PROBE_INTERVAL_MS = 500;
 const PROBE_TIMEOUT_MS = 1_000;
 const LOST_AFTER_MS = 1_000;
 
-const closeWithin = (what: string, work: () => Promise<unknown>, log: Log): Promise<void> =>
+/** Resolves true when `work` finished within CLOSE_STEP_TIMEOUT_MS; logs and resolves false otherwise. */
+const closeWithin = (what: string, work: () => Promise<unknown>, log: Log): Promise<boolean> =>
   withDeadline(work(), CLOSE_STEP_TIMEOUT_MS, what).then(
-    () => undefined,
-    (error: unknown) => log({ level: 'warn', msg: `${what} did not finish; going on`, error: String(error) }),
+    () => true,
+    (error: unknown) => {
+      log({ level: 'warn', msg: `${what} did not finish; going on`, error: String(error) });
+      return false;
+    },
   );
 
 export const jsonLog: Log = (line) =>
@@ -156,7 +160,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();
       watch.close();
-      await closeWithin('closing the callback worker', () => callbacks.close(), log);
+      // Given up on: drop the worker's own blocking connection too, or it keeps reconnecting to a dead Redis.
+      // Not awaited: BullMQ's disconnect waits for a connection that may never become ready.
+      if (!(await closeWithin('closing the callback worker', () => callbacks.close(), log)))
+        void callbacks.disconnect().catch(() => undefined);
       callbackRedis.disconnect();
       await invoker.close();
       await closeWithin('closing the registry', () => registry.close(), log);

@@ -124,9 +124,11 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       },
       closeWorker: async () => {
         const done = new AbortController();
+        let closed = false;
         const drained = (async () => {
           await invocations?.worker.close();
           await invocations?.settled();
+          closed = true;
         })();
         try {
           await within(
@@ -137,6 +139,9 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
           );
         } finally {
           done.abort();
+          // Given up on: drop the worker's own connections too, or they would keep reconnecting to a dead Redis.
+          // Not awaited: BullMQ's disconnect waits for a connection that may never become ready.
+          if (!closed) void invocations?.worker.disconnect().catch(() => undefined);
         }
       },
       stopUserProcess: () => runner.stop(),
