@@ -2,7 +2,7 @@
 // run later, /healthz says unready, calls waiting on a reply are answered 503, and everything reconnects.
 // Each scenario counts sent / answered / lost / duplicated, from a function that logs every execution.
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -51,7 +51,9 @@ afterEach(async () => {
 async function scene(): Promise<Scene> {
   const redis = await killableRedis();
   cleanups.push(() => redis.remove());
-  const countLog = join(mkdtempSync(join(tmpdir(), 'spool-fault-count-')), 'runs.log');
+  const countDir = mkdtempSync(join(tmpdir(), 'spool-fault-count-'));
+  cleanups.push(() => Promise.resolve(rmSync(countDir, { recursive: true, force: true })));
+  const countLog = join(countDir, 'runs.log');
   const fn = countFunction();
   const watchdog = await startWatchdogOn(redis.url, fn, { COUNT_LOG: countLog });
   cleanups.push(() => watchdog.close());
@@ -218,6 +220,8 @@ describe('Redis outage', () => {
 test('controller close() with Redis gone returns within its deadline and stops its replicas', async () => {
   const redis = await killableRedis();
   cleanups.push(() => redis.remove());
+  const stateDir = mkdtempSync(join(tmpdir(), 'spool-fault-controller-'));
+  cleanups.push(() => Promise.resolve(rmSync(stateDir, { recursive: true, force: true })));
   const fn = testFunction(
     {
       image: 'x',
@@ -237,7 +241,7 @@ test('controller close() with Redis gone returns within its deadline and stops i
   const runtime = createProcessRuntime({
     watchdogCommand: config.watchdogCommand,
     redisUrl: config.redisUrl,
-    stateDir: mkdtempSync(join(tmpdir(), 'spool-fault-controller-')),
+    stateDir,
     baseEnv: process.env,
     clock: systemClock,
     log: silentLog,
