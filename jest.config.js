@@ -20,7 +20,10 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,node,gateway,watchdog,controller,images,test/cluster}/src/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/{api,node,gateway,watchdog,controller,images,test/cluster}/src/**/*.test.ts',
+        '<rootDir>/scripts/**/*.test.ts',
+      ],
     },
     {
       ...shared,
@@ -47,6 +50,13 @@ const config = {
     {
       ...shared,
       // Faults on real processes and the same Redis as integration (issue 10): kills, freezes, counts.
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/redis-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
+    },
+    {
+      ...shared,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/test/setup/redis-setup.ts',

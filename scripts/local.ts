@@ -1,17 +1,27 @@
-// The embedded default: a real redis-server, the controller with the process runtime and the gateway,
-// serving the Functions in examples/ (or SPOOL_FUNCTIONS_DIR). Ctrl-C stops all three.
+// The embedded default, supervised: a real redis-server (AOF, same port and data across restarts), the controller
+// with the process runtime and the gateway, serving the Functions in examples/ (or SPOOL_FUNCTIONS_DIR). A child
+// that exits is restarted with backoff (supervise.ts); Ctrl-C or SIGTERM stops all of them and leaves no process
+// behind: each child and everything it starts carries the stack's tag (stack-processes.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signal, STACK_TAG_VAR, taggedProcesses } from './stack-processes.js';
+import { decideRestart, describeRestart, orphanRoots, stackTag } from './supervise.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = resolve(process.env['SPOOL_STATE_DIR'] ?? join(root, '.spool'));
 const functionsDir = resolve(process.env['SPOOL_FUNCTIONS_DIR'] ?? join(root, 'examples'));
 const gatewayPort = Number(process.env['SPOOL_PORT'] ?? 8080);
+const stack = randomUUID();
 mkdirSync(join(stateDir, 'redis'), { recursive: true });
+
+/** How long a stopped child may drain before its process group is killed: the gateway's and controller's drains. */
+const STOP_TIMEOUT_MS: Record<string, number> = { gateway: 70_000, controller: 70_000, redis: 10_000 };
+/** How long orphaned replicas of a dead controller may finish their calls before they are killed. */
+const ORPHAN_GRACE_MS = 15_000;
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -30,22 +40,111 @@ function adminToken(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-const children: ChildProcess[] = [];
-function start(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`spool: ${name} exited (${signal ?? code}); stopping`);
-      void stop(1);
-    }
-  });
-  children.push(child);
-  return child;
+interface Supervised {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Record<string, string>;
+  child?: ChildProcess;
+  generation: number;
+  startedAtMs: number;
+  crashes: number;
+  restartTimer?: NodeJS.Timeout | undefined;
 }
+
+const supervised: Supervised[] = [];
+let stopping = false;
+
+/** `<stateDir>/local-stack.json`: the launcher's and each child's pid, for operators and the fault test. */
+function writeStackFile(): void {
+  const children = Object.fromEntries(supervised.map((s) => [s.name, s.child?.pid ?? null]));
+  writeFileSync(join(stateDir, 'local-stack.json'), JSON.stringify({ pid: process.pid, stack, children }));
+}
+
+function launch(s: Supervised): void {
+  s.generation += 1;
+  s.startedAtMs = Date.now();
+  // detached: each child leads its own process group, so Ctrl-C reaches only the launcher, which stops them in order.
+  const child = spawn(s.command, [...s.args], {
+    cwd: root,
+    env: { ...process.env, ...s.env, [STACK_TAG_VAR]: stackTag(stack, s.name, s.generation) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
+  s.child = child;
+  const generation = s.generation;
+  child.once('error', (error) => console.error(`spool: could not start ${s.name}: ${error.message}`));
+  child.once('exit', (code, sig) => onExit(s, generation, { code, signal: sig }));
+  writeStackFile();
+}
+
+function onExit(
+  s: Supervised,
+  generation: number,
+  exit: { code: number | null; signal: string | null },
+): void {
+  if (stopping) return;
+  const livedMs = Date.now() - s.startedAtMs;
+  const decision = decideRestart(s.crashes, livedMs);
+  s.crashes = decision.consecutiveCrashes;
+  console.error(describeRestart(s.name, exit, livedMs, decision));
+  reapGeneration(s.name, generation);
+  s.restartTimer = setTimeout(() => {
+    s.restartTimer = undefined;
+    if (!stopping) launch(s);
+  }, decision.delayMs);
+}
+
+/** What a dead child left running (a SIGKILLed controller's replicas): SIGTERM now, SIGKILL after a grace. */
+function reapGeneration(name: string, generation: number): void {
+  const tag = stackTag(stack, name, generation);
+  const left = taggedProcesses(tag).filter((p) => p.tag === tag);
+  if (left.length === 0) return;
+  console.error(`spool: stopping ${left.length} process(es) the ${name} left behind`);
+  for (const pid of orphanRoots(left)) signal(pid, 'SIGTERM');
+  setTimeout(() => {
+    for (const p of taggedProcesses(tag).filter((q) => q.tag === tag)) signal(p.pid, 'SIGKILL');
+  }, ORPHAN_GRACE_MS).unref();
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+async function stopChild(s: Supervised): Promise<void> {
+  clearTimeout(s.restartTimer);
+  const child = s.child;
+  if (child?.pid === undefined) return;
+  const gone = exited(child);
+  signal(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => signal(-child.pid!, 'SIGKILL'), STOP_TIMEOUT_MS[s.name] ?? 10_000);
+  await gone;
+  clearTimeout(timer);
+}
+
+async function stop(code: number): Promise<never> {
+  stopping = true;
+  // Reverse order: the gateway drains first, the controller stops its replicas, Redis goes last.
+  for (const s of [...supervised].reverse()) await stopChild(s);
+  // Whatever is left (replicas of a controller that did not stop them): killed, and waited for.
+  for (let i = 0; i < 50 && taggedProcesses(`${stack}/`).length > 0; i += 1) {
+    for (const p of taggedProcesses(`${stack}/`)) signal(p.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.exit(code);
+}
+const onSignal = (): void => {
+  if (!stopping) {
+    void stop(0);
+    return;
+  }
+  // A second Ctrl-C: no more draining.
+  for (const p of taggedProcesses(`${stack}/`)) signal(p.pid, 'SIGKILL');
+  process.exit(1);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -60,24 +159,16 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-let stopping = false;
-async function stop(code: number): Promise<never> {
-  stopping = true;
-  // Reverse order: gateway drains first, the controller stops replicas, Redis goes last.
-  for (const child of [...children].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 70_000))]);
-  }
-  process.exit(code);
+function supervise(name: string, command: string, args: string[], env: Record<string, string>): void {
+  const s: Supervised = { name, command, args, env, generation: 0, startedAtMs: 0, crashes: 0 };
+  supervised.push(s);
+  launch(s);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
 
-const redisPort = await freePort();
+// Chosen once: a restarted Redis comes back where every client reconnects to, with its AOF.
+const redisPort = Number(process.env['SPOOL_REDIS_PORT'] ?? (await freePort()));
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
-start(
+supervise(
   'redis',
   process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
   [
@@ -98,7 +189,7 @@ start(
 );
 const token = adminToken();
 const controllerMetricsPort = await freePort();
-start('controller', process.execPath, [join(root, 'controller/dist/main.js')], {
+supervise('controller', process.execPath, [join(root, 'controller/dist/main.js')], {
   SPOOL_REDIS_URL: redisUrl,
   SPOOL_RUNTIME: 'process',
   SPOOL_FUNCTIONS_DIR: functionsDir,
@@ -107,7 +198,7 @@ start('controller', process.execPath, [join(root, 'controller/dist/main.js')], {
   SPOOL_METRICS_HOST: '127.0.0.1',
   SPOOL_METRICS_PORT: String(controllerMetricsPort),
 });
-start('gateway', process.execPath, [join(root, 'gateway/dist/main.js')], {
+supervise('gateway', process.execPath, [join(root, 'gateway/dist/main.js')], {
   SPOOL_REDIS_URL: redisUrl,
   SPOOL_REGISTRY: 'local',
   SPOOL_FUNCTIONS_DIR: functionsDir,
@@ -128,4 +219,4 @@ Admin token: ${token}
   curl -i -X POST -d 'later' ${url}/async-function/echo      # then GET ${url}/calls/<X-Call-Id>
   curl -H "Authorization: Bearer ${token}" ${url}/system/functions
 
-Ctrl-C stops everything.`);
+A part that crashes is restarted; Ctrl-C stops everything.`);

@@ -43,6 +43,11 @@ describe('parseGatewayConfig', () => {
       error: 'SPOOL_REGISTRY must be one of local, kubernetes, was: "etcd"',
     },
     {
+      name: 'enqueue deadline of zero',
+      env: { SPOOL_ENQUEUE_TIMEOUT_MS: '0' },
+      error: 'SPOOL_ENQUEUE_TIMEOUT_MS must be an integer ≥ 1, was: "0"',
+    },
+    {
       name: 'redis URL',
       env: { SPOOL_REDIS_URL: 'localhost:6379' },
       error: 'SPOOL_REDIS_URL must be a redis:// or rediss:// URL, was: "localhost:6379"',
@@ -66,6 +71,13 @@ describe('parseGatewayConfig', () => {
     },
     { name: 'admin token', env: { SPOOL_ADMIN_TOKEN: 's3cret' }, key: 'adminToken', want: 's3cret' },
     { name: 'blank means default', env: { SPOOL_PORT: '  ' }, key: 'port', want: 8080 },
+    {
+      name: 'enqueue deadline',
+      env: { SPOOL_ENQUEUE_TIMEOUT_MS: '500' },
+      key: 'enqueueTimeoutMs',
+      want: 500,
+    },
+    { name: 'enqueue deadline default', env: {}, key: 'enqueueTimeoutMs', want: 2000 },
   ] as const)('reads $name', ({ env, key, want }) => {
     expect(parseGatewayConfig({ SPOOL_FUNCTIONS_DIR: 'x', ...env })[key]).toEqual(want);
   });

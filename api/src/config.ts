@@ -92,6 +92,11 @@ export interface GatewayConfig {
    * @defaultValue 15000
    */
   readonly recoveryMarginMs: number;
+  /**
+   * Longest wait for Redis to accept a call. Past it the caller gets 503 `QUEUE_UNAVAILABLE` and the call is
+   * withdrawn, never run later (issue 10). @defaultValue 2000
+   */
+  readonly enqueueTimeoutMs: number;
   /** On SIGTERM, longest wait for replies in flight before closing. */
   readonly drainTimeoutMs: number;
   readonly callbackMaxAttempts: number;
@@ -135,6 +140,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     maxBodyBytes: 64 * MiB,
     queueWaitMs: 60_000,
     recoveryMarginMs: 15_000,
+    enqueueTimeoutMs: 2_000,
     drainTimeoutMs: 60_000,
     callbackMaxAttempts: 5,
     callbackTimeoutMs: 10_000,
@@ -162,6 +168,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),
     queueWaitMs: integer(env, 'SPOOL_QUEUE_WAIT_MS', d.queueWaitMs, { min: 1 }),
     recoveryMarginMs: integer(env, 'SPOOL_RECOVERY_MARGIN_MS', d.recoveryMarginMs, { min: 0 }),
+    enqueueTimeoutMs: integer(env, 'SPOOL_ENQUEUE_TIMEOUT_MS', d.enqueueTimeoutMs, { min: 1 }),
     drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
     callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, {
       min: 1,

@@ -42,7 +42,8 @@ export const errorCodes = {
   },
   QUEUE_UNAVAILABLE: {
     status: 503,
-    summary: 'The queue (Redis) could not be reached; nothing was enqueued.',
+    summary:
+      'Redis did not accept the call within the enqueue deadline (it is refused and never runs later), or dropped while a sync call waited for its reply.',
   },
   CALL_TIMEOUT: {
     status: 504,

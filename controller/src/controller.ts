@@ -13,9 +13,10 @@ import {
   type ControllerConfig,
   type FunctionRef,
 } from '@spool/api';
+import { withDeadline } from '@spool/node';
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
 import { observeQueue } from './autoscale/observe.js';
-import type { Clock, Timer } from './clock.js';
+import type { Clock } from './clock.js';
 import { createControllerHttpServer } from './http.js';
 import { alwaysLeader, type Elector } from './leader/elector.js';
 import { errorMessage, silentLog, type Log } from './log.js';
@@ -168,6 +169,12 @@ export function createController(deps: ControllerDeps): Controller {
       runtime.watch((key) => queue?.add(key));
       await runtime.start();
       await source.start((key) => queue?.add(key));
+      // A Redis restarted without its data has lost what reconcile wrote (the registry the gateway mirrors, status):
+      // on every reconnect each function is reconciled again, level-triggered, and the registry written afresh.
+      redis.on('ready', () => {
+        deps.registry?.forgetPublished();
+        for (const key of source.keys()) queue?.add(key);
+      });
       await listen(server, config.metricsHost, config.metricsPort);
       let leading: Promise<void> = Promise.resolve();
       elector.start({
@@ -193,17 +200,10 @@ export function createController(deps: ControllerDeps): Controller {
       closing = true;
       started = false;
       // Bounded: with Redis or the API server gone, a tick or a lease release would otherwise wait forever.
-      const within = async (work: Promise<unknown> | undefined): Promise<unknown> => {
-        let timer: Timer | undefined;
-        const late = new Promise(
-          (resolve) => (timer = clock.setTimer(CLOSE_STEP_TIMEOUT_MS, () => resolve(late))),
+      const within = (work: Promise<unknown> | undefined): Promise<unknown> =>
+        withDeadline(Promise.resolve(work), CLOSE_STEP_TIMEOUT_MS, 'a shutdown step', clock).catch(
+          (error: unknown) => log.warn('close-step-late', { error: errorMessage(error) }),
         );
-        try {
-          return await Promise.race([work, late]);
-        } finally {
-          timer?.cancel(); // a pending timer would keep the process alive for its full length
-        }
-      };
       const state = running;
       running = undefined;
       queue?.close();

@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly statuses: FunctionStatusReader;
   readonly metrics: GatewayMetrics;
   readonly drain: DrainState;
+  /** Both Redis connections up and answering; /healthz is 503 otherwise. */
+  readonly redisReachable: () => boolean;
   readonly log: Log;
   /** The gateway's own listening address once it listens; callbacks to it are refused. */
   readonly selfAddress: () => SelfAddress | undefined;

@@ -10,7 +10,7 @@ import {
   type GatewayConfig,
   type SelfAddress,
 } from '@spool/api';
-import { createLogger, systemClock } from '@spool/node';
+import { createLogger, systemClock, withDeadline } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
@@ -18,10 +18,14 @@ import { redisStatusReader, registryStatusReader, type FunctionStatusReader } fr
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
+import { createRedisWatch } from './redis-watch.js';
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
-  /** Commands and queue writes, shared by every function. */
+  /**
+   * Commands and queue writes, shared by every function. Give it `connectionOptions` (main.ts does): with an
+   * offline queue a call made while Redis is away would be sent, and run, after the caller was refused.
+   */
   readonly redis: Redis;
   /** The one subscriber connection (replies, scale notices, registry changes). */
   readonly subscriber: Redis;
@@ -49,6 +53,33 @@ export const redisScaler = (redis: Redis): FunctionScaler => ({
   },
 });
 
+/**
+ * ioredis options of the command connection: a command fails at once while disconnected (no offline queue), and
+ * one in flight when the connection drops fails with it rather than being sent again after the reconnect.
+ */
+export const commandConnectionOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+} as const;
+
+/** Longest wait for each Redis-facing part (callbacks worker, registry, connections) to close at shutdown. */
+const CLOSE_STEP_TIMEOUT_MS = 2_000;
+/** Redis probes: how often, how long one may take, and how long an outage lasts before waiting calls get 503. */
+const PROBE_INTERVAL_MS = 500;
+const PROBE_TIMEOUT_MS = 1_000;
+const LOST_AFTER_MS = 1_000;
+
+/** Resolves true when `work` finished within CLOSE_STEP_TIMEOUT_MS; logs and resolves false otherwise. */
+const closeWithin = (what: string, work: () => Promise<unknown>, log: Log): Promise<boolean> =>
+  withDeadline(work(), CLOSE_STEP_TIMEOUT_MS, what).then(
+    () => true,
+    (error: unknown) => {
+      log.warn(`${what} did not finish; going on`, { error: String(error) });
+      return false;
+    },
+  );
+
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;
   const log = deps.log ?? createLogger({ component: 'gateway' });
@@ -73,17 +104,42 @@ export function createGateway(deps: GatewayDeps): Gateway {
     gatewayId: deps.gatewayId,
     queueWaitMs: config.queueWaitMs,
     recoveryMarginMs: config.recoveryMarginMs,
+    enqueueTimeoutMs: config.enqueueTimeoutMs,
     now: () => clock.now(),
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: metricFunctionName(ref) }),
   });
   const drain = createDrainState((ms) => clock.sleep(ms));
+  const watch = createRedisWatch({
+    redis,
+    subscriber: deps.subscriber,
+    intervalMs: PROBE_INTERVAL_MS,
+    probeTimeoutMs: PROBE_TIMEOUT_MS,
+    lostAfterMs: LOST_AFTER_MS,
+    now: () => clock.now(),
+    onLost: () => {
+      const abandoned = invoker.abandonWaiting();
+      log.warn('Redis unreachable; answered waiting calls 503', { abandoned });
+    },
+    onBack: () => {
+      log.info('Redis reachable again');
+      void invoker.withdrawRefused();
+    },
+  });
+  // Its own connection with an offline queue: BullMQ's worker blocks on it and must wait through an outage.
+  const callbackRedis = redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    autoResendUnfulfilledCommands: true,
+  });
+  // The command connection's listener (main.ts) already logs each failed reconnect to the same Redis.
+  callbackRedis.on('error', () => undefined);
   let server: Server | undefined;
   const self = (): SelfAddress | undefined => {
     const address = server?.address();
     return address && typeof address === 'object' ? selfAddress(address.port) : undefined;
   };
   const callbacks = createCallbackDelivery({
-    redis,
+    redis: callbackRedis,
     timeoutMs: config.callbackTimeoutMs,
     policy: config.callbackAllow,
     concurrency: config.callbackConcurrency,
@@ -101,6 +157,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
     metrics,
     drain,
+    redisReachable: () => watch.reachable(),
     log,
     selfAddress: self,
   });
@@ -108,6 +165,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     async start() {
       await invoker.start();
+      watch.start();
       void callbacks
         .run()
         .catch((error: unknown) => log.error('callback delivery stopped', { error: String(error) }));
@@ -125,9 +183,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (leftInFlight > 0) log.warn('closing with calls in flight', { leftInFlight });
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();
-      await callbacks.close();
+      watch.close();
+      // Given up on: drop the worker's own blocking connection too, or it keeps reconnecting to a dead Redis.
+      // Not awaited: BullMQ's disconnect waits for a connection that may never become ready.
+      if (!(await closeWithin('closing the callback worker', () => callbacks.close(), log)))
+        void callbacks.disconnect().catch(() => undefined);
+      callbackRedis.disconnect();
       await invoker.close();
-      await registry.close();
+      await closeWithin('closing the registry', () => registry.close(), log);
     },
   };
 }

@@ -1,6 +1,13 @@
 // @spool/gateway: the HTTP front door; createGateway() for embedding and tests, main.ts for the service.
 export { createApp, type AppDeps, type FunctionScaler } from './app.js';
-export { createGateway, redisScaler, type Gateway, type GatewayDeps } from './gateway.js';
+export {
+  commandConnectionOptions,
+  createGateway,
+  redisScaler,
+  type Gateway,
+  type GatewayDeps,
+} from './gateway.js';
+export { redisReady } from './redis-watch.js';
 export { redisRegistry, staticRegistry, type FunctionRegistry } from './registry.js';
 export { SPOOL_ERROR_HEADER } from './http-errors.js';
 export { kubeRegistry, kubeScaler } from './kube-registry.js';

@@ -22,6 +22,7 @@ import {
   type Reply,
   type ResolvedFunction,
 } from '@spool/api';
+import { withDeadline } from '@spool/node';
 import {
   MIN_RECHECK_MS,
   decideUnanswered,
@@ -39,6 +40,8 @@ export interface InvokerOptions {
   readonly queueWaitMs: number;
   /** How long a call whose replica died is waited for beyond its timeout (call-wait.ts CallWait). */
   readonly recoveryMarginMs?: number;
+  /** Longest wait for Redis to accept a call; past it the call is refused (503) and withdrawn. */
+  readonly enqueueTimeoutMs: number;
   readonly now: () => number;
   /** Told when a call is enqueued for a function believed to be at zero replicas. */
   readonly onColdStart?: (ref: FunctionRef) => void;
@@ -86,6 +89,10 @@ export interface Invoker {
     options: { callbackUrl?: string; trace: Record<string, string> },
   ): Promise<string>;
   queueFor(ref: FunctionRef): Queue;
+  /** Redis is lost: answers every sync call waiting on a reply 503 (the subscriber is down) and withdraws it. */
+  abandonWaiting(): number;
+  /** Redis is back: removes the calls refused or abandoned meanwhile, so none of them runs later. */
+  withdrawRefused(): Promise<void>;
   replicasOf(ref: FunctionRef): ReplicaStatus | undefined;
   inFlight(): number;
   start(): Promise<void>;
@@ -97,12 +104,31 @@ const refOf = (fn: ResolvedFunction): FunctionRef => ({
   name: fn.metadata.name,
 });
 
+/** Longest wait for one queue to close at shutdown; a dead connection must not hold the process. */
+const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
+/** Calls kept for withdrawal while Redis is away; past this many the oldest are forgotten (and logged by count). */
+const MAX_WITHDRAWALS = 100_000;
+
+/** ioredis refused the command before sending it (no connection, no offline queue): nothing reached Redis. */
+const neverSent = (error: unknown): boolean =>
+  error instanceof Error && error.message.includes("Stream isn't writeable");
+
+interface Withdrawal {
+  readonly ref: FunctionRef;
+  /** The add has answered or failed; until then a remove finding nothing does not mean it never lands. */
+  settled: boolean;
+}
+
 export function createInvoker(options: InvokerOptions): Invoker {
   const { redis, subscriber, gatewayId, queueWaitMs, now } = options;
   const recoveryMarginMs = options.recoveryMarginMs ?? defaultGatewayConfig().recoveryMarginMs;
   const queues = new Map<string, Queue>();
   const replicas = new Map<string, ReplicaStatus>();
-  const pending = new Map<string, (result: InvocationResult) => void>();
+  const pending = new Map<
+    string,
+    { ref: FunctionRef; jobId: string; finish: (result: InvocationResult) => void }
+  >();
+  const withdrawals = new Map<string, Withdrawal>();
   const lastWakeMs = new Map<string, number>();
   const ownReplies = replyChannel(gatewayId);
 
@@ -119,7 +145,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
   const onMessage = (channel: string, message: string): void => {
     if (channel === ownReplies) {
       const reply = JSON.parse(message) as Reply;
-      pending.get(reply.callId)?.(reply.result);
+      pending.get(reply.callId)?.finish(reply.result);
     } else if (channel === channels.scaled) {
       const status = JSON.parse(message) as ReplicaStatus;
       replicas.set(status.key, status);
@@ -137,6 +163,28 @@ export function createInvoker(options: InvokerOptions): Invoker {
     await redis.publish(channels.wake, key);
   };
 
+  /** Removes one withdrawn call; kept for the next try while Redis does not answer. */
+  const tryWithdraw = async (jobId: string): Promise<void> => {
+    const entry = withdrawals.get(jobId);
+    if (!entry) return;
+    // 0: not there (yet, or never) or taken by a replica; only an answer after the add settled is final.
+    const removed = await queueFor(entry.ref)
+      .remove(jobId)
+      .catch(() => undefined);
+    if (removed === 1 || (removed === 0 && entry.settled)) withdrawals.delete(jobId);
+  };
+
+  const withdraw = (ref: FunctionRef, jobId: string, settled: boolean): void => {
+    if (withdrawals.size >= MAX_WITHDRAWALS) {
+      const oldest = withdrawals.keys().next().value;
+      if (oldest !== undefined) withdrawals.delete(oldest);
+    }
+    const entry = withdrawals.get(jobId) ?? { ref, settled };
+    entry.settled ||= settled;
+    withdrawals.set(jobId, entry);
+    void tryWithdraw(jobId);
+  };
+
   const enqueue = async (
     fn: ResolvedFunction,
     job: InvocationJob,
@@ -144,14 +192,27 @@ export function createInvoker(options: InvokerOptions): Invoker {
     opts: JobsOptions,
   ): Promise<void> => {
     const ref = refOf(fn);
+    const added = queueFor(ref).add('invoke', job, { ...opts, jobId });
     try {
-      await queueFor(ref).add('invoke', job, { ...opts, jobId });
+      await withDeadline(added, options.enqueueTimeoutMs, `enqueueing ${functionKey(ref)}`);
     } catch (cause) {
-      throw new SpoolError('QUEUE_UNAVAILABLE', `could not enqueue a call for ${functionKey(ref)}`, {
-        cause,
-      });
+      // The caller is told 503, so the call must never run. A remove sent now is queued behind the add on the same
+      // connection, which Redis runs in order, before any replica can take the job; retried once the add settles
+      // and whenever Redis comes back (withdrawRefused).
+      if (!neverSent(cause)) {
+        withdraw(ref, jobId, false);
+        void added.then(
+          () => withdraw(ref, jobId, true),
+          () => withdraw(ref, jobId, true),
+        );
+      }
+      throw new SpoolError(
+        'QUEUE_UNAVAILABLE',
+        `could not enqueue a call for ${functionKey(ref)} within ${options.enqueueTimeoutMs} ms`,
+        { cause },
+      );
     }
-    await wakeIfCold(ref);
+    await wakeIfCold(ref).catch(() => undefined);
   };
 
   /**
@@ -199,7 +260,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
         if (answered) return;
         timer = setTimeout(() => void look(), Math.max(0, atMs - now()));
       };
-      pending.set(callId, finish);
+      pending.set(callId, { ref: refOf(fn), jobId, finish });
       lookAt(enqueuedAtMs + queueWaitMs);
     });
 
@@ -227,7 +288,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
           removeOnFail: { age: 300, count: 1000 },
         });
       } catch (error) {
-        pending.delete(callId);
+        // Clears this call's timers too: a refused call leaves nothing behind.
+        pending.get(callId)?.finish(gatewayFailure('QUEUE_UNAVAILABLE', 'not enqueued', now()));
         throw error;
       }
       return { callId, result };
@@ -256,6 +318,26 @@ export function createInvoker(options: InvokerOptions): Invoker {
     },
 
     queueFor,
+
+    abandonWaiting() {
+      const waiting = [...pending.values()];
+      for (const { ref, jobId, finish } of waiting) {
+        finish(
+          gatewayFailure(
+            'QUEUE_UNAVAILABLE',
+            'Redis became unreachable while the call waited; its reply cannot arrive. It is withdrawn if no replica has taken it',
+            now(),
+          ),
+        );
+        withdraw(ref, jobId, true);
+      }
+      return waiting.length;
+    },
+
+    async withdrawRefused() {
+      await Promise.all([...withdrawals.keys()].map((jobId) => tryWithdraw(jobId)));
+    },
+
     replicasOf: (ref) => replicas.get(functionKey(ref)),
     inFlight: () => pending.size,
 
@@ -270,7 +352,11 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
     async close() {
       subscriber.off('message', onMessage);
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await Promise.all(
+        [...queues.values()].map((q) =>
+          withDeadline(q.close(), QUEUE_CLOSE_TIMEOUT_MS, 'closing a queue').catch(() => undefined),
+        ),
+      );
       queues.clear();
     },
   };

@@ -1,13 +1,14 @@
 // The gateway service: env → config → tracing → Redis → registry → createGateway → listen; SIGTERM drains.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { parseGatewayConfig } from '@spool/api';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@spool/node';
-import { createGateway, redisScaler } from './gateway.js';
+import { commandConnectionOptions, createGateway, redisScaler } from './gateway.js';
 import { kubeRegistry, kubeScaler } from './kube-registry.js';
+import { redisReady } from './redis-watch.js';
 import { redisRegistry } from './registry.js';
 
 const config = parseGatewayConfig(process.env);
@@ -21,12 +22,16 @@ tracing?.start();
 
 const log = createLogger({ component: 'gateway' });
 // ioredis reconnects by itself; without a listener it would print each failed attempt as an unhandled error.
-const connectRedis = (): Redis =>
-  new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
+// The command connection fails fast while Redis is away (commandConnectionOptions); the subscriber queues its
+// SUBSCRIBEs and re-subscribes after each reconnect.
+const connectRedis = (options: RedisOptions): Redis =>
+  new Redis(config.redisUrl, options).on('error', (error: Error) =>
     log.warn('Redis connection error; reconnecting', { error: error.message }),
   );
-const redis = connectRedis();
-const subscriber = connectRedis();
+const redis = connectRedis({ ...commandConnectionOptions, connectionName: 'spool-gateway' });
+const subscriber = connectRedis({ maxRetriesPerRequest: null, connectionName: 'spool-gateway-subscriber' });
+// Started while Redis is down (a supervised restart during an outage), wait for it rather than exit.
+await redisReady(redis);
 const kc = new KubeConfig();
 if (config.registry === 'kubernetes') kc.loadFromDefault();
 const { registry, scaler } =
@@ -42,7 +47,8 @@ const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   await gateway.close();
-  await tracing?.shutdown();
+  // Bounded: an exporter that cannot reach its collector must not keep the process alive.
+  await Promise.race([tracing?.shutdown(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
   redis.disconnect();
   subscriber.disconnect();
   process.exit(0);

@@ -14,7 +14,13 @@ import {
   defaultQueueLockConfig,
   type QueueLockConfig,
 } from '@spool/api';
-import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
+import {
+  commandConnectionOptions,
+  createGateway,
+  redisReady,
+  staticRegistry,
+  type Gateway,
+} from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from './redis-server.js';
 import { testRedisUrl, uniqueFunctionRef } from './redis.js';
@@ -84,9 +90,10 @@ export async function startGateway(
     ...env,
   });
   const redis = new Redis(config.redisUrl, {
-    maxRetriesPerRequest: null,
+    ...commandConnectionOptions,
     connectionName: 'spool-test-gateway',
   });
+  await redisReady(redis);
   const subscriber = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',

@@ -4,6 +4,7 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CALLBACK_QUEUE, KEY_PREFIX, type CallbackJob, type WatchdogConfig } from '@spool/api';
+import { withDeadline } from '@spool/node';
 import { systemClock, type Clock } from './clock.js';
 import { stderrLogger, type Logger } from './logger.js';
 import { createMetrics, type WatchdogMetrics } from './metrics.js';
@@ -40,6 +41,28 @@ export interface Watchdog {
   /** The health server's port, 0 until it listens (tests use port 0). */
   port(): number;
   readonly metrics: WatchdogMetrics;
+}
+
+/** Longest wait for Redis to take the last writes and QUIT at shutdown; then the connections are dropped. */
+const REDIS_CLOSE_TIMEOUT_MS = 2_000;
+/** Past the calls in flight (each ≤ timeoutSeconds + killGraceMs), what closing the worker itself may take. */
+const WORKER_CLOSE_MARGIN_MS = 1_000;
+
+/**
+ * Resolves once Redis is unreachable and no call is running: the worker's close would then only wait for writes
+ * that cannot happen. Polls every 100 ms until `stop` aborts.
+ */
+async function nothingLeftToDrain(
+  connections: readonly Redis[],
+  metrics: WatchdogMetrics,
+  clock: Clock,
+  stop: AbortSignal,
+): Promise<void> {
+  while (!stop.aborted) {
+    const running = (await metrics.inFlight.get()).values[0]?.value ?? 0;
+    if (running === 0 && connections.some((c) => c.status !== 'ready')) return;
+    await clock.sleep(100, stop).catch(() => undefined);
+  }
 }
 
 export function createWatchdog(deps: WatchdogDeps): Watchdog {
@@ -84,13 +107,43 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
         phase = 'draining';
       },
       closeWorker: async () => {
-        await invocations?.worker.close();
-        await invocations?.settled();
+        const done = new AbortController();
+        let closed = false;
+        const drained = (async () => {
+          await invocations?.worker.close();
+          await invocations?.settled();
+          closed = true;
+        })();
+        try {
+          await withDeadline(
+            Promise.race([drained, nothingLeftToDrain(connections, metrics, clock, done.signal)]),
+            config.spec.timeoutSeconds * 1000 + config.killGraceMs + WORKER_CLOSE_MARGIN_MS,
+            'closing the queue worker',
+            clock,
+          );
+        } finally {
+          done.abort();
+          // Given up on: drop the worker's own connections too, or they would keep reconnecting to a dead Redis.
+          // Not awaited: BullMQ's disconnect waits for a connection that may never become ready.
+          if (!closed) void invocations?.worker.disconnect().catch(() => undefined);
+        }
       },
       stopUserProcess: () => runner.stop(),
       closeRedis: async () => {
-        await callbacks?.close();
-        await Promise.all(connections.map((c) => c.quit().then(() => undefined)));
+        try {
+          await withDeadline(
+            (async () => {
+              await callbacks?.close();
+              await Promise.all(connections.map((c) => c.quit()));
+            })(),
+            REDIS_CLOSE_TIMEOUT_MS,
+            'closing Redis',
+            clock,
+          );
+        } finally {
+          // Redis gone: QUIT would wait in the offline queue for ever; drop the sockets instead.
+          for (const c of connections) c.disconnect();
+        }
       },
       closeServer: async () => {
         phase = 'closed';

@@ -14,6 +14,8 @@ import {
 export interface PublishedRegistry {
   serve(fn: ResolvedFunction): Promise<void>;
   withdraw(ref: FunctionRef): Promise<void>;
+  /** Forgets what was written, so the next serve writes again: Redis may have come back without its data. */
+  forgetPublished(): void;
 }
 
 export function createPublishedRegistry(redis: Redis): PublishedRegistry {
@@ -32,5 +34,6 @@ export function createPublishedRegistry(redis: Redis): PublishedRegistry {
       published.delete(key);
       await redis.multi().hdel(LOCAL_FUNCTIONS_KEY, key).publish(channels.functions, key).exec();
     },
+    forgetPublished: () => published.clear(),
   };
 }

@@ -3,4 +3,4 @@
 export { down, isClusterUp, nodeName, up, type DownOptions, type UpResult } from './control-plane.js';
 export { binaryPaths, clusterDir, paths, type BinaryPaths } from './paths.js';
 export type { ImageTable, LocalImage } from './node/images.js';
-export { descendantsOf } from './processes.js';
+export { descendantsOf, isAlive } from './processes.js';

@@ -1,0 +1,136 @@
+// Issue 10, item 4: `npm start`'s supervised stack. Its Redis, gateway and controller are SIGKILLed in turn:
+// each comes back (Redis on the same port with its AOF) and calls succeed again; a killed controller's
+// replicas do not outlive it; SIGTERM to the launcher leaves no process of the stack behind.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { taggedProcesses } from '../../scripts/stack-processes.js';
+import { descendantsOf, isAlive } from '@spool/test-cluster';
+import { eventually } from '../support/eventually.js';
+import { repoRoot } from '../support/local-functions.js';
+import { freePort } from '../support/redis-server.js';
+import { call, executions, report, tally, type Answer } from './support/tally.js';
+
+jest.setTimeout(180_000);
+
+interface StackFile {
+  readonly pid: number;
+  readonly stack: string;
+  readonly children: Record<'redis' | 'controller' | 'gateway', number | null>;
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'spool-fault-stack-'));
+const countLog = join(stateDir, 'runs.log');
+let launcher: ChildProcess;
+let url: string;
+let output = '';
+
+const stackFile = (): StackFile =>
+  JSON.parse(readFileSync(join(stateDir, 'local-stack.json'), 'utf8')) as StackFile;
+
+const calls = (prefix: string, n: number): Promise<Answer[]> =>
+  Promise.all(
+    Array.from({ length: n }, (_, i) => `${prefix}-${i}`).map((id) =>
+      call(`${url}/function/count?id=${id}`, id),
+    ),
+  );
+
+beforeAll(async () => {
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  launcher = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/local.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      SPOOL_STATE_DIR: stateDir,
+      SPOOL_PORT: String(port),
+      SPOOL_FUNCTIONS_DIR: join(repoRoot, 'test/faults/fixtures'),
+      COUNT_LOG: countLog,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // The first call also waits for the controller to start the function's replica.
+  await eventually(
+    async () => {
+      const { status } = await call(`${url}/function/count?id=first`, 'first');
+      if (status !== 200) throw new Error(`the stack answered ${status}`);
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+});
+
+afterAll(() => {
+  // Only if a test failed before the SIGTERM test: kill whatever of this stack is left.
+  if (launcher.exitCode === null) launcher.kill('SIGKILL');
+  if (existsSync(join(stateDir, 'local-stack.json'))) {
+    for (const p of taggedProcesses(`${stackFile().stack}/`)) process.kill(p.pid, 'SIGKILL');
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('the supervised local stack', () => {
+  test.each(['redis', 'gateway', 'controller'] as const)(
+    '%s SIGKILLed: it is restarted and calls succeed again',
+    async (name) => {
+      const before = stackFile().children[name];
+      expect(before).not.toBeNull();
+      const leftBehind = name === 'controller' ? descendantsOf(before!) : [];
+      const killedAt = Date.now();
+      process.kill(before!, 'SIGKILL');
+      await eventually(() => expect(stackFile().children[name]).not.toBe(before), { timeoutMs: 15_000 });
+      await eventually(
+        async () => expect((await call(`${url}/function/count?id=probe`, 'probe')).status).toBe(200),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+        },
+      );
+      const recoverMs = Date.now() - killedAt;
+      const answers = await calls(`after-${name}`, 10);
+      const runs = executions(countLog);
+      // The dead controller's replicas (watchdogs and user processes) are stopped by the launcher.
+      await eventually(() => expect(leftBehind.filter(isAlive)).toEqual([]), { timeoutMs: 25_000 });
+      report(`local-stack-${name}-killed`, {
+        ...tally(answers, runs),
+        recoverMs,
+        leftBehind: leftBehind.length,
+      });
+      expect({
+        statuses: answers.map((a) => a.status),
+        ranOnce: answers.every((a) => runs.get(a.id) === 1),
+        line: output.includes(`spool: ${name} exited (SIGKILL)`),
+      }).toEqual({ statuses: answers.map(() => 200), ranOnce: true, line: true });
+    },
+  );
+
+  test('SIGTERM to the launcher leaves no process of the stack behind', async () => {
+    const { stack, children } = stackFile();
+    const groups = Object.values(children).filter((pid): pid is number => pid !== null);
+    expect(taggedProcesses(`${stack}/`).length).toBeGreaterThan(3);
+    const started = Date.now();
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+    launcher.kill('SIGTERM');
+    const code = await exited;
+    const stopMs = Date.now() - started;
+    const groupAlive = (pgid: number): boolean => {
+      try {
+        process.kill(-pgid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    report('local-stack-sigterm', { stopMs, code, left: taggedProcesses(`${stack}/`).length });
+    expect({
+      code,
+      left: taggedProcesses(`${stack}/`).map((p) => p.pid),
+      groups: groups.filter(groupAlive),
+      launcherGroup: groupAlive(launcher.pid!),
+    }).toEqual({ code: 0, left: [], groups: [], launcherGroup: false });
+  });
+});
