@@ -27,6 +27,10 @@ export const errorCodes = {
     status: 502,
     summary: 'A fork-mode process exited non-zero; the message carries its stderr tail.',
   },
+  RESPONSE_TOO_LARGE: {
+    status: 502,
+    summary: 'The function answered a body larger than a call result may carry (64 MiB).',
+  },
   SHUTTING_DOWN: {
     status: 503,
     summary: 'The gateway is draining before it stops; retry on another replica.',

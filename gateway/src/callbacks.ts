@@ -1,12 +1,17 @@
 // Delivers async results to X-Callback-Url: POST the function's response, retried with backoff by BullMQ.
-import { Worker, type Job } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CALLBACK_QUEUE, KEY_PREFIX, type CallbackJob } from '@spool/api';
+import { attemptCallback } from './callback-attempts.js';
 
 export interface CallbackDeliveryOptions {
   readonly redis: Redis;
   readonly timeoutMs: number;
+  /** SPOOL_CALLBACK_MAX_ATTEMPTS. */
+  readonly maxAttempts: number;
   readonly concurrency?: number;
+  /** Told of callback jobs that do not decode. */
+  readonly onMalformed?: (error: string) => void;
 }
 
 /** The callback request: the function's body, with its status and the call id in headers (as OpenFaaS does). */
@@ -22,14 +27,15 @@ export function callbackRequest(job: CallbackJob): { url: string; init: RequestI
   return { url: job.callbackUrl, init: { method: 'POST', headers, body } };
 }
 
-export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker<CallbackJob> {
-  const deliver = async (job: Job<CallbackJob>): Promise<void> => {
-    const { url, init } = callbackRequest(job.data);
+export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker<unknown> {
+  const deliver = async (callback: CallbackJob): Promise<void> => {
+    const { url, init } = callbackRequest(callback);
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`callback ${url} answered ${response.status}`);
   };
-  return new Worker<CallbackJob>(CALLBACK_QUEUE, deliver, {
+  const attempt = { maxAttempts: options.maxAttempts, onMalformed: options.onMalformed ?? (() => undefined) };
+  return new Worker<unknown>(CALLBACK_QUEUE, (job) => attemptCallback(job, deliver, attempt), {
     connection: options.redis,
     prefix: KEY_PREFIX,
     concurrency: options.concurrency ?? 16,

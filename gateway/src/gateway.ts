@@ -2,10 +2,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { channels, functionKey, type GatewayConfig } from '@spool/api';
+import { CALLBACK_QUEUE, channels, encodeScaleRequest, functionKey, type GatewayConfig } from '@spool/api';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery } from './callbacks.js';
 import { createDrainState } from './drain.js';
+import { droppedMessages } from './dropped.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics, functionLabel } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -33,7 +34,7 @@ export interface Gateway {
 /** Local mode: scale requests go to the controller over Redis. */
 export const redisScaler = (redis: Redis): FunctionScaler => ({
   requestReplicas: async (ref, replicas) => {
-    await redis.publish(channels.scaleRequest, JSON.stringify({ key: functionKey(ref), replicas }));
+    await redis.publish(channels.scaleRequest, encodeScaleRequest({ key: functionKey(ref), replicas }));
   },
 });
 
@@ -64,9 +65,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     queueWaitMs: config.queueWaitMs,
     now: deps.now ?? Date.now,
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: functionLabel(ref) }),
+    log,
   });
   const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const callbacks = createCallbackDelivery({ redis, timeoutMs: config.callbackTimeoutMs });
+  const dropCallback = droppedMessages(log, deps.now);
+  const callbacks = createCallbackDelivery({
+    redis,
+    timeoutMs: config.callbackTimeoutMs,
+    maxAttempts: config.callbackMaxAttempts,
+    onMalformed: (error) => dropCallback(CALLBACK_QUEUE, error),
+  });
   const app = createApp({
     config,
     registry,

@@ -1,15 +1,20 @@
 // Enqueues calls and awaits their results over connections shared by every function: one command
 // connection for all queues, one subscriber for all replies. Nothing here grows with the number of functions.
 import { randomUUID } from 'node:crypto';
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  JOB_VERSION,
   KEY_PREFIX,
   REPLICA_STATUS_KEY,
   SpoolError,
+  asyncInvocationJob,
   callId as makeCallId,
+  decodeInvocationResult,
+  decodeReplicaStatus,
+  decodeReply,
+  decodeStoredReplicaStatus,
   platformFailure,
+  syncInvocationJob,
   type ErrorCode,
   channels,
   functionKey,
@@ -20,9 +25,10 @@ import {
   type InvocationRequest,
   type InvocationResult,
   type ReplicaStatus,
-  type Reply,
   type ResolvedFunction,
 } from '@spool/api';
+import type { Log } from './deps.js';
+import { droppedMessages, type DropMessage } from './dropped.js';
 
 export interface InvokerOptions {
   /** Commands and every queue's writes; must not be in subscriber mode. */
@@ -34,6 +40,8 @@ export interface InvokerOptions {
   readonly now: () => number;
   /** Told when a call is enqueued for a function believed to be at zero replicas. */
   readonly onColdStart?: (ref: FunctionRef) => void;
+  /** Where malformed messages from Redis are reported (rate-limited); they are dropped either way. */
+  readonly log?: Log;
 }
 
 export interface SyncCall {
@@ -54,6 +62,16 @@ const gatewayFailure = (code: ErrorCode, message: string, atMs: number): Invocat
   attempt: 0,
 });
 
+/** A finished job's outcome: its stored result if it decodes, else a failure saying why there is none. */
+function storedOutcome(job: Job, state: 'completed' | 'failed', nowMs: number): InvocationResult {
+  if (state === 'failed')
+    return gatewayFailure('FUNCTION_UNAVAILABLE', `the call failed: ${job.failedReason}`, nowMs);
+  const result = decodeInvocationResult(job.returnvalue);
+  return result.ok
+    ? result.value
+    : gatewayFailure('FUNCTION_UNAVAILABLE', `the call's stored result is malformed: ${result.error}`, nowMs);
+}
+
 /**
  * At the end of a sync call's queue wait: withdraw it if no replica has taken it; answer from the stored job if
  * it ended but its reply never arrived (published while this gateway was reconnecting); else keep waiting.
@@ -67,11 +85,7 @@ async function settleUnanswered(
   const state = job ? await job.getState() : 'unknown';
   if (state === 'active') return 'running';
   if (job && (state === 'completed' || state === 'failed')) {
-    answer(
-      state === 'completed'
-        ? (job.returnvalue as InvocationResult)
-        : gatewayFailure('FUNCTION_UNAVAILABLE', `the call failed: ${job.failedReason}`, Date.now()),
-    );
+    answer(storedOutcome(job, state, Date.now()));
     return 'answered';
   }
   // A replica may take it between the read and the remove; the remove then finds it locked and returns 0.
@@ -108,6 +122,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
   const pending = new Map<string, (result: InvocationResult) => void>();
   const lastWakeMs = new Map<string, number>();
   const ownReplies = replyChannel(gatewayId);
+  const drop: DropMessage = droppedMessages(options.log ?? (() => undefined), now);
 
   const queueFor = (ref: FunctionRef): Queue => {
     const key = functionKey(ref);
@@ -119,13 +134,16 @@ export function createInvoker(options: InvokerOptions): Invoker {
     return queue;
   };
 
+  /** Never throws: anything on these channels may have been published by any client of the Redis. */
   const onMessage = (channel: string, message: string): void => {
     if (channel === ownReplies) {
-      const reply = JSON.parse(message) as Reply;
-      pending.get(reply.callId)?.(reply.result);
+      const reply = decodeReply(message);
+      if (reply.ok) pending.get(reply.value.callId)?.(reply.value.result);
+      else drop(channel, reply.error);
     } else if (channel === channels.scaled) {
-      const status = JSON.parse(message) as ReplicaStatus;
-      replicas.set(status.key, status);
+      const status = decodeReplicaStatus(message);
+      if (status.ok) replicas.set(status.value.key, status.value);
+      else drop(channel, status.error);
     }
   };
 
@@ -191,16 +209,14 @@ export function createInvoker(options: InvokerOptions): Invoker {
       const jobId = randomUUID();
       const callId = makeCallId(refOf(fn), jobId);
       const enqueuedAtMs = now();
-      const job: InvocationJob = {
-        version: JOB_VERSION,
+      const job = syncInvocationJob({
         callId,
-        kind: 'sync',
         request,
         replyTo: ownReplies,
         trace,
         enqueuedAtMs,
         expiresAtMs: enqueuedAtMs + queueWaitMs,
-      };
+      });
       const result = awaitReply(fn, callId, jobId);
       try {
         // Sync calls are not retried (the caller sees the outcome), but keep a short history for /calls.
@@ -219,15 +235,13 @@ export function createInvoker(options: InvokerOptions): Invoker {
     async enqueueAsync(fn, request, { callbackUrl, trace }) {
       const jobId = randomUUID();
       const callId = makeCallId(refOf(fn), jobId);
-      const job: InvocationJob = {
-        version: JOB_VERSION,
+      const job = asyncInvocationJob({
         callId,
-        kind: 'async',
         request,
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         trace,
         enqueuedAtMs: now(),
-      };
+      });
       const { maxAttempts, backoffSeconds, retainSeconds } = fn.spec.async;
       await enqueue(fn, job, jobId, {
         attempts: maxAttempts,
@@ -245,9 +259,10 @@ export function createInvoker(options: InvokerOptions): Invoker {
     async start() {
       subscriber.on('message', onMessage);
       await subscriber.subscribe(ownReplies, channels.scaled);
-      for (const json of Object.values(await redis.hgetall(REPLICA_STATUS_KEY))) {
-        const status = JSON.parse(json) as ReplicaStatus;
-        replicas.set(status.key, status);
+      for (const [field, json] of Object.entries(await redis.hgetall(REPLICA_STATUS_KEY))) {
+        const status = decodeStoredReplicaStatus(field, json);
+        if (status.ok) replicas.set(status.value.key, status.value);
+        else drop(REPLICA_STATUS_KEY, `${field}: ${status.error}`);
       }
     },
 

@@ -15,6 +15,7 @@ import {
   FUNCTION_PLURAL,
   functionsPath,
   SCALE_REQUEST_ANNOTATION,
+  encodeScaleAnnotation,
   functionKey,
   resolveFunction,
   type FunctionRef,
@@ -96,7 +97,7 @@ export function kubeScaler(kc: KubeConfig, now: () => number): FunctionScaler {
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     async requestReplicas(ref: FunctionRef, replicas: number) {
-      const annotation = JSON.stringify({ replicas, at: now() });
+      const annotation = encodeScaleAnnotation({ replicas, at: now() });
       await api.patchNamespacedCustomObject(
         {
           ...base,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import type { InvocationResult } from '@spool/api';
-import { attemptFailureReason, callbackJobFor, decideJob } from './outcome.js';
+import { MAX_CALL_BODY_BYTES, base64Length, type InvocationResult } from '@spool/api';
+import { attemptFailureReason, boundedResult, callbackJobFor, decideJob } from './outcome.js';
 
 const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
   status: 200,
@@ -14,26 +14,25 @@ const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
 
 describe('decideJob', () => {
   test.each([
-    { name: 'async job without expiry runs', data: { version: 1 as const }, nowMs: 5000, want: 'run' },
+    { name: 'async job without expiry runs', data: {}, nowMs: 5000, want: 'run' },
     {
       name: 'sync job before expiry runs',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 4999,
       want: 'run',
     },
     {
       name: 'sync job at its expiry still runs',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 5000,
       want: 'run',
     },
     {
       name: 'sync job past expiry is skipped',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 5001,
       want: 'expired',
     },
-    { name: 'unknown version', data: { version: 2 as unknown as 1 }, nowMs: 0, want: 'unsupported' },
   ])('$name', ({ data, nowMs, want }) => {
     expect(decideJob(data, nowMs)).toBe(want);
   });
@@ -91,5 +90,19 @@ describe('callbackJobFor', () => {
     },
   ])('$name', ({ data, ended, want }) => {
     expect(callbackJobFor(data, ended)).toEqual(want);
+  });
+});
+
+describe('boundedResult', () => {
+  const limit = base64Length(MAX_CALL_BODY_BYTES);
+  test.each([
+    { name: 'a body at the limit passes', length: limit, want: 200 },
+    { name: 'a body past it is a 502', length: limit + 4, want: 502 },
+  ])('$name', ({ length, want }) => {
+    const bounded = boundedResult({ status: 200, headers: {}, bodyBase64: 'A'.repeat(length) });
+    expect({ status: bounded.status, code: bounded.error?.code }).toEqual({
+      status: want,
+      code: want === 502 ? 'RESPONSE_TOO_LARGE' : undefined,
+    });
   });
 });

@@ -5,3 +5,4 @@ export * from './fields.js';
 export * from './invocation.js';
 export * from './registry.js';
 export * from './replicas.js';
+export * from './drop-log.js';

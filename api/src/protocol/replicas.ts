@@ -29,8 +29,11 @@ export function decodeStoredReplicaStatus(field: string, raw: string): Decoded<R
   return status;
 }
 
+/** A function key as a message: a wake event's payload, or a local registry change notice's. */
+export const decodeFunctionKey = (raw: string): Decoded<string> => functionKeyField(raw);
+
 /** A wake event's payload is the key of the function to tick: `namespace/name`. */
-export const decodeWakeKey = (raw: string): Decoded<string> => functionKeyField(raw);
+export const decodeWakeKey = decodeFunctionKey;
 
 export const encodeWakeKey = (key: string): string => key;
 

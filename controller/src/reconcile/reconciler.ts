@@ -13,6 +13,7 @@ import {
   API_VERSION,
   FUNCTION_PLURAL,
   SCALE_REQUEST_ANNOTATION,
+  decodeScaleAnnotation,
   deploymentName,
   parseFunctionKey,
   resolveFunction,
@@ -131,9 +132,10 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
   const passScaleRequest = (fn: FunctionObject, ref: FunctionRef): void => {
     const raw = fn.metadata.annotations?.[SCALE_REQUEST_ANNOTATION];
     if (!raw) return;
-    const request = JSON.parse(raw) as { replicas?: number; at?: number };
+    const decoded = decodeScaleAnnotation(raw);
     const key = `${ref.namespace}/${ref.name}`;
-    if (typeof request.replicas !== 'number' || typeof request.at !== 'number') return;
+    if (!decoded.ok) return;
+    const request = decoded.value;
     if ((appliedScaleRequests.get(key) ?? 0) >= request.at) return;
     appliedScaleRequests.set(key, request.at);
     o.targets.request(ref, request.replicas);
