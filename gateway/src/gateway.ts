@@ -100,7 +100,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       server.keepAliveTimeout = 65_000;
       const { port } = server.address() as AddressInfo;
-      log({ level: 'info', msg: 'gateway listening', host: config.host, port, registry: config.registry });
+      log({
+        level: 'info',
+        msg: 'gateway listening',
+        host: config.host,
+        port,
+        registry: config.registry,
+        gatewayId: deps.gatewayId,
+      });
       return { port };
     },
     async close() {
