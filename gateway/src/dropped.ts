@@ -1,11 +1,13 @@
 // Malformed messages from Redis are dropped, never thrown: logged once per source and then at most every 10 s.
 import { dropLog } from '@spool/api';
-import type { Log } from './deps.js';
+
+/** The gateway's `Log` (deps.ts), named here so that invoker and registry need not import deps.ts (a cycle). */
+export type LineLog = (line: Record<string, unknown>) => void;
 
 /** Drops one message from `source` (a channel or key, never message text) refused for `error`. */
 export type DropMessage = (source: string, error: string) => void;
 
-export function droppedMessages(log: Log, now: () => number = Date.now): DropMessage {
+export function droppedMessages(log: LineLog, now: () => number = Date.now): DropMessage {
   const limiter = dropLog();
   return (source, error) => {
     const dropped = limiter.drop(source, now());

@@ -27,8 +27,7 @@ import {
   type ReplicaStatus,
   type ResolvedFunction,
 } from '@spool/api';
-import type { Log } from './deps.js';
-import { droppedMessages, type DropMessage } from './dropped.js';
+import { droppedMessages, type DropMessage, type LineLog } from './dropped.js';
 
 export interface InvokerOptions {
   /** Commands and every queue's writes; must not be in subscriber mode. */
@@ -41,7 +40,7 @@ export interface InvokerOptions {
   /** Told when a call is enqueued for a function believed to be at zero replicas. */
   readonly onColdStart?: (ref: FunctionRef) => void;
   /** Where malformed messages from Redis are reported (rate-limited); they are dropped either way. */
-  readonly log?: Log;
+  readonly log?: LineLog;
 }
 
 export interface SyncCall {

@@ -10,8 +10,7 @@ import {
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
-import type { Log } from './deps.js';
-import { droppedMessages } from './dropped.js';
+import { droppedMessages, type LineLog } from './dropped.js';
 
 export interface FunctionRegistry {
   get(ref: FunctionRef): ResolvedFunction | undefined;
@@ -39,7 +38,7 @@ export function staticRegistry(functions: readonly ResolvedFunction[]): Function
 export async function redisRegistry(
   redis: Redis,
   subscriber: Redis,
-  log: Log = () => undefined,
+  log: LineLog = () => undefined,
 ): Promise<FunctionRegistry> {
   const byKey = new Map<string, ResolvedFunction>();
   const drop = droppedMessages(log);
