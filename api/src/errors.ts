@@ -31,6 +31,10 @@ export const errorCodes = {
     status: 502,
     summary: 'The function answered a body larger than a call result may carry (64 MiB).',
   },
+  INVALID_RESPONSE: {
+    status: 502,
+    summary: 'The function answered something HTTP cannot pass on (a status outside 100–599).',
+  },
   SHUTTING_DOWN: {
     status: 503,
     summary: 'The gateway is draining before it stops; retry on another replica.',

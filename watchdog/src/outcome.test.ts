@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { MAX_CALL_BODY_BYTES, base64Length, type InvocationResult } from '@spool/api';
-import { attemptFailureReason, boundedResult, callbackJobFor, decideJob } from './outcome.js';
+import { attemptFailureReason, callbackJobFor, decideJob, deliverableResult } from './outcome.js';
 
 const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
   status: 200,
@@ -93,16 +93,32 @@ describe('callbackJobFor', () => {
   });
 });
 
-describe('boundedResult', () => {
+describe('deliverableResult', () => {
   const limit = base64Length(MAX_CALL_BODY_BYTES);
   test.each([
-    { name: 'a body at the limit passes', length: limit, want: 200 },
-    { name: 'a body past it is a 502', length: limit + 4, want: 502 },
-  ])('$name', ({ length, want }) => {
-    const bounded = boundedResult({ status: 200, headers: {}, bodyBase64: 'A'.repeat(length) });
-    expect({ status: bounded.status, code: bounded.error?.code }).toEqual({
-      status: want,
-      code: want === 502 ? 'RESPONSE_TOO_LARGE' : undefined,
+    { name: 'a body at the limit passes', over: { bodyBase64: 'A'.repeat(limit) }, want: { status: 200 } },
+    {
+      name: 'a body past it is a 502',
+      over: { bodyBase64: 'A'.repeat(limit + 4) },
+      want: { status: 502, code: 'RESPONSE_TOO_LARGE' },
+    },
+    {
+      name: 'a status HTTP has not is a 502',
+      over: { status: 700 },
+      want: { status: 502, code: 'INVALID_RESPONSE' },
+    },
+    {
+      name: 'a status below 100 is a 502',
+      over: { status: 42 },
+      want: { status: 502, code: 'INVALID_RESPONSE' },
+    },
+    { name: 'a 599 passes', over: { status: 599 }, want: { status: 599 } },
+  ])('$name', ({ over, want }) => {
+    const checked = deliverableResult(result(over));
+    expect({ status: checked.status, code: checked.error?.code, attempt: checked.attempt }).toEqual({
+      code: undefined,
+      ...want,
+      attempt: 1,
     });
   });
 });

@@ -2,6 +2,7 @@
 import {
   MAX_CALL_BODY_BYTES,
   base64Length,
+  decodeInvocationResult,
   failureReason,
   type CallbackJob,
   type InvocationJob,
@@ -26,16 +27,25 @@ export interface AttemptTiming {
 }
 
 /**
- * A response body past MAX_CALL_BODY_BYTES would be refused by every reader of the result (the gateway's reply
- * decoder first), leaving the caller waiting: it is answered 502 RESPONSE_TOO_LARGE instead.
+ * A result every reader will accept. One the protocol would refuse (the gateway's reply decoder first) would leave
+ * its caller waiting for a reply that never decodes: a body past MAX_CALL_BODY_BYTES is answered 502
+ * RESPONSE_TOO_LARGE, and anything else the decoder refuses (a status outside 100–599) 502 INVALID_RESPONSE.
  */
-export function boundedResult(result: RunResult): RunResult {
-  if (result.bodyBase64.length <= base64Length(MAX_CALL_BODY_BYTES)) return result;
-  const bytes = Math.floor((result.bodyBase64.length * 3) / 4);
-  return platformErrorResult(
-    'RESPONSE_TOO_LARGE',
-    `the response of about ${bytes} bytes exceeds the ${MAX_CALL_BODY_BYTES} a call result may carry`,
-  );
+export function deliverableResult(result: InvocationResult): InvocationResult {
+  const timing = {
+    attempt: result.attempt,
+    startedAtMs: result.startedAtMs,
+    finishedAtMs: result.finishedAtMs,
+  };
+  if (result.bodyBase64.length > base64Length(MAX_CALL_BODY_BYTES)) {
+    const bytes = Math.floor((result.bodyBase64.length * 3) / 4);
+    const message = `the response of about ${bytes} bytes exceeds the ${MAX_CALL_BODY_BYTES} a call result may carry`;
+    return stampResult(platformErrorResult('RESPONSE_TOO_LARGE', message), timing);
+  }
+  const checked = decodeInvocationResult(result);
+  if (checked.ok) return result;
+  const message = `the function's response cannot be passed on: ${checked.error}`;
+  return stampResult(platformErrorResult('INVALID_RESPONSE', message), timing);
 }
 
 export const stampResult = (result: RunResult, timing: AttemptTiming): InvocationResult => ({

@@ -30,7 +30,13 @@ import {
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { WatchdogMetrics } from './metrics.js';
-import { attemptFailureReason, boundedResult, callbackJobFor, decideJob, stampResult } from './outcome.js';
+import {
+  attemptFailureReason,
+  callbackJobFor,
+  decideJob,
+  deliverableResult,
+  stampResult,
+} from './outcome.js';
 import { enqueueCallback, publishReply } from './replies.js';
 import type { Runner } from './runner/runner.js';
 
@@ -204,11 +210,13 @@ async function invoke(
   metrics.inFlight.inc();
   try {
     const outcome = await runner.run(data, signal);
-    const result = stampResult(boundedResult(outcome), {
-      attempt: job.attemptsMade + 1,
-      startedAtMs,
-      finishedAtMs: clock.now(),
-    });
+    const result = deliverableResult(
+      stampResult(outcome, {
+        attempt: job.attemptsMade + 1,
+        startedAtMs,
+        finishedAtMs: clock.now(),
+      }),
+    );
     const labels = { code: String(result.status), method: data.request.method };
     metrics.calls.inc(labels);
     metrics.callDuration.observe(labels, (result.finishedAtMs - startedAtMs) / 1000);

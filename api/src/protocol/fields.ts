@@ -52,10 +52,13 @@ export const httpHeaders = stringRecordOf({
   value: headerValue,
 });
 
-/** W3C trace context: `traceparent` and `tracestate` (at most 512 characters each by the spec), and baggage. */
+/**
+ * The trace carrier: `traceparent` and `tracestate` (512 characters each at most by the W3C spec), and whatever
+ * else the configured propagators inject, such as a caller's `baggage`, which is bounded only as a header is.
+ */
 export const traceCarrier = stringRecordOf({
-  maxEntries: 8,
-  maxTotalLength: 8 * KiB,
+  maxEntries: 16,
+  maxTotalLength: MAX_HEADER_CHARACTERS,
   key: httpToken(64),
   value: headerValue,
 });

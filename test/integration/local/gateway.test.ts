@@ -92,6 +92,16 @@ describe('sync calls', () => {
     });
   });
 
+  test('a status HTTP does not have is 502 INVALID_RESPONSE, answered by the reply, not after the queue wait', async () => {
+    const started = Date.now();
+    const res = await call(`${path(faulty)}/status?code=700`);
+    expect({
+      status: res.status,
+      code: res.headers.get('x-spool-error'),
+      withinQueueWait: Date.now() - started < 5000,
+    }).toEqual({ status: 502, code: 'INVALID_RESPONSE', withinQueueWait: true });
+  });
+
   test('fork mode runs one process per call with the body on stdin', async () => {
     const res = await call(path(wc), { method: 'POST', body: 'x'.repeat(12345) });
     expect((await res.text()).trim()).toBe('12345');

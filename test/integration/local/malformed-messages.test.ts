@@ -146,11 +146,16 @@ describe('the gateway', () => {
       SPOOL_PORT: '0',
       SPOOL_QUEUE_WAIT_MS: '10000',
     });
-    const listening = await eventually(() => {
-      const [line] = linesWith(gateway, 'msg', 'gateway listening');
-      if (line === undefined) throw new Error('the gateway is not listening yet');
-      return line;
-    });
+    // A cold start of a Node process is a few seconds on a loaded two-core machine.
+    const listening = await eventually(
+      () => {
+        const [line] = linesWith(gateway, 'msg', 'gateway listening');
+        if (line === undefined)
+          throw new Error(`not listening yet (alive: ${gateway.alive()}): ${JSON.stringify(gateway.lines)}`);
+        return line;
+      },
+      { timeoutMs: 30_000 },
+    );
     const url = `http://127.0.0.1:${String(listening['port'])}`;
     const replies = replyChannel(String(listening['gatewayId']));
     const call = (name: string): Promise<Response> =>
@@ -285,7 +290,7 @@ describe('the watchdog', () => {
         if (reply === undefined) throw new Error('no reply yet');
         return reply;
       },
-      { timeoutMs: 20_000 },
+      { timeoutMs: 30_000 },
     );
     expect({ status: result.status, body: Buffer.from(result.bodyBase64, 'base64').toString() }).toEqual({
       status: 200,
@@ -346,7 +351,7 @@ describe("the controller's autoscaler", () => {
       return decoded?.ok ? decoded.value : undefined;
     };
     await eventually(async () => expect(await status()).toMatchObject({ replicas: 0 }), {
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
     });
 
     const garbage = ['not json', '', 'null', '[]', '{"key":1}', oversized, '{"key":"a/b","replicas":-1}'];
