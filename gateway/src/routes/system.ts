@@ -2,7 +2,13 @@
 // Guarded by the admin bearer token when one is configured.
 import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
-import { SpoolError, functionKey, parseInvocationName, type ResolvedFunction } from '@spool/api';
+import {
+  MAX_REPLICAS,
+  SpoolError,
+  functionKey,
+  parseInvocationName,
+  type ResolvedFunction,
+} from '@spool/api';
 import type { AppDeps } from '../deps.js';
 
 export const SPOOL_VERSION = '0.1.0';
@@ -53,8 +59,12 @@ function lookup(deps: AppDeps, req: Request): ResolvedFunction {
 
 function replicasOf(body: unknown): number {
   const replicas = (body as { replicas?: unknown } | undefined)?.replicas;
-  if (!Number.isSafeInteger(replicas) || (replicas as number) < 0) {
-    throw new SpoolError('INVALID_REQUEST', 'body must be JSON {"replicas": <integer ≥ 0>}');
+  // A scale request carries at most MAX_REPLICAS (the largest scale.max): a larger one would be dropped unread.
+  if (!Number.isSafeInteger(replicas) || (replicas as number) < 0 || (replicas as number) > MAX_REPLICAS) {
+    throw new SpoolError(
+      'INVALID_REQUEST',
+      `body must be JSON {"replicas": <integer from 0 to ${MAX_REPLICAS}>}`,
+    );
   }
   return replicas as number;
 }

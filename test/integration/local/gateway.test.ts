@@ -279,14 +279,20 @@ describe('system API', () => {
     listener.disconnect();
   });
 
-  test('a bad scale body is 400', async () => {
-    const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: '{"replicas":-1}',
-    });
-    expect(res.status).toBe(400);
-  });
+  test.each(['{"replicas":-1}', '{"replicas":1001}', '{"replicas":9007199254740991}', '{"replicas":1.5}'])(
+    'a bad scale body %s is 400, not a request the controller would drop',
+    async (body) => {
+      const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+      expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({
+        status: 400,
+        code: 'INVALID_REQUEST',
+      });
+    },
+  );
 
   test('healthz, info and metrics with the OpenFaaS names', async () => {
     await call(path(echo), { method: 'POST', body: 'm' });
