@@ -84,9 +84,15 @@ function spawnService(script: string, env: Record<string, string>): Service {
   collect(child.stdout);
   collect(child.stderr);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // SIGTERM first: each service then stops what it started (user processes, replicas), which would otherwise
+  // outlive it holding this process's pipes open. SIGKILL if it has not gone within 10 s.
   cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(killer);
+    child.stdout.destroy();
+    child.stderr.destroy();
   });
   return { child, lines, alive: () => child.exitCode === null && child.signalCode === null };
 }
