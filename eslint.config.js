@@ -50,6 +50,23 @@ export default tseslint.config(
     },
   },
   {
+    // The test cluster is a workspace of its own: it knows Kubernetes, not Spool, and stays inside its folder.
+    files: ['test/cluster/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*', '@spool/*'],
+              message: 'test/cluster is its own workspace: import only its own modules and its dependencies',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     ...jest.configs['flat/recommended'],
     rules: {

@@ -1,4 +1,5 @@
 // Two honest tiers (style rule 12): pure unit tables beside the code, and integration suites on real servers.
+// The test cluster (test/cluster, a workspace of its own) has its tables in `unit` and its own suites in `cluster-self`.
 /** @typedef {import('jest').Config} Config */
 
 const shared = {
@@ -6,6 +7,8 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@spool/(api|gateway|watchdog|controller|images)$': '<rootDir>/$1/src/index.ts',
+    '^@spool/test-cluster$': '<rootDir>/test/cluster/src/index.ts',
+    '^@spool/test-cluster/(testing|eventually)$': '<rootDir>/test/cluster/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -17,7 +20,7 @@ const config = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{api,gateway,watchdog,controller,images}/src/**/*.test.ts'],
+      testMatch: ['<rootDir>/{api,gateway,watchdog,controller,images,test/cluster}/src/**/*.test.ts'],
     },
     {
       ...shared,
@@ -26,12 +29,27 @@ const config = {
       globalSetup: '<rootDir>/test/setup/redis-setup.ts',
       globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
     },
+    // The test cluster's own suites: the control plane, the process node and its Service forwarder work.
+    {
+      ...shared,
+      displayName: 'cluster-self',
+      testMatch: ['<rootDir>/test/cluster/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/cluster/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/cluster/test/global-teardown.ts',
+    },
+    // Spool's suites on that cluster.
+    {
+      // The hostile-tenant suite (issue 11, item 10): each file starts what it attacks, such as its own redis-server.
+      ...shared,
+      displayName: 'security',
+      testMatch: ['<rootDir>/test/security/**/*.test.ts'],
+    },
     {
       ...shared,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/setup/cluster-setup.ts',
-      globalTeardown: '<rootDir>/test/setup/cluster-teardown.ts',
+      globalSetup: '<rootDir>/test/cluster/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/cluster/test/global-teardown.ts',
     },
     {
       ...shared,

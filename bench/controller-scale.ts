@@ -76,7 +76,7 @@ async function kubernetesCaughtUp(namespace: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/cluster/cli.ts'), 'up'], {
+  spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/cluster/src/cli.ts'), 'up'], {
     stdio: 'inherit',
   });
   process.env['KUBECONFIG'] ??= join(repoRoot, '.cluster/kubeconfig');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer, freePort } from '../test/support/redis-server.js';
-import { descendantsOf } from '../test/cluster/processes.js';
+import { descendantsOf } from '@spool/test-cluster';
 import { cpuSeconds, envOf, pidsWithEnv, startService, stopService } from './processes.js';
 import { runWrk, type LoadResult } from './wrk.js';
 

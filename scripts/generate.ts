@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binaryPaths } from '../test/cluster/paths.js';
+import { binaryPaths } from '@spool/test-cluster';
 import { plainManifestPath, renderPlainManifest } from './chart.js';
 import { generatedFiles } from './generated-files.js';
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `npm test`: set up, lint, then the unit tables, the integration suites on a real Redis, the suites on the
-# real Kubernetes control plane (built from source once per machine, then cached outside the work tree), and
-# the container images built and run through the Docker API (podman, installed when missing).
+# `npm test`: set up, lint, then the unit tables, the integration suites on a real Redis, the test cluster's
+# own suites and then Spool's on the real Kubernetes control plane (built from source once per machine, then
+# cached outside the work tree), and the container images built and run through the Docker API (podman,
+# installed when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run -s lint
 jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js --ci)
-"${jest[@]}" --selectProjects unit integration
+"${jest[@]}" --selectProjects unit integration security
 bash test/cluster/build.sh
 # One suite at a time: they share one control plane and two cores. Global setup starts it, teardown stops it.
+# The cluster's own suites first: when the process node or the forwarder is broken, say so before Spool's fail.
+"${jest[@]}" --selectProjects cluster-self --runInBand
 "${jest[@]}" --selectProjects cluster --runInBand
 "${jest[@]}" --selectProjects images --runInBand

@@ -1,9 +1,10 @@
 // Config is a pure parse of an env map: defaults first, every bad value a ConfigError naming key and value.
 import { parseJson } from './decode.js';
+import { defaultCallbackAllow, parseCallbackPolicy, type CallbackPolicy } from './callback-policy.js';
 import { ConfigError } from './errors.js';
 import { functionSpecSchema, type FunctionSpec } from './function-schema.js';
 import { formatProblems } from './function.js';
-import { DEFAULT_NAMESPACE, type FunctionRef } from './names.js';
+import { DEFAULT_NAMESPACE, WATCHDOG_PORT, type FunctionRef } from './names.js';
 import { validate, withDefaults } from './schema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -94,7 +95,31 @@ export interface GatewayConfig {
   readonly drainTimeoutMs: number;
   /** Deliveries of one callback before it is kept as failed, from 1 s doubling between attempts. */
   readonly callbackMaxAttempts: number;
+  /** One callback attempt, from the address lookup to the end of the (capped) answer. */
   readonly callbackTimeoutMs: number;
+  /**
+   * Where callbacks may go (SPOOL_CALLBACK_ALLOW: keywords `public`, `private`, `loopback`, CIDRs, host
+   * patterns, `!` to deny), checked on the resolved addresses of every attempt.
+   * @defaultValue `public` in Kubernetes mode; `public,loopback` in local mode
+   */
+  readonly callbackAllow: CallbackPolicy;
+  /** Callback attempts in flight at once in one gateway. @defaultValue 64 */
+  readonly callbackConcurrency: number;
+  /** Callback attempts in flight at once to one destination address; past it an attempt waits its turn. @defaultValue 4 */
+  readonly callbackPerDestination: number;
+}
+
+function callbackPolicy(env: Env, localMode: boolean): CallbackPolicy {
+  const raw = present(env, 'SPOOL_CALLBACK_ALLOW');
+  const parsed = parseCallbackPolicy(
+    raw === undefined ? defaultCallbackAllow(localMode) : list(env, 'SPOOL_CALLBACK_ALLOW'),
+  );
+  if ('badEntry' in parsed) {
+    throw new ConfigError(
+      `SPOOL_CALLBACK_ALLOW entries must be public, private, loopback, none, a CIDR or a host pattern (! denies), was: "${parsed.badEntry}"`,
+    );
+  }
+  return parsed.policy;
 }
 
 export function defaultGatewayConfig(): GatewayConfig {
@@ -112,6 +137,9 @@ export function defaultGatewayConfig(): GatewayConfig {
     drainTimeoutMs: 60_000,
     callbackMaxAttempts: 5,
     callbackTimeoutMs: 10_000,
+    callbackAllow: callbackPolicy({}, true),
+    callbackConcurrency: 64,
+    callbackPerDestination: 4,
   };
 }
 
@@ -138,6 +166,15 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
       max: MAX_CALLBACK_ATTEMPTS,
     }),
     callbackTimeoutMs: integer(env, 'SPOOL_CALLBACK_TIMEOUT_MS', d.callbackTimeoutMs, { min: 1 }),
+    callbackAllow: callbackPolicy(env, registry === 'local'),
+    callbackConcurrency: integer(env, 'SPOOL_CALLBACK_CONCURRENCY', d.callbackConcurrency, {
+      min: 1,
+      max: 10_000,
+    }),
+    callbackPerDestination: integer(env, 'SPOOL_CALLBACK_PER_DESTINATION', d.callbackPerDestination, {
+      min: 1,
+      max: 10_000,
+    }),
   });
 }
 
@@ -178,7 +215,7 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     spec,
     redisUrl: redisUrl(env),
     host: present(env, 'SPOOL_WATCHDOG_HOST') ?? '0.0.0.0',
-    port: integer(env, 'SPOOL_WATCHDOG_PORT', 8081, { min: 0, max: 65535 }),
+    port: integer(env, 'SPOOL_WATCHDOG_PORT', WATCHDOG_PORT, { min: 0, max: 65535 }),
     userHost: present(env, 'SPOOL_USER_HOST') ?? '127.0.0.1',
     userPort: integer(env, 'SPOOL_USER_PORT', spec.port, { min: 1, max: 65535 }),
     killGraceMs: integer(env, 'SPOOL_KILL_GRACE_MS', 1000, { min: 0 }),

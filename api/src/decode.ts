@@ -105,36 +105,58 @@ export const base64Of =
       : refused(`must be padded base64, was ${describeValue(value)}`);
   };
 
-export interface RecordLimits {
+export interface RecordLimits<V> {
   readonly maxEntries: number;
-  /** Bound on the sum of every key's and value's length. */
+  /** Bound on the sum of every key's and value's `size`. */
   readonly maxTotalLength: number;
   readonly key: Decoder<string>;
-  readonly value: Decoder<string>;
+  readonly value: Decoder<V>;
+  /** A decoded value's share of `maxTotalLength`: characters, for a string. */
+  readonly size: (value: V) => number;
 }
 
-/** A record of strings to strings, bounded in entries and total size; a copy holding only own entries. */
-export const stringRecordOf =
-  (limits: RecordLimits): Decoder<Readonly<Record<string, string>>> =>
+/** A record of strings to values, bounded in entries and total size; a copy holding only own entries. */
+export const recordOf =
+  <V>(limits: RecordLimits<V>): Decoder<Readonly<Record<string, V>>> =>
   (value) => {
-    if (!isRecord(value)) return refused(`must be an object of strings, was ${describeValue(value)}`);
+    if (!isRecord(value)) return refused(`must be an object, was ${describeValue(value)}`);
     const entries = Object.entries(value);
     if (entries.length > limits.maxEntries)
       return refused(`must have at most ${limits.maxEntries} entries, had ${entries.length}`);
-    const out: [string, string][] = [];
+    const out: [string, V][] = [];
     let total = 0;
     for (const [key, raw] of entries) {
       const k = limits.key(key);
       if (!k.ok) return refused(`key ${describeValue(key)}: ${k.error}`);
       const v = limits.value(raw);
       if (!v.ok) return refused(`${key}: ${v.error}`);
-      total += key.length + v.value.length;
+      total += key.length + limits.size(v.value);
       out.push([key, v.value]);
     }
     if (total > limits.maxTotalLength)
       return refused(`must total at most ${limits.maxTotalLength} characters, had ${total}`);
     // fromEntries defines own properties, so a key named `__proto__` stays a key and sets no prototype.
     return decoded(Object.fromEntries(out));
+  };
+
+/** A record of strings to strings (see `recordOf`). */
+export const stringRecordOf = (
+  limits: Omit<RecordLimits<string>, 'size'>,
+): Decoder<Readonly<Record<string, string>>> => recordOf({ ...limits, size: (v) => v.length });
+
+/** A list of at most `maxItems` values, each decoded by `item`; a frozen copy. */
+export const listOf =
+  <T>(item: Decoder<T>, maxItems: number): Decoder<readonly T[]> =>
+  (value) => {
+    if (!Array.isArray(value)) return refused(`must be a list, was ${describeValue(value)}`);
+    if (value.length > maxItems) return refused(`must have at most ${maxItems} items, had ${value.length}`);
+    const out: T[] = [];
+    for (const [i, raw] of (value as readonly unknown[]).entries()) {
+      const d = item(raw);
+      if (!d.ok) return refused(`[${i}]: ${d.error}`);
+      out.push(d.value);
+    }
+    return decoded(Object.freeze(out));
   };
 
 /** A decoder whose result must also pass `check`, which returns the reason it fails or undefined. */

@@ -8,6 +8,15 @@ export const errorCodes = {
     status: 400,
     summary: 'The request is malformed (bad JSON body, bad header, bad parameter).',
   },
+  CALLBACK_NOT_ALLOWED: {
+    status: 400,
+    summary:
+      'The X-Callback-Url destination is refused: SPOOL_CALLBACK_ALLOW does not allow its address, or it is the gateway itself.',
+  },
+  REPLICAS_OUT_OF_RANGE: {
+    status: 400,
+    summary: "A scale request asked for more replicas than the function's scale.max.",
+  },
   UNAUTHORIZED: { status: 401, summary: 'The /system API needs the admin bearer token.' },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },
   BODY_TOO_LARGE: { status: 413, summary: "The body is larger than the function's maxBodyBytes." },

@@ -11,6 +11,7 @@ import {
   type Input,
   type Resolved,
 } from './schema.js';
+import { WATCHDOG_PORT } from './names.js';
 
 const MiB = 1024 * 1024;
 
@@ -180,6 +181,13 @@ export const functionSpecSchema = object({
       }),
     ),
   },
+  rules: [
+    {
+      cel: `self.port != ${WATCHDOG_PORT}`,
+      message: `port must not be ${WATCHDOG_PORT}, the watchdog's own port`,
+      holds: (s) => s['port'] !== WATCHDOG_PORT,
+    },
+  ],
 });
 
 export const conditionSchema = object({

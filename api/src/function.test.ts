@@ -10,6 +10,11 @@ const fn = (spec: Record<string, unknown>, name = 'echo'): Record<string, unknow
   spec: { image: 'example/echo:1', command: ['node', 'server.mjs'], ...spec },
 });
 
+const inNamespace = (namespace: unknown): Record<string, unknown> => ({
+  ...fn({}),
+  metadata: { name: 'echo', namespace },
+});
+
 describe('validateFunction', () => {
   test.each([
     { name: 'minimal valid', value: fn({}), want: [] },
@@ -51,6 +56,19 @@ describe('validateFunction', () => {
       ],
     },
     { name: 'wrong kind', value: { ...fn({}), kind: 'Deployment' }, want: ['kind must be Function'] },
+    {
+      name: "the watchdog's port",
+      value: fn({ port: 8081 }),
+      want: ["spec port must not be 8081, the watchdog's own port"],
+    },
+    { name: 'a namespace', value: inNamespace('team-a'), want: [] },
+    ...['../../../tmp/x', 'Team', 'a.b', '', '-a', 'a'.repeat(64), 7].map((namespace) => ({
+      name: `namespace ${JSON.stringify(namespace)}`,
+      value: inNamespace(namespace),
+      want: [
+        'metadata.namespace must be a DNS label of at most 63 characters: lower-case letters, digits and -',
+      ],
+    })),
   ])('$name', ({ value, want }) => {
     expect(validateFunction(value).map((p) => `${p.path} ${p.message}`)).toEqual(want);
   });

@@ -39,6 +39,12 @@ export interface ResolvedFunction extends Omit<FunctionResource, 'spec'> {
 /** DNS-1035 label, at most 60 characters so that `fn-NAME` is still a valid object name. */
 export const FUNCTION_NAME_PATTERN = '^[a-z]([-a-z0-9]{0,58}[a-z0-9])?$';
 const functionNameRegExp = new RegExp(FUNCTION_NAME_PATTERN);
+/**
+ * DNS-1123 label, as Kubernetes requires of namespaces. Local mode names files and log folders after it, so a
+ * namespace like `../../tmp/x` must never get through.
+ */
+export const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const namespaceRegExp = new RegExp(NAMESPACE_PATTERN);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -55,6 +61,13 @@ function envelopeProblems(value: Record<string, unknown>): Problem[] {
       path: 'metadata.name',
       message:
         'must be a DNS label of at most 60 characters: lower-case letters, digits and -, starting with a letter',
+    });
+  }
+  const namespace = isRecord(metadata) ? metadata['namespace'] : undefined;
+  if (namespace !== undefined && (typeof namespace !== 'string' || !namespaceRegExp.test(namespace))) {
+    problems.push({
+      path: 'metadata.namespace',
+      message: 'must be a DNS label of at most 63 characters: lower-case letters, digits and -',
     });
   }
   return problems;

@@ -4,13 +4,20 @@ import { errorCodes, type ErrorCode } from './errors.js';
 
 export const JOB_VERSION = 1;
 
+/**
+ * Header values as they arrived: a header sent more than once (two `Set-Cookie`) keeps one entry per line,
+ * because joining them with `, ` changes their meaning. Names are lower-case.
+ */
+export type HeaderValue = string | readonly string[];
+export type HttpHeaders = Readonly<Record<string, HeaderValue>>;
+
 export interface InvocationRequest {
   readonly method: string;
   /** Path after `/function/NAME`, always starting with `/`. */
   readonly path: string;
   /** The raw query string without `?`, possibly empty. */
   readonly query: string;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: HttpHeaders;
   readonly bodyBase64: string;
 }
 
@@ -38,7 +45,7 @@ export interface PlatformError {
 export interface InvocationResult {
   /** HTTP status the caller gets: the function's own, or the platform error's. */
   readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: HttpHeaders;
   readonly bodyBase64: string;
   /** Set when Spool, not the function, produced the status (timeout, crash, unreachable). */
   readonly error?: PlatformError;
@@ -111,15 +118,67 @@ const hopByHop = new Set([
   'content-length',
 ]);
 
-/** Keeps end-to-end headers, joins repeated ones with `, ` and lower-cases names. */
-export function forwardableHeaders(
-  headers: Readonly<Record<string, string | readonly string[] | number | undefined>>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
+type RawHeaders = Readonly<Record<string, string | readonly string[] | number | undefined>>;
+
+const valuesOf = (value: string | readonly string[] | number | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? [...(value as readonly string[])] : [String(value)];
+
+/** Every value of a header, case-insensitively, in order. */
+export function headerValues(headers: RawHeaders, name: string): string[] {
+  const lower = name.toLowerCase();
+  return Object.entries(headers).flatMap(([n, v]) => (n.toLowerCase() === lower ? valuesOf(v) : []));
+}
+
+/** The names a `Connection` header lists: they are hop-by-hop for this message only (RFC 9110 §7.6.1). */
+function connectionListed(headers: RawHeaders): Set<string> {
+  return new Set(
+    headerValues(headers, 'connection')
+      .flatMap((v) => v.split(','))
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
+}
+
+/** Headers that hold one value: of repeated lines the first counts, as node's own parser does. */
+const singleValued = new Set([
+  'age',
+  'authorization',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+]);
+
+/** One value stays a string; a repeated header becomes the list of its values. */
+const collapse = (name: string, values: readonly string[]): HeaderValue =>
+  values.length === 1 || singleValued.has(name) ? (values[0] ?? '') : Object.freeze([...values]);
+
+/**
+ * Keeps end-to-end headers: drops hop-by-hop ones and those the `Connection` header names, lower-cases names and
+ * keeps each value of a repeated header (`Set-Cookie` twice stays twice).
+ */
+export function forwardableHeaders(headers: RawHeaders): Record<string, HeaderValue> {
+  const dropped = connectionListed(headers);
+  const values = new Map<string, string[]>();
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (value === undefined || hopByHop.has(lower)) continue;
-    out[lower] = Array.isArray(value) ? value.join(', ') : String(value);
+    if (value === undefined || hopByHop.has(lower) || dropped.has(lower)) continue;
+    values.set(lower, [...(values.get(lower) ?? []), ...valuesOf(value)]);
   }
-  return out;
+  return Object.fromEntries([...values].map(([name, vs]) => [name, collapse(name, vs)]));
 }
+
+/** Headers as node's `http.request` and express's `res.set` take them (mutable arrays). */
+export const outgoingHeaders = (headers: HttpHeaders): Record<string, string | string[]> =>
+  Object.fromEntries(
+    Object.entries(headers).map(([n, v]) => [n, typeof v === 'string' ? v : [...v]] as const),
+  );

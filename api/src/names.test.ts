@@ -56,7 +56,7 @@ describe('queue names', () => {
 });
 
 describe('forwardableHeaders', () => {
-  test('drops hop-by-hop headers, lower-cases and joins repeats', () => {
+  test('drops hop-by-hop headers, lower-cases and keeps repeats as lists', () => {
     expect(
       forwardableHeaders({
         Connection: 'keep-alive',
@@ -65,6 +65,6 @@ describe('forwardableHeaders', () => {
         Accept: 'text/plain',
         Host: 'h',
       }),
-    ).toEqual({ 'x-a': '1, 2', accept: 'text/plain' });
+    ).toEqual({ 'x-a': ['1', '2'], accept: 'text/plain' });
   });
 });

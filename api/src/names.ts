@@ -18,6 +18,9 @@ export const functionsPath = (namespace?: string): string =>
 export const FIELD_MANAGER = 'spool-controller';
 /** Owns a function Deployment's spec.replicas, and nothing else. */
 export const AUTOSCALER_FIELD_MANAGER = 'spool-autoscaler';
+/** The watchdog's own server (health, readiness, metrics) in every function pod; `spec.port` may not take it. */
+export const WATCHDOG_PORT = 8081;
+
 /** Namespace of functions in local mode, and of `/function/NAME` without a `.NAMESPACE` suffix. */
 export const DEFAULT_NAMESPACE = 'default';
 

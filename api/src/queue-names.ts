@@ -1,6 +1,7 @@
 // Every BullMQ queue name, Redis key and channel. Nothing else concatenates key strings.
 // One function's keys share a hash tag, so its multi-key scripts stay in one Redis Cluster slot
 // while different functions spread over slots.
+import { decoded, refused, type Decoded } from './decode.js';
 import type { FunctionRef } from './names.js';
 
 /** BullMQ's key prefix; keys read `spool:{ns.name}:wait`, `spool:{ns.name}:active`, … */
@@ -36,14 +37,21 @@ export const channels = {
   scaleRequest: `${KEY_PREFIX}:events:scale-request`,
 } as const;
 
-/** Each gateway replica listens on one reply channel for every function: its cost does not grow with functions. */
+/**
+ * @deprecated The unscoped reply channel: any function allowed to publish on it can answer any call. Replaced by
+ * `functionReplyChannel`; kept until the gateway invoker subscribes to `gatewayReplyPattern` (issue 11, item 1).
+ */
 export const replyChannel = (gatewayId: string): string => `${KEY_PREFIX}:reply:${gatewayId}`;
 
 /** Gateway ids are a host name and a random suffix: letters, digits, `.`, `_` and `-`. */
 const replyChannelPattern = new RegExp(`^${KEY_PREFIX}:reply:[A-Za-z0-9._-]{1,200}$`);
 
-/** Whether `channel` is some gateway's reply channel: the only place a watchdog may publish a result. */
-export const isReplyChannel = (channel: string): boolean => replyChannelPattern.test(channel);
+/**
+ * Whether `channel` is some gateway's reply channel, unscoped (`replyChannel`) or function-scoped
+ * (`functionReplyChannel`): the only places a watchdog may publish a result.
+ */
+export const isReplyChannel = (channel: string): boolean =>
+  replyChannelPattern.test(channel) || parseReplyChannel(channel).ok;
 
 /** DNS-1123 label: a namespace. */
 const namespacePattern = '[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?';
@@ -57,6 +65,82 @@ export const FUNCTION_KEY_PATTERN = new RegExp(`^${namespacePattern}/${namePatte
 export const CALL_ID_PATTERN = new RegExp(
   `^(?<namespace>${namespacePattern})\\.(?<name>${namePattern})\\.(?<jobId>${uuidPattern})$`,
 );
+const REPLY_PREFIX = `${KEY_PREFIX}:reply:`;
+
+/**
+ * Where the watchdog of `ref` publishes the reply to a call enqueued by gateway `gatewayId`:
+ * `spool:reply:{ns.name}:<gatewayId>`. The function's scope comes first, so its Redis user may publish on
+ * `spool:reply:{ns.name}:*` (see `functionReplyScope`) and on no other function's replies (issue 11, item 1).
+ */
+export const functionReplyChannel = (ref: FunctionRef, gatewayId: string): string =>
+  `${REPLY_PREFIX}${queueName(ref)}:${gatewayId}`;
+
+/**
+ * The one pattern a gateway PSUBSCRIBEs for the replies of every function: its cost does not grow with the number
+ * of functions. Gateway ids are `hostname-uuid8` (no glob characters); see `parseReplyChannel` for the check that a
+ * reply arrived on its call's function scope.
+ */
+export const gatewayReplyPattern = (gatewayId: string): string => `${REPLY_PREFIX}*:${gatewayId}`;
+
+/** The reply channels a function's watchdog may publish on, as a Redis glob (`&` rule of its ACL user). */
+export const functionReplyScope = (ref: FunctionRef): string =>
+  `${REPLY_PREFIX}${escapeGlob(queueName(ref))}:*`;
+
+/** The function scope and gateway a reply channel names. */
+export interface ReplyChannel {
+  readonly ref: FunctionRef;
+  readonly gatewayId: string;
+}
+
+/**
+ * Decodes a channel name built by `functionReplyChannel`. The gateway accepts a reply only when `ref` equals the
+ * function of the call it answers: the channel is the one field of a reply a function cannot forge, because Redis
+ * ACL checks it at PUBLISH.
+ */
+export function parseReplyChannel(channel: string): Decoded<ReplyChannel> {
+  if (!channel.startsWith(`${REPLY_PREFIX}{`)) return refused(`not a reply channel: "${channel}"`);
+  const close = channel.indexOf('}:', REPLY_PREFIX.length);
+  if (close < 0) return refused(`reply channel without a function scope: "${channel}"`);
+  const scope = channel.slice(REPLY_PREFIX.length + 1, close);
+  const gatewayId = channel.slice(close + 2);
+  const parts = scope.split('.');
+  if (parts.length !== 2 || !parts.every(isDnsLabel))
+    return refused(`reply channel scope is not {namespace.name}: "${channel}"`);
+  if (gatewayId.length === 0 || !/^[A-Za-z0-9._-]+$/.test(gatewayId))
+    return refused(`reply channel names no valid gateway: "${channel}"`);
+  const [namespace, name] = parts as [string, string];
+  return decoded({ ref: { namespace, name }, gatewayId });
+}
+
+const isDnsLabel = (s: string): boolean => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(s) && s.length <= 63;
+
+/** Escapes Redis glob metacharacters (`* ? [ ] \`), so a name is matched literally inside an ACL pattern. */
+export const escapeGlob = (literal: string): string => literal.replace(/[*?[\]\\]/g, '\\$&');
+
+/**
+ * The callback outbox of one function: a list inside its own keyspace where its watchdog pushes the callback of an
+ * ended async call, so the function's Redis user needs no right on the shared callback queue (docs/security.md,
+ * "Redis isolation"). Entries are JSON `CallbackJob`s, untrusted: the mover decodes each one.
+ */
+export const callbackOutboxKey = (ref: FunctionRef): string => `${KEY_PREFIX}:${queueName(ref)}:outbox`;
+
+/** Published by a watchdog after it pushed to its outbox, so the mover drains it now, not at its next sweep. */
+export const callbackOutboxChannel = (ref: FunctionRef): string => `${KEY_PREFIX}:outbox:${queueName(ref)}`;
+
+/** The one pattern the mover PSUBSCRIBEs for every function's outbox notices. */
+export const CALLBACK_OUTBOX_PATTERN = `${KEY_PREFIX}:outbox:*`;
+
+/** The function an outbox notice names; anyone may publish on the pattern's channels only through ACL. */
+export function parseCallbackOutboxChannel(channel: string): Decoded<FunctionRef> {
+  const prefix = `${KEY_PREFIX}:outbox:`;
+  const match = channel.startsWith(prefix)
+    ? /^\{([^.{}]+)\.([^.{}]+)\}$/.exec(channel.slice(prefix.length))
+    : null;
+  const [namespace, name] = [match?.[1] ?? '', match?.[2] ?? ''];
+  return isDnsLabel(namespace) && isDnsLabel(name)
+    ? decoded({ namespace, name })
+    : refused(`not an outbox notice channel: "${channel}"`);
+}
 
 /**
  * A call id names its function, so `/calls/ID` finds the queue without an index:
@@ -71,4 +155,22 @@ export function parseCallId(id: string): { ref: FunctionRef; jobId: string } | u
   const { namespace, name, jobId } = match?.groups ?? {};
   if (namespace === undefined || name === undefined || jobId === undefined) return undefined;
   return { ref: { namespace, name }, jobId };
+}
+
+/**
+ * The gateway's check on every reply it receives: the channel it arrived on (which Redis ACL lets only the
+ * function's own watchdog publish on) names the same function as the call id it answers. Returns that function,
+ * or why the reply is to be dropped. A watchdog can therefore forge replies only for its own function's calls.
+ */
+export function checkReplyScope(channel: string, replyCallId: string): Decoded<FunctionRef> {
+  const scope = parseReplyChannel(channel);
+  if (!scope.ok) return scope;
+  const call = parseCallId(replyCallId);
+  if (call === undefined) return refused(`reply names no valid call id: "${replyCallId}"`);
+  const same = call.ref.namespace === scope.value.ref.namespace && call.ref.name === scope.value.ref.name;
+  return same
+    ? decoded(call.ref)
+    : refused(
+        `reply for ${call.ref.namespace}/${call.ref.name} arrived on the scope of another function: "${channel}"`,
+      );
 }

@@ -27,4 +27,16 @@ export {
   type ProcessRuntimeOptions,
   type ReplicaInfo,
 } from './runtime/process.js';
+export {
+  applyFunctionUser,
+  applyServiceUsers,
+  newRedisPassword,
+  readFunctionUsers,
+  removeFunctionUser,
+  removeStaleFunctionUsers,
+  rotateFunctionUser,
+  turnOffDefaultUser,
+  type ServicePasswords,
+} from './redis-users.js';
+export { drainCallbackOutbox, observeOutboxes, type OutboxDrain } from './callback-outbox.js';
 export { createKubeController, type KubeController, type KubeControllerDeps } from './kube-controller.js';

@@ -1,5 +1,5 @@
 // What `/calls/ID` says about a call, decided from the job's stored fields alone (pure).
-import { parseFailureReason, type InvocationResult } from '@spool/api';
+import { parseFailureReason, type HttpHeaders, type InvocationResult } from '@spool/api';
 
 export type CallState = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed out';
 
@@ -25,7 +25,7 @@ export interface CallView {
   readonly waitMs?: number;
   readonly runMs?: number;
   readonly failedReason?: string;
-  readonly result?: { status: number; headers: Readonly<Record<string, string>>; bodyBase64: string };
+  readonly result?: { status: number; headers: HttpHeaders; bodyBase64: string };
 }
 
 function stateOf(call: StoredCall): CallState {

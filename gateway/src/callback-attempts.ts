@@ -1,6 +1,6 @@
 // One callback delivery attempt as the gateway's callback worker runs it: the job is decoded first (bytes from
 // Redis), and the gateway's own SPOOL_CALLBACK_MAX_ATTEMPTS decides when to stop retrying.
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { decodeCallbackJob, failureReason, type CallbackJob } from '@spool/api';
 
 export interface CallbackAttemptOptions {
@@ -30,7 +30,9 @@ export async function attemptCallback(
   try {
     await deliver(callback.value);
   } catch (error) {
-    if (!isLastAttempt(job.attemptsMade, options.maxAttempts)) throw error;
+    // A busy destination's delay uses no attempt, and a refusal is final already.
+    const passOn = error instanceof DelayedError || error instanceof UnrecoverableError;
+    if (passOn || !isLastAttempt(job.attemptsMade, options.maxAttempts)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new UnrecoverableError(`${reason} (attempt ${job.attemptsMade + 1} of ${options.maxAttempts})`);
   }

@@ -1,5 +1,5 @@
 // What the app's routes are given: config, registry, invoker, scaler, metrics, drain state and a log.
-import type { FunctionRef, GatewayConfig } from '@spool/api';
+import type { FunctionRef, GatewayConfig, SelfAddress } from '@spool/api';
 import type { DrainState } from './drain.js';
 import type { Invoker } from './invoker.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -20,4 +20,6 @@ export interface AppDeps {
   readonly metrics: GatewayMetrics;
   readonly drain: DrainState;
   readonly log: Log;
+  /** The gateway's own listening address once it listens; callbacks to it are refused. */
+  readonly selfAddress: () => SelfAddress | undefined;
 }

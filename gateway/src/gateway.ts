@@ -2,9 +2,16 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { CALLBACK_QUEUE, channels, encodeScaleRequest, functionKey, type GatewayConfig } from '@spool/api';
+import {
+  CALLBACK_QUEUE,
+  channels,
+  encodeScaleRequest,
+  functionKey,
+  type GatewayConfig,
+  type SelfAddress,
+} from '@spool/api';
 import { createApp, type FunctionScaler, type Log } from './app.js';
-import { createCallbackDelivery } from './callbacks.js';
+import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
 import { createInvoker } from './invoker.js';
@@ -68,10 +75,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     log,
   });
   const drain = createDrainState((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  let server: Server | undefined;
   const dropCallback = droppedMessages(log, deps.now);
+  const self = (): SelfAddress | undefined => {
+    const address = server?.address();
+    return address && typeof address === 'object' ? selfAddress(address.port) : undefined;
+  };
   const callbacks = createCallbackDelivery({
     redis,
     timeoutMs: config.callbackTimeoutMs,
+    policy: config.callbackAllow,
+    concurrency: config.callbackConcurrency,
+    perDestination: config.callbackPerDestination,
+    self,
+    log,
     maxAttempts: config.callbackMaxAttempts,
     onMalformed: (error) => dropCallback(CALLBACK_QUEUE, error),
   });
@@ -83,8 +100,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     drain,
     log,
+    selfAddress: self,
   });
-  let server: Server | undefined;
 
   return {
     async start() {

@@ -28,15 +28,17 @@ export const functionFixture = (ref: FunctionRef, spec: FunctionSpecInput): Reso
 export const testFunction = (spec: FunctionSpecInput, name = 'fn'): ResolvedFunction =>
   functionFixture(uniqueFunctionRef(name), spec);
 
+/** `redisUrl` lets a suite use a Redis database of its own (the callback queue is shared by every gateway). */
 export async function startWatchdog(
   fn: ResolvedFunction,
   env: Record<string, string> = {},
+  redisUrl = testRedisUrl(),
 ): Promise<Watchdog> {
   const config = parseWatchdogConfig({
     SPOOL_FUNCTION_NAME: fn.metadata.name,
     SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
     SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
-    SPOOL_REDIS_URL: testRedisUrl(),
+    SPOOL_REDIS_URL: redisUrl,
     SPOOL_WATCHDOG_HOST: '127.0.0.1',
     SPOOL_WATCHDOG_PORT: '0',
     SPOOL_USER_PORT: String(await freePort()),
@@ -45,7 +47,7 @@ export async function startWatchdog(
   });
   const watchdog = createWatchdog({
     config,
-    createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
+    createRedis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
     baseEnv: { ...process.env, ...env },
     logger: silentLogger,
   });
@@ -71,11 +73,11 @@ export async function startGateway(
     SPOOL_REDIS_URL: testRedisUrl(),
     ...env,
   });
-  const redis = new Redis(testRedisUrl(), {
+  const redis = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',
   });
-  const subscriber = new Redis(testRedisUrl(), {
+  const subscriber = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',
   });

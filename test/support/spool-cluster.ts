@@ -10,7 +10,7 @@ import { parseControllerConfig, parseGatewayConfig, type Env } from '@spool/api'
 import { createKubeController, systemClock, type KubeController } from '@spool/controller';
 import { createGateway, kubeRegistry, kubeScaler } from '@spool/gateway';
 import { renderChart } from '../../scripts/chart.js';
-import { binaryPaths } from '../cluster/paths.js';
+import { binaryPaths } from '@spool/test-cluster';
 import { kubeConfig, kubectl } from './cluster.js';
 import { repoRoot } from './local-functions.js';
 

@@ -5,3 +5,4 @@ export { stderrLogger, silentLogger, type Logger } from './logger.js';
 export type { WatchdogMetrics } from './metrics.js';
 export type { Runner, RunResult, RunnerOptions, RestartReason } from './runner/runner.js';
 export type { WatchdogPhase, WatchdogSnapshot, ProbeDecision } from './readiness.js';
+export { pushCallbackToOutbox } from './replies.js';

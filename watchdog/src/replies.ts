@@ -1,7 +1,17 @@
 // The two ways a result leaves the watchdog besides the job's return value: a reply publish and a callback job.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MAX_CALLBACK_ATTEMPTS, encodeReply, type CallbackJob, type Reply } from '@spool/api';
+import {
+  CALLBACK_JOB_OPTIONS,
+  callbackOutboxChannel,
+  callbackOutboxKey,
+  encodeReply,
+  type CallbackJob,
+  type FunctionRef,
+  type Reply,
+} from '@spool/api';
+
+export { CALLBACK_JOB_OPTIONS };
 
 /** Publishes on the waiting gateway's reply channel; the job's return value stays the record if this is missed. */
 export async function publishReply(publisher: Redis, channel: string, reply: Reply): Promise<void> {
@@ -12,22 +22,28 @@ export async function publishReply(publisher: Redis, channel: string, reply: Rep
   }
 }
 
-/**
- * Deliveries are retried from 1 s doubling (the default 5 attempts: 1+2+4+8 s ≈ 15 s of retries). How many is
- * the delivering gateway's SPOOL_CALLBACK_MAX_ATTEMPTS: BullMQ is asked for the most it may be, and the gateway
- * stops at its own number. The job id is the call id, so a repeated end event enqueues one delivery.
- */
-export const CALLBACK_JOB_OPTIONS = {
-  attempts: MAX_CALLBACK_ATTEMPTS,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 3600 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
-
 export async function enqueueCallback(queue: Queue<CallbackJob>, callback: CallbackJob): Promise<void> {
   try {
     await queue.add('callback', callback, { ...CALLBACK_JOB_OPTIONS, jobId: callback.callId });
   } catch (cause) {
     throw new Error(`enqueueing the callback for ${callback.callId}`, { cause });
+  }
+}
+
+/**
+ * The callback of an ended async call, written into the function's own keyspace (its Redis user has no right on
+ * the shared callback queue), then a notice so the controller moves it now; a lost notice waits for its sweep.
+ * docs/security.md, "Redis isolation".
+ */
+export async function pushCallbackToOutbox(
+  publisher: Redis,
+  ref: FunctionRef,
+  callback: CallbackJob,
+): Promise<void> {
+  try {
+    await publisher.lpush(callbackOutboxKey(ref), JSON.stringify(callback satisfies CallbackJob));
+    await publisher.publish(callbackOutboxChannel(ref), callback.callId);
+  } catch (cause) {
+    throw new Error(`pushing the callback for ${callback.callId} to the outbox`, { cause });
   }
 }

@@ -3,6 +3,8 @@ import {
   base64Length,
   decoded,
   describeValue,
+  listOf,
+  recordOf,
   refused,
   base64Of,
   integerOf,
@@ -12,6 +14,7 @@ import {
   MAX_MESSAGE_BYTES,
 } from '../decode.js';
 import { isErrorCode, type ErrorCode } from '../errors.js';
+import type { HeaderValue, HttpHeaders } from '../job.js';
 import { CALL_ID_PATTERN, FUNCTION_KEY_PATTERN } from '../queue-names.js';
 
 const KiB = 1024;
@@ -44,12 +47,26 @@ export const headerValue: Decoder<string> = stringOf({
   what: 'a header value without control characters',
 });
 
+const repeatedHeader = listOf(headerValue, MAX_HEADERS);
+
+/** One header's value: a line, or the lines of a header sent more than once (two `Set-Cookie`). */
+const headerLines: Decoder<HeaderValue> = (value) => {
+  if (typeof value === 'string') return headerValue(value);
+  return Array.isArray(value)
+    ? repeatedHeader(value)
+    : refused(`must be a string or a list of strings, was ${describeValue(value)}`);
+};
+
+const headerSize = (value: HeaderValue): number =>
+  typeof value === 'string' ? value.length : value.reduce((sum, line) => sum + line.length, 0);
+
 /** A header map as `forwardableHeaders` builds it: names are tokens, values sendable, the whole bounded. */
-export const httpHeaders = stringRecordOf({
+export const httpHeaders: Decoder<HttpHeaders> = recordOf({
   maxEntries: MAX_HEADERS,
   maxTotalLength: MAX_HEADER_CHARACTERS,
   key: httpToken(256),
-  value: headerValue,
+  value: headerLines,
+  size: headerSize,
 });
 
 /**

@@ -131,7 +131,7 @@ describe('invocation job', () => {
     {
       name: 'a header value that is not text',
       value: withField(syncJob, ['request', 'headers'], { a: 1 }),
-      error: /^request\.headers\.a: must be a string/,
+      error: /^request\.headers\.a: must be a string or a list of strings, was 1/,
     },
     {
       name: 'a header value with CR LF',
@@ -220,6 +220,10 @@ describe('invocation result and reply', () => {
     { name: 'a function response', result },
     { name: 'a platform failure', result: failure },
     { name: 'an empty 204', result: { ...result, status: 204, headers: {}, bodyBase64: '' } },
+    {
+      name: 'repeated Set-Cookie lines kept apart',
+      result: { ...result, headers: { 'set-cookie': ['a=1; Path=/', 'b=2'], 'content-type': 'text/plain' } },
+    },
     { name: 'a gateway-decided result (attempt 0)', result: { ...failure, attempt: 0 } },
   ])('$name round-trips as a result and in a reply', ({ result }) => {
     expect(decodeInvocationResult(wire(result))).toEqual({ ok: true, value: result });

@@ -4,6 +4,7 @@ import type { V1Container, V1Deployment, V1EnvVar, V1EnvVarSource, V1Probe } fro
 import {
   FUNCTION_API_VERSION,
   FUNCTION_KIND,
+  WATCHDOG_PORT,
   deploymentName,
   functionLabels,
   functionRef,
@@ -24,7 +25,7 @@ export interface DesiredDeploymentOptions {
 
 export const defaultDesiredDeploymentOptions = (redis: RedisSource): DesiredDeploymentOptions => ({
   redis,
-  watchdogPort: 8081,
+  watchdogPort: WATCHDOG_PORT,
   drainMarginSeconds: 15,
 });
 

@@ -2,7 +2,6 @@
 import { Router, type Request, type Response } from 'express';
 import {
   SpoolError,
-  forwardableHeaders,
   functionKey,
   parseInvocationName,
   type InvocationRequest,
@@ -10,20 +9,12 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import { readBody } from '../body.js';
+import { checkDestination } from '../callbacks.js';
+import { headersToClient, headersToFunction, splitInvocationUrl } from '../forwarding.js';
 import { sendPlatformError } from '../http-errors.js';
 import { functionLabel } from '../metrics.js';
 import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
 import type { AppDeps } from '../deps.js';
-
-/** Splits `/function/echo/a/b?x=1` into the function's own path `/a/b` and query `x=1`. */
-export function splitInvocationUrl(
-  originalUrl: string,
-  prefixAndName: string,
-): { path: string; query: string } {
-  const q = originalUrl.indexOf('?');
-  const pathname = q < 0 ? originalUrl : originalUrl.slice(0, q);
-  return { path: pathname.slice(prefixAndName.length) || '/', query: q < 0 ? '' : originalUrl.slice(q + 1) };
-}
 
 function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
   if (deps.drain.draining()) throw new SpoolError('SHUTTING_DOWN', 'the gateway is shutting down; retry');
@@ -42,27 +33,51 @@ async function readInvocation(
 ): Promise<InvocationRequest> {
   const limit = Math.min(fn.spec.maxBodyBytes, deps.config.maxBodyBytes);
   const body = await readBody(req, limit);
-  const { path, query } = splitInvocationUrl(req.originalUrl, `${prefix}${String(req.params['name'])}`);
+  const { path, query } = splitInvocationUrl(req.originalUrl, prefix);
   return {
     method: req.method,
     path,
     query,
-    headers: forwardableHeaders(req.headers),
+    headers: headersToFunction(req.headersDistinct, {
+      remoteAddress: req.socket.remoteAddress,
+      protocol: req.protocol,
+    }),
     bodyBase64: body.toString('base64'),
   };
 }
 
-function sendResult(res: Response, result: InvocationResult): void {
-  if (result.error) return sendPlatformError(res, result.error);
-  res.status(result.status).set(result.headers).end(Buffer.from(result.bodyBase64, 'base64'));
+/** Spool's own headers go on last, so nothing the function answered can stand in for them. */
+function sendResult(res: Response, callId: string, result: InvocationResult): void {
+  const platform = {
+    'x-call-id': callId,
+    'x-duration-seconds': ((result.finishedAtMs - result.startedAtMs) / 1000).toFixed(3),
+  };
+  if (result.error) {
+    res.set(platform);
+    return sendPlatformError(res, result.error);
+  }
+  res
+    .status(result.status)
+    .set(headersToClient(result.headers, platform))
+    .end(Buffer.from(result.bodyBase64, 'base64'));
 }
 
-function callbackUrlOf(req: Request): string | undefined {
+/**
+ * The X-Callback-Url, refused at once when its destination is not allowed. A name that does not resolve now is
+ * accepted: every delivery attempt resolves and checks again, and DNS may recover.
+ */
+async function callbackUrlOf(deps: AppDeps, req: Request): Promise<string | undefined> {
   const raw = req.get('x-callback-url');
   if (raw === undefined) return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new SpoolError('INVALID_REQUEST', `X-Callback-Url must be an http or https URL, was: "${raw}"`);
+  }
+  const checked = await checkDestination(url, deps.config.callbackAllow, deps.selfAddress()).catch(
+    () => undefined,
+  );
+  if (checked && 'refused' in checked) {
+    throw new SpoolError('CALLBACK_NOT_ALLOWED', `X-Callback-Url is not allowed: ${checked.refused}`);
   }
   return url.toString();
 }
@@ -88,10 +103,7 @@ export function invokeRoutes(deps: AppDeps): Router {
       );
       const call = await deps.invoker.invokeSync(fn, request, traceCarrier());
       span.setAttribute('spool.call_id', call.callId);
-      const result = await call.result;
-      res.set('x-call-id', call.callId);
-      res.set('x-duration-seconds', ((result.finishedAtMs - result.startedAtMs) / 1000).toFixed(3));
-      sendResult(res, result);
+      sendResult(res, call.callId, await call.result);
       span.setAttribute('http.response.status_code', res.statusCode);
     });
     const code = String(res.statusCode);
@@ -102,7 +114,7 @@ export function invokeRoutes(deps: AppDeps): Router {
   const async = async (req: Request, res: Response): Promise<void> => {
     const fn = resolveTarget(deps, req);
     if (req.method !== 'POST') throw new SpoolError('METHOD_NOT_ALLOWED', 'async calls are made with POST');
-    const callbackUrl = callbackUrlOf(req);
+    const callbackUrl = await callbackUrlOf(deps, req);
     const request = await readInvocation(deps, req, fn, '/async-function/');
     metrics.invocationsStarted.inc({ function_name: functionLabel(fn.metadata) });
     const callId = await inSpan('gateway.enqueue', contextFromHeaders(req.headers), () =>

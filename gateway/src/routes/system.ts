@@ -2,14 +2,9 @@
 // Guarded by the admin bearer token when one is configured.
 import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
-import {
-  MAX_REPLICAS,
-  SpoolError,
-  functionKey,
-  parseInvocationName,
-  type ResolvedFunction,
-} from '@spool/api';
+import { SpoolError, functionKey, parseInvocationName, type ResolvedFunction } from '@spool/api';
 import type { AppDeps } from '../deps.js';
+import { scaleQueryNamespace, scaleReplicas } from '../scale-request.js';
 
 export const SPOOL_VERSION = '0.1.0';
 
@@ -57,16 +52,19 @@ function lookup(deps: AppDeps, req: Request): ResolvedFunction {
   return fn;
 }
 
-function replicasOf(body: unknown): number {
-  const replicas = (body as { replicas?: unknown } | undefined)?.replicas;
-  // A scale request carries at most MAX_REPLICAS (the largest scale.max): a larger one would be dropped unread.
-  if (!Number.isSafeInteger(replicas) || (replicas as number) < 0 || (replicas as number) > MAX_REPLICAS) {
+/** `NAME.NAMESPACE` in the path or `NAME?namespace=NAMESPACE` (OpenFaaS); both at once must agree. */
+function scaleTarget(deps: AppDeps, req: Request): ResolvedFunction {
+  const fromQuery = scaleQueryNamespace(req.query);
+  const raw = String(req.params['name']);
+  const ref = parseInvocationName(raw, fromQuery ?? deps.config.defaultNamespace);
+  if (fromQuery !== undefined && ref.namespace !== fromQuery)
     throw new SpoolError(
       'INVALID_REQUEST',
-      `body must be JSON {"replicas": <integer from 0 to ${MAX_REPLICAS}>}`,
+      `?namespace=${fromQuery} contradicts the path's ${ref.namespace}`,
     );
-  }
-  return replicas as number;
+  const fn = deps.registry.get(ref);
+  if (!fn) throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
+  return fn;
 }
 
 export function systemRoutes(deps: AppDeps): Router {
@@ -83,8 +81,8 @@ export function systemRoutes(deps: AppDeps): Router {
     res.json(await describe(deps, lookup(deps, req)));
   });
   router.post('/system/scale-function/:name', json({ limit: '4kb' }), async (req, res) => {
-    const fn = lookup(deps, req);
-    const replicas = replicasOf(req.body);
+    const fn = scaleTarget(deps, req);
+    const replicas = scaleReplicas(req.body, { ...fn.metadata, scale: fn.spec.scale });
     await deps.scaler.requestReplicas({ namespace: fn.metadata.namespace, name: fn.metadata.name }, replicas);
     res.status(202).json({ name: fn.metadata.name, namespace: fn.metadata.namespace, replicas });
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { binaryPaths } from '../../cluster/paths.js';
+import { binaryPaths } from '@spool/test-cluster';
 import { chartDir, plainManifestPath, renderChart, renderPlainManifest } from '../../../scripts/chart.js';
 import { helm, kubectl } from '../../support/cluster.js';
 import { repoRoot } from '../../support/local-functions.js';

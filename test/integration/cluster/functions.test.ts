@@ -95,6 +95,8 @@ describe('the Function CRD', () => {
     { name: 'an empty command', fn: functionObject('bad-command', { command: [] }) },
     { name: 'a bad env name', fn: functionObject('bad-env', { env: [{ name: '1X', value: 'a' }] }) },
     { name: 'a name too long for fn-NAME', fn: functionObject('a'.repeat(61)) },
+    { name: "the watchdog's port", fn: functionObject('bad-port', { port: 8081 }) },
+    { name: 'a port beside the watchdog', fn: functionObject('ok-port', { port: 8082 }) },
     {
       name: 'no image',
       fn: { ...functionObject('no-image'), spec: { command: ['x'] } as FunctionSpecInput },

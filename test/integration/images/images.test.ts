@@ -148,7 +148,8 @@ describe('the watchdog image', () => {
     });
     expect((await container.inspect()).State.ExitCode).toBe(1);
     expect(await container.logs()).toContain('watchdog failed to start: SPOOL_FUNCTION_NAME is required');
-  });
+    // The wait above allows 15 s for a loaded machine; jest's 5 s default would cut it short.
+  }, 30_000);
 });
 
 describe('a build that fails', () => {

@@ -25,7 +25,7 @@ import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
 import { eventually } from '../../support/eventually.js';
 import { examplePath, repoRoot, testFunction } from '../../support/local-functions.js';
 import { testRedisUrl } from '../../support/redis.js';
-import { descendantsOf } from '../../cluster/processes.js';
+import { descendantsOf } from '@spool/test-cluster';
 
 jest.setTimeout(90_000);
 

@@ -26,6 +26,16 @@ describe('requestHeaders', () => {
       headers: { Connection: 'close', 'Content-Length': '99', 'X-Call-Id': 'forged', Accept: '*/*' },
       want: { accept: '*/*', 'x-call-id': 'ns.fn.1', 'content-length': '5' },
     },
+    {
+      name: 'never passes X-Callback-Url on, nor headers Connection names',
+      headers: { 'x-callback-url': 'http://127.0.0.1:1/', connection: 'x-hop', 'x-hop': '1' },
+      want: { 'x-call-id': 'ns.fn.1', 'content-length': '5' },
+    },
+    {
+      name: 'keeps a repeated header as its lines',
+      headers: { 'x-multi': ['a', 'b'] },
+      want: { 'x-multi': ['a', 'b'], 'x-call-id': 'ns.fn.1', 'content-length': '5' },
+    },
   ])('$name', ({ headers, want }) => {
     expect(requestHeaders({ callId: 'ns.fn.1', request: { ...request, headers } }, 5)).toEqual(want);
   });

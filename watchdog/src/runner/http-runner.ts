@@ -261,7 +261,8 @@ function forward(
         res.once('end', () =>
           resolve({
             status: res.statusCode ?? 502,
-            headers: forwardableHeaders(res.headers),
+            // headersDistinct keeps every line of a repeated header (two Set-Cookie stay two).
+            headers: forwardableHeaders(res.headersDistinct),
             bodyBase64: Buffer.concat(chunks).toString('base64'),
           }),
         );
