@@ -31,6 +31,12 @@ describe('decodeOutboxEntry', () => {
     });
   });
 
+  test('a result with repeated header lines (two Set-Cookie) is carried as it is', () => {
+    const cookies = { ...result, headers: { 'set-cookie': ['a=1', 'b=2'] } };
+    const decoded = decodeOutboxEntry(entry({ result: cookies }), owner);
+    expect(decoded.ok && decoded.value.result).toEqual(cookies);
+  });
+
   test('fields the decoder does not know are not carried on', () => {
     const decoded = decodeOutboxEntry(entry({ result: { ...result, extra: 'x' }, more: 1 }), owner);
     expect(decoded.ok && decoded.value).toEqual({

@@ -279,18 +279,20 @@ describe('system API', () => {
     listener.disconnect();
   });
 
-  test.each(['{"replicas":-1}', '{"replicas":1001}', '{"replicas":9007199254740991}', '{"replicas":1.5}'])(
-    'a bad scale body %s is 400, not a request the controller would drop',
-    async (body) => {
+  test.each([
+    { body: '{"replicas":-1}', code: 'INVALID_REQUEST' },
+    { body: '{"replicas":1.5}', code: 'INVALID_REQUEST' },
+    { body: '{"replicas":1001}', code: 'REPLICAS_OUT_OF_RANGE' },
+    { body: '{"replicas":9007199254740991}', code: 'REPLICAS_OUT_OF_RANGE' },
+  ])(
+    'a bad scale body $body is 400 $code, not a request the controller would drop',
+    async ({ body, code }) => {
       const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
         body,
       });
-      expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({
-        status: 400,
-        code: 'INVALID_REQUEST',
-      });
+      expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({ status: 400, code });
     },
   );
 
