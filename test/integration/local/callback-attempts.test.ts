@@ -122,7 +122,7 @@ describe('SPOOL_CALLBACK_MAX_ATTEMPTS', () => {
       hits: 2,
       attemptsMade: 2,
       askedOfBullmq: MAX_CALLBACK_ATTEMPTS,
-      reason: `callback http://127.0.0.1:${port}/hook answered 500 (attempt 2 of 2)`,
+      reason: `callback to 127.0.0.1:${port} answered 500 (attempt 2 of 2)`,
       code: undefined,
     });
     await callbacks.close();
