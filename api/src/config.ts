@@ -1,4 +1,5 @@
 // Config is a pure parse of an env map: defaults first, every bad value a ConfigError naming key and value.
+import { parseJson } from './decode.js';
 import { defaultCallbackAllow, parseCallbackPolicy, type CallbackPolicy } from './callback-policy.js';
 import { ConfigError } from './errors.js';
 import { functionSpecSchema, type FunctionSpec } from './function-schema.js';
@@ -62,12 +63,16 @@ function list(env: Env, key: string): string[] {
 function jsonOf(env: Env, key: string): unknown {
   const raw = present(env, key);
   if (raw === undefined) throw new ConfigError(`${key} is required`);
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (cause) {
-    throw new ConfigError(`${key} must be JSON, was: "${raw.slice(0, 80)}" (${(cause as Error).message})`);
-  }
+  const parsed = parseJson(raw);
+  if (!parsed.ok) throw new ConfigError(`${key} must be JSON, was: "${raw.slice(0, 80)}" (${parsed.error})`);
+  return parsed.value;
 }
+
+/**
+ * Most deliveries SPOOL_CALLBACK_MAX_ATTEMPTS may ask for. A watchdog enqueues every callback with this many
+ * attempts and the delivering gateway stops at its configured number, so the knob is the gateway's alone.
+ */
+export const MAX_CALLBACK_ATTEMPTS = 100;
 
 export interface GatewayConfig {
   readonly host: string;
@@ -99,6 +104,7 @@ export interface GatewayConfig {
   readonly enqueueTimeoutMs: number;
   /** On SIGTERM, longest wait for replies in flight before closing. */
   readonly drainTimeoutMs: number;
+  /** Deliveries of one callback before it is kept as failed, from 1 s doubling between attempts. */
   readonly callbackMaxAttempts: number;
   /** One callback attempt, from the address lookup to the end of the (capped) answer. */
   readonly callbackTimeoutMs: number;
@@ -172,7 +178,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     drainTimeoutMs: integer(env, 'SPOOL_DRAIN_TIMEOUT_MS', d.drainTimeoutMs, { min: 0 }),
     callbackMaxAttempts: integer(env, 'SPOOL_CALLBACK_MAX_ATTEMPTS', d.callbackMaxAttempts, {
       min: 1,
-      max: 100,
+      max: MAX_CALLBACK_ATTEMPTS,
     }),
     callbackTimeoutMs: integer(env, 'SPOOL_CALLBACK_TIMEOUT_MS', d.callbackTimeoutMs, { min: 1 }),
     callbackAllow: callbackPolicy(env, registry === 'local'),

@@ -1,5 +1,20 @@
 import { describe, expect, test } from '@jest/globals';
-import { decodeJson, decoded, isRecord, parseJson, refused } from './decode.js';
+import {
+  base64Of,
+  decodeJson,
+  decoded,
+  describeValue,
+  integerOf,
+  isRecord,
+  objectOf,
+  oneOf,
+  optional,
+  parseJson,
+  refused,
+  stringOf,
+  stringRecordOf,
+  type Decoder,
+} from './decode.js';
 
 const decodeName = (v: unknown) =>
   isRecord(v) && typeof v['name'] === 'string' ? decoded(v['name']) : refused<string>('no name');
@@ -18,5 +33,72 @@ describe('parseJson and decodeJson', () => {
     const result = parseJson('{"a":');
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.error).toMatch(/^not JSON: /);
+  });
+});
+
+describe('field readers', () => {
+  const point = objectOf({ x: integerOf(0, 10), label: optional(stringOf({ maxLength: 3 })) });
+  test.each([
+    { name: 'integer in range', decoder: integerOf(1, 3), value: 2, want: { ok: true, value: 2 } },
+    { name: 'integer below range', decoder: integerOf(1, 3), value: 0, want: { ok: false } },
+    { name: 'unsafe integer', decoder: integerOf(0, Infinity), value: 2 ** 53, want: { ok: false } },
+    { name: 'NaN', decoder: integerOf(0, 3), value: NaN, want: { ok: false } },
+    { name: 'string in bounds', decoder: stringOf({ maxLength: 3 }), value: 'abc', want: { ok: true } },
+    { name: 'string too long', decoder: stringOf({ maxLength: 3 }), value: 'abcd', want: { ok: false } },
+    {
+      name: 'string off pattern',
+      decoder: stringOf({ maxLength: 9, pattern: /^a+$/ }),
+      value: 'ab',
+      want: { ok: false },
+    },
+    { name: 'one of', decoder: oneOf(['a', 'b']), value: 'b', want: { ok: true, value: 'b' } },
+    { name: 'none of', decoder: oneOf(['a', 'b']), value: 'c', want: { ok: false } },
+    { name: 'base64', decoder: base64Of(3), value: 'AAEC', want: { ok: true } },
+    { name: 'base64 of too many bytes', decoder: base64Of(3), value: 'AAECAw==', want: { ok: false } },
+    { name: 'base64 with a stray character', decoder: base64Of(9), value: 'AA-C', want: { ok: false } },
+    { name: 'object', decoder: point, value: { x: 1 }, want: { ok: true, value: { x: 1 } } },
+    { name: 'object with optional', decoder: point, value: { x: 1, label: 'ab' }, want: { ok: true } },
+    {
+      name: 'optional null',
+      decoder: point,
+      value: { x: 1, label: null },
+      want: { ok: false, error: 'label: must be a string, was null' },
+    },
+    {
+      name: 'object drops unknown',
+      decoder: point,
+      value: { x: 1, y: 2 },
+      want: { ok: true, value: { x: 1 } },
+    },
+    {
+      name: 'nested path',
+      decoder: objectOf({ p: point }),
+      value: { p: { x: 11 } },
+      want: { ok: false, error: 'p.x: must be an integer from 0 to 10, was 11' },
+    },
+    {
+      name: 'inherited fields are not fields',
+      decoder: point,
+      value: Object.create({ x: 1 }) as unknown,
+      want: { ok: false, error: 'x: is required' },
+    },
+  ])('$name', ({ decoder, value, want }) => {
+    expect((decoder as Decoder<unknown>)(value)).toMatchObject(want);
+  });
+
+  test('a record key named __proto__ stays a key', () => {
+    const headers = stringRecordOf({
+      maxEntries: 4,
+      maxTotalLength: 100,
+      key: stringOf({ maxLength: 20 }),
+      value: stringOf({ maxLength: 20 }),
+    });
+    const result = headers(JSON.parse('{"__proto__":"x"}'));
+    expect(result.ok && Object.getPrototypeOf(result.value)).toBe(Object.prototype);
+    expect(result.ok && Object.entries(result.value)).toEqual([['__proto__', 'x']]);
+  });
+
+  test('a refused value is described, not echoed', () => {
+    expect(describeValue('x'.repeat(1000))).toBe('a string of 1000 characters');
   });
 });

@@ -36,6 +36,14 @@ export const errorCodes = {
     status: 502,
     summary: 'A fork-mode process exited non-zero; the message carries its stderr tail.',
   },
+  RESPONSE_TOO_LARGE: {
+    status: 502,
+    summary: 'The function answered a body larger than a call result may carry (64 MiB).',
+  },
+  INVALID_RESPONSE: {
+    status: 502,
+    summary: 'The function answered something HTTP cannot pass on (a status outside 100–599).',
+  },
   SHUTTING_DOWN: {
     status: 503,
     summary: 'The gateway is draining before it stops; retry on another replica.',

@@ -1,10 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import {
-  decodeFunctionStatus,
-  decodeFunctionStatusJson,
-  decodeScaleRequestAnnotation,
-  scaleRequestAnnotation,
-} from './function-status.js';
+import { decodeFunctionStatus, decodeFunctionStatusJson } from './function-status.js';
 
 const condition = {
   type: 'Ready',
@@ -42,25 +37,5 @@ describe('decodeFunctionStatus', () => {
   test('a refusal names the field', () => {
     const result = decodeFunctionStatus({ conditions: [{ ...condition, reason: 7 }] });
     expect(result.ok ? '' : result.error).toBe('status.conditions[0].reason must be a string');
-  });
-});
-
-describe('the scale request annotation', () => {
-  test('round-trips', () => {
-    expect(decodeScaleRequestAnnotation(scaleRequestAnnotation(3, 1_700_000_000_000))).toEqual({
-      ok: true,
-      value: { replicas: 3, atMs: 1_700_000_000_000 },
-    });
-  });
-
-  test.each([
-    { name: 'not JSON', raw: 'three' },
-    { name: 'null', raw: 'null' },
-    { name: 'replicas as a string', raw: '{"replicas":"3","at":1}' },
-    { name: 'fractional replicas', raw: '{"replicas":1.5,"at":1}' },
-    { name: 'negative replicas', raw: '{"replicas":-1,"at":1}' },
-    { name: 'no time', raw: '{"replicas":3}' },
-  ])('refuses $name', ({ raw }) => {
-    expect(decodeScaleRequestAnnotation(raw).ok).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 // What the controller records about a Function, decoded without trusting the store: its status (local mode keeps
-// it in a Redis hash the gateway reads) and the scale request the gateway writes on a Function in Kubernetes mode.
+// it in a Redis hash the gateway reads). The scale request annotation is in protocol/replicas.ts.
 import { decodeJson, decoded, isRecord, refused, type Decoded } from './decode.js';
 import { functionStatusSchema, type FunctionStatus } from './function-schema.js';
 import { validate, withDefaults } from './schema.js';
@@ -17,25 +17,3 @@ export function decodeFunctionStatus(value: unknown): Decoded<FunctionStatus> {
 /** A status stored as JSON (local mode's `FUNCTION_STATUS_KEY`). */
 export const decodeFunctionStatusJson = (raw: string): Decoded<FunctionStatus> =>
   decodeJson(raw, decodeFunctionStatus);
-
-/** `/system/scale-function` in Kubernetes mode: the count asked for, and when (ms since the epoch). */
-export interface ScaleRequestAnnotation {
-  readonly replicas: number;
-  readonly atMs: number;
-}
-
-/** The value of `SCALE_REQUEST_ANNOTATION`: `{"replicas": N, "at": <ms>}`. */
-export const scaleRequestAnnotation = (replicas: number, atMs: number): string =>
-  JSON.stringify({ replicas, at: atMs });
-
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-
-export function decodeScaleRequestAnnotation(raw: string): Decoded<ScaleRequestAnnotation> {
-  return decodeJson(raw, (value) => {
-    if (!isRecord(value)) return refused('scale request must be an object');
-    const { replicas, at } = value;
-    if (!isCount(replicas)) return refused('scale request replicas must be an integer ≥ 0');
-    if (!isCount(at)) return refused('scale request at must be a time in ms');
-    return decoded({ replicas, atMs: at });
-  });
-}

@@ -11,6 +11,7 @@ export * from './function-schema.js';
 export * from './function-status.js';
 export * from './job.js';
 export * from './names.js';
+export * from './protocol/index.js';
 export * from './queue-names.js';
 export { validate, withDefaults, toOpenApi, type Problem, type Schema } from './schema.js';
 export { errorsMarkdown, functionReferenceMarkdown } from './reference-doc.js';

@@ -51,10 +51,23 @@ describe('queue names', () => {
 
   test('a call id round-trips to its function and job', () => {
     const ref = { namespace: 'team-a', name: 'echo' };
-    expect(parseCallId(callId(ref, '6f1c-22'))).toEqual({ ref, jobId: '6f1c-22' });
+    const jobId = '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f';
+    expect(parseCallId(callId(ref, jobId))).toEqual({ ref, jobId });
   });
 
-  test.each(['', 'a.b', 'a..c', 'a.b.c.d'])('parseCallId rejects %p', (id) => {
+  const uuid = '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f';
+  test.each([
+    '',
+    'a.b',
+    'a..c',
+    'a.b.c.d',
+    'team-a.echo.6f1c-22',
+    `team-a.echo.${uuid}.x`,
+    `Team.echo.${uuid}`,
+    `team-a.1echo.${uuid}`,
+    `team-a.echo.${uuid.toUpperCase()}`,
+    `${'a'.repeat(64)}.echo.${uuid}`,
+  ])('parseCallId rejects %p', (id) => {
     expect(parseCallId(id)).toBeUndefined();
   });
 });

@@ -44,14 +44,24 @@ describe('reply channels', () => {
 describe('checkReplyScope', () => {
   const other = { namespace: 'team-b', name: 'echo' };
   test.each([
-    { name: 'own scope', channel: functionReplyChannel(echo, 'gw-1'), call: callId(echo, 'j1'), ok: true },
+    {
+      name: 'own scope',
+      channel: functionReplyChannel(echo, 'gw-1'),
+      call: callId(echo, '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f'),
+      ok: true,
+    },
     {
       name: 'another function forging',
       channel: functionReplyChannel(other, 'gw-1'),
-      call: callId(echo, 'j1'),
+      call: callId(echo, '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f'),
       ok: false,
     },
-    { name: 'the old unscoped channel', channel: 'spool:reply:gw-1', call: callId(echo, 'j1'), ok: false },
+    {
+      name: 'the old unscoped channel',
+      channel: 'spool:reply:gw-1',
+      call: callId(echo, '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f'),
+      ok: false,
+    },
     {
       name: 'a malformed call id',
       channel: functionReplyChannel(echo, 'gw-1'),

@@ -46,6 +46,28 @@ export const channels = {
  */
 export const replyChannel = (gatewayId: string): string => `${KEY_PREFIX}:reply:${gatewayId}`;
 
+/** Gateway ids are a host name and a random suffix: letters, digits, `.`, `_` and `-`. */
+const replyChannelPattern = new RegExp(`^${KEY_PREFIX}:reply:[A-Za-z0-9._-]{1,200}$`);
+
+/**
+ * Whether `channel` is some gateway's reply channel, unscoped (`replyChannel`) or function-scoped
+ * (`functionReplyChannel`): the only places a watchdog may publish a result.
+ */
+export const isReplyChannel = (channel: string): boolean =>
+  replyChannelPattern.test(channel) || parseReplyChannel(channel).ok;
+
+/** DNS-1123 label: a namespace. */
+const namespacePattern = '[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?';
+/** A function name (FUNCTION_NAME_PATTERN in function.ts, without anchors). */
+const namePattern = '[a-z](?:[-a-z0-9]{0,58}[a-z0-9])?';
+const uuidPattern = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** `namespace/name`, as `functionKey` writes it. */
+export const FUNCTION_KEY_PATTERN = new RegExp(`^${namespacePattern}/${namePattern}$`);
+/** `namespace.name.uuid`, as `callId` writes it with the gateway's `randomUUID()` job ids. */
+export const CALL_ID_PATTERN = new RegExp(
+  `^(?<namespace>${namespacePattern})\\.(?<name>${namePattern})\\.(?<jobId>${uuidPattern})$`,
+);
 const REPLY_PREFIX = `${KEY_PREFIX}:reply:`;
 
 /**
@@ -129,10 +151,12 @@ export function parseCallbackOutboxChannel(channel: string): Decoded<FunctionRef
  */
 export const callId = (ref: FunctionRef, jobId: string): string => `${ref.namespace}.${ref.name}.${jobId}`;
 
+/** The function and job of a call id, or undefined when `id` is not of the `namespace.name.uuid` form. */
 export function parseCallId(id: string): { ref: FunctionRef; jobId: string } | undefined {
-  const parts = id.split('.');
-  if (parts.length !== 3 || parts.some((p) => p.length === 0)) return undefined;
-  const [namespace, name, jobId] = parts as [string, string, string];
+  // 63 + 60 + 36 characters and two dots at most: longer input is refused before the expression runs.
+  const match = id.length <= 161 ? CALL_ID_PATTERN.exec(id) : null;
+  const { namespace, name, jobId } = match?.groups ?? {};
+  if (namespace === undefined || name === undefined || jobId === undefined) return undefined;
   return { ref: { namespace, name }, jobId };
 }
 

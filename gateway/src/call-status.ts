@@ -1,5 +1,5 @@
 // What `/calls/ID` says about a call, decided from the job's stored fields alone (pure).
-import type { HttpHeaders, InvocationResult } from '@spool/api';
+import { parseFailureReason, type HttpHeaders, type InvocationResult } from '@spool/api';
 
 export type CallState = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed out';
 
@@ -33,7 +33,7 @@ function stateOf(call: StoredCall): CallState {
   if (call.jobState === 'completed')
     return call.result?.error?.code === 'CALL_TIMEOUT' ? 'timed out' : 'succeeded';
   if (call.jobState === 'failed')
-    return call.failedReason?.startsWith('CALL_TIMEOUT') ? 'timed out' : 'failed';
+    return parseFailureReason(call.failedReason ?? '').code === 'CALL_TIMEOUT' ? 'timed out' : 'failed';
   // waiting, prioritized, delayed (a retry waiting out its backoff), waiting-children
   return 'queued';
 }

@@ -27,6 +27,7 @@ import {
   type CallbackOutcome,
   type CallbackRequest,
 } from './callback-request.js';
+import { attemptCallback } from './callback-attempts.js';
 import type { Log } from './deps.js';
 
 /** Of a callback target's answer at most this much is read (and thrown away): a 600 MB answer costs 64 KiB. */
@@ -45,6 +46,10 @@ export interface CallbackDeliveryOptions {
   /** The gateway's own listening address once it listens: callbacks to it are refused. */
   readonly self: () => SelfAddress | undefined;
   readonly log: Log;
+  /** SPOOL_CALLBACK_MAX_ATTEMPTS: deliveries tried before the callback is kept as failed. */
+  readonly maxAttempts: number;
+  /** Told of callback jobs that do not decode (they fail at once). */
+  readonly onMalformed: (error: string) => void;
 }
 
 /** Where one attempt goes: the checked addresses it may connect to, and nowhere else. */
@@ -151,24 +156,24 @@ function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker<CallbackJob> {
+export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker<unknown> {
   const limiter = createDestinationLimiter(options.perDestination);
 
   /** A job whose URL does not parse can never be delivered: fail it once instead of retrying. */
-  const requestOf = (job: Job<CallbackJob>): CallbackRequest => {
+  const requestOf = (job: Job<unknown>, callback: CallbackJob): CallbackRequest => {
     try {
-      return callbackRequest(job.data);
+      return callbackRequest(callback);
     } catch (cause) {
       throw new UnrecoverableError(`callback ${job.id ?? ''} has no valid URL: ${String(cause)}`);
     }
   };
 
-  const deliver = async (job: Job<CallbackJob>, token?: string): Promise<void> => {
-    const request = requestOf(job);
+  const deliver = async (job: Job<unknown>, callback: CallbackJob, token?: string): Promise<void> => {
+    const request = requestOf(job, callback);
     const signal = AbortSignal.timeout(options.timeoutMs);
     const checked = await withTimeout(checkDestination(request.url, options.policy, options.self()), signal);
     if ('refused' in checked) {
-      options.log.warn('callback refused', { callId: job.data.callId, reason: checked.refused });
+      options.log.warn('callback refused', { callId: callback.callId, reason: checked.refused });
       throw new UnrecoverableError(`callback refused: ${checked.refused}`);
     }
     const key = destinationKey(checked.destination.addresses.map((a) => a.address));
@@ -187,10 +192,15 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker
     }
   };
 
-  return new Worker<CallbackJob>(CALLBACK_QUEUE, deliver, {
-    connection: options.redis,
-    prefix: KEY_PREFIX,
-    concurrency: options.concurrency,
-    autorun: false,
-  });
+  const attempt = { maxAttempts: options.maxAttempts, onMalformed: options.onMalformed };
+  return new Worker<unknown>(
+    CALLBACK_QUEUE,
+    (job, token) => attemptCallback(job, (callback) => deliver(job, callback, token), attempt),
+    {
+      connection: options.redis,
+      prefix: KEY_PREFIX,
+      concurrency: options.concurrency,
+      autorun: false,
+    },
+  );
 }

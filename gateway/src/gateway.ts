@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import {
+  CALLBACK_QUEUE,
   channels,
+  encodeScaleRequest,
   functionKey,
   metricFunctionName,
   type Clock,
@@ -14,6 +16,7 @@ import { createLogger, systemClock, withDeadline } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
+import { droppedMessages } from './dropped.js';
 import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -49,7 +52,7 @@ export interface Gateway {
 /** Local mode: scale requests go to the controller over Redis. */
 export const redisScaler = (redis: Redis): FunctionScaler => ({
   requestReplicas: async (ref, replicas) => {
-    await redis.publish(channels.scaleRequest, JSON.stringify({ key: functionKey(ref), replicas }));
+    await redis.publish(channels.scaleRequest, encodeScaleRequest({ key: functionKey(ref), replicas }));
   },
 });
 
@@ -107,6 +110,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     enqueueTimeoutMs: config.enqueueTimeoutMs,
     now: () => clock.now(),
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: metricFunctionName(ref) }),
+    log,
   });
   const drain = createDrainState((ms) => clock.sleep(ms));
   const watch = createRedisWatch({
@@ -134,6 +138,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // The command connection's listener (main.ts) already logs each failed reconnect to the same Redis.
   callbackRedis.on('error', () => undefined);
   let server: Server | undefined;
+  const dropCallback = droppedMessages(log, () => clock.now());
   const self = (): SelfAddress | undefined => {
     const address = server?.address();
     return address && typeof address === 'object' ? selfAddress(address.port) : undefined;
@@ -146,6 +151,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     perDestination: config.callbackPerDestination,
     self,
     log,
+    maxAttempts: config.callbackMaxAttempts,
+    onMalformed: (error) => dropCallback(CALLBACK_QUEUE, error),
   });
   const app = createApp({
     config,
@@ -175,7 +182,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       server.keepAliveTimeout = 65_000;
       const { port } = server.address() as AddressInfo;
-      log.info('gateway listening', { host: config.host, port, registry: config.registry });
+      log.info('gateway listening', {
+        host: config.host,
+        port,
+        registry: config.registry,
+        gatewayId: deps.gatewayId,
+      });
       return { port };
     },
     async close() {

@@ -4,12 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  JOB_VERSION,
   KEY_PREFIX,
   REPLICA_STATUS_KEY,
   SpoolError,
+  asyncInvocationJob,
   callId as makeCallId,
+  decodeInvocationResult,
+  decodeReplicaStatus,
+  decodeReply,
+  decodeStoredReplicaStatus,
   defaultGatewayConfig,
+  syncInvocationJob,
   channels,
   functionKey,
   queueName,
@@ -19,7 +24,6 @@ import {
   type InvocationRequest,
   type InvocationResult,
   type ReplicaStatus,
-  type Reply,
   type ResolvedFunction,
 } from '@spool/api';
 import { withDeadline } from '@spool/node';
@@ -30,6 +34,8 @@ import {
   type CallWait,
   type JobSnapshot,
 } from './call-wait.js';
+import type { Logger } from '@spool/node';
+import { droppedMessages, type DropMessage } from './dropped.js';
 
 export interface InvokerOptions {
   /** Commands and every queue's writes; must not be in subscriber mode. */
@@ -45,6 +51,8 @@ export interface InvokerOptions {
   readonly now: () => number;
   /** Told when a call is enqueued for a function believed to be at zero replicas. */
   readonly onColdStart?: (ref: FunctionRef) => void;
+  /** Where malformed messages from Redis are reported (rate-limited); they are dropped either way. */
+  readonly log?: Logger;
 }
 
 export interface SyncCall {
@@ -68,8 +76,12 @@ async function readJob(queue: Queue, jobId: string, nowMs: number): Promise<JobS
 
 function snapshotOf(job: Job, state: string, nowMs: number): JobSnapshot {
   if (state === 'completed') {
-    const result = job.returnvalue as InvocationResult | null | undefined;
-    return result === null || result === undefined ? { state: 'skipped' } : { state, result };
+    // null: the watchdog skipped it (expired). Anything else is bytes from Redis: decoded, never cast.
+    if (job.returnvalue === null || job.returnvalue === undefined) return { state: 'skipped' };
+    const result = decodeInvocationResult(job.returnvalue);
+    return result.ok
+      ? { state, result: result.value }
+      : { state: 'failed', reason: `its stored result is malformed: ${result.error}` };
   }
   if (state === 'failed') return { state, reason: job.failedReason };
   if (state === 'active') return { state, startedAtMs: job.processedOn ?? nowMs };
@@ -131,6 +143,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
   const withdrawals = new Map<string, Withdrawal>();
   const lastWakeMs = new Map<string, number>();
   const ownReplies = replyChannel(gatewayId);
+  const drop: DropMessage = droppedMessages(options.log, now);
 
   const queueFor = (ref: FunctionRef): Queue => {
     const key = functionKey(ref);
@@ -142,13 +155,16 @@ export function createInvoker(options: InvokerOptions): Invoker {
     return queue;
   };
 
+  /** Never throws: anything on these channels may have been published by any client of the Redis. */
   const onMessage = (channel: string, message: string): void => {
     if (channel === ownReplies) {
-      const reply = JSON.parse(message) as Reply;
-      pending.get(reply.callId)?.finish(reply.result);
+      const reply = decodeReply(message);
+      if (reply.ok) pending.get(reply.value.callId)?.finish(reply.value.result);
+      else drop(channel, reply.error);
     } else if (channel === channels.scaled) {
-      const status = JSON.parse(message) as ReplicaStatus;
-      replicas.set(status.key, status);
+      const status = decodeReplicaStatus(message);
+      if (status.ok) replicas.set(status.value.key, status.value);
+      else drop(channel, status.error);
     }
   };
 
@@ -269,16 +285,14 @@ export function createInvoker(options: InvokerOptions): Invoker {
       const jobId = randomUUID();
       const callId = makeCallId(refOf(fn), jobId);
       const enqueuedAtMs = now();
-      const job: InvocationJob = {
-        version: JOB_VERSION,
+      const job = syncInvocationJob({
         callId,
-        kind: 'sync',
         request,
         replyTo: ownReplies,
         trace,
         enqueuedAtMs,
         expiresAtMs: enqueuedAtMs + queueWaitMs,
-      };
+      });
       const result = awaitReply(fn, callId, jobId, enqueuedAtMs);
       try {
         // Sync calls are not retried (the caller sees the outcome), but keep a short history for /calls.
@@ -298,15 +312,13 @@ export function createInvoker(options: InvokerOptions): Invoker {
     async enqueueAsync(fn, request, { callbackUrl, trace }) {
       const jobId = randomUUID();
       const callId = makeCallId(refOf(fn), jobId);
-      const job: InvocationJob = {
-        version: JOB_VERSION,
+      const job = asyncInvocationJob({
         callId,
-        kind: 'async',
         request,
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         trace,
         enqueuedAtMs: now(),
-      };
+      });
       const { maxAttempts, backoffSeconds, retainSeconds } = fn.spec.async;
       await enqueue(fn, job, jobId, {
         attempts: maxAttempts,
@@ -344,9 +356,10 @@ export function createInvoker(options: InvokerOptions): Invoker {
     async start() {
       subscriber.on('message', onMessage);
       await subscriber.subscribe(ownReplies, channels.scaled);
-      for (const json of Object.values(await redis.hgetall(REPLICA_STATUS_KEY))) {
-        const status = JSON.parse(json) as ReplicaStatus;
-        replicas.set(status.key, status);
+      for (const [field, json] of Object.entries(await redis.hgetall(REPLICA_STATUS_KEY))) {
+        const status = decodeStoredReplicaStatus(field, json);
+        if (status.ok) replicas.set(status.value.key, status.value);
+        else drop(REPLICA_STATUS_KEY, `${field}: ${status.error}`);
       }
     },
 

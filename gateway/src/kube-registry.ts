@@ -15,9 +15,9 @@ import {
   FUNCTION_PLURAL,
   functionsPath,
   SCALE_REQUEST_ANNOTATION,
+  encodeScaleAnnotation,
   functionKey,
   resolveFunction,
-  scaleRequestAnnotation,
   type FunctionRef,
   type FunctionResource,
   type ResolvedFunction,
@@ -95,7 +95,7 @@ export function kubeScaler(kc: KubeConfig, now: () => number): FunctionScaler {
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     async requestReplicas(ref: FunctionRef, replicas: number) {
-      const annotation = scaleRequestAnnotation(replicas, now());
+      const annotation = encodeScaleAnnotation({ replicas, at: now() });
       await api.patchNamespacedCustomObject(
         {
           ...base,

@@ -1,4 +1,5 @@
 // The daemon's build progress: newline-delimited JSON objects, read into log lines, an image id or an error.
+import { parseJson } from '@spool/api';
 
 export type BuildEvent =
   | { readonly kind: 'log'; readonly text: string }
@@ -38,9 +39,6 @@ export function splitLines(buffered: string): { readonly lines: string[]; readon
 
 /** A line that is not JSON is kept as log text rather than failing the build it describes. */
 export function parseBuildLine(line: string): BuildEvent {
-  try {
-    return parseBuildEvent(JSON.parse(line));
-  } catch {
-    return { kind: 'log', text: `${line}\n` };
-  }
+  const parsed = parseJson(line);
+  return parsed.ok ? parseBuildEvent(parsed.value) : { kind: 'log', text: `${line}\n` };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import type { InvocationResult } from '@spool/api';
-import { attemptFailureReason, callbackJobFor, decideJob } from './outcome.js';
+import { MAX_CALL_BODY_BYTES, base64Length, type InvocationResult } from '@spool/api';
+import { attemptFailureReason, callbackJobFor, decideJob, deliverableResult } from './outcome.js';
 
 const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
   status: 200,
@@ -14,40 +14,39 @@ const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
 
 describe('decideJob', () => {
   test.each([
-    { name: 'async job without expiry runs', data: { version: 1 as const }, nowMs: 5000, want: 'run' },
+    { name: 'async job without expiry runs', data: {}, nowMs: 5000, want: 'run' },
     {
       name: 'sync job before expiry runs',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 4999,
       want: 'run',
     },
     {
       name: 'sync job at its expiry still runs',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 5000,
       want: 'run',
     },
     {
       name: 'sync job past expiry is skipped',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 5001,
       want: 'expired',
     },
     {
       name: 'sync job past expiry whose replica died mid-call is re-run: its caller still waits',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 9000,
       stalledCount: 1,
       want: 'run',
     },
     {
       name: 'a re-run before expiry runs',
-      data: { version: 1 as const, expiresAtMs: 5000 },
+      data: { expiresAtMs: 5000 },
       nowMs: 3000,
       stalledCount: 1,
       want: 'run',
     },
-    { name: 'unknown version', data: { version: 2 as unknown as 1 }, nowMs: 0, want: 'unsupported' },
   ])('$name', ({ data, nowMs, want, ...rest }) => {
     const stalledCount = 'stalledCount' in rest ? rest.stalledCount : undefined;
     expect(decideJob(data, nowMs, stalledCount)).toBe(want);
@@ -106,5 +105,35 @@ describe('callbackJobFor', () => {
     },
   ])('$name', ({ data, ended, want }) => {
     expect(callbackJobFor(data, ended)).toEqual(want);
+  });
+});
+
+describe('deliverableResult', () => {
+  const limit = base64Length(MAX_CALL_BODY_BYTES);
+  test.each([
+    { name: 'a body at the limit passes', over: { bodyBase64: 'A'.repeat(limit) }, want: { status: 200 } },
+    {
+      name: 'a body past it is a 502',
+      over: { bodyBase64: 'A'.repeat(limit + 4) },
+      want: { status: 502, code: 'RESPONSE_TOO_LARGE' },
+    },
+    {
+      name: 'a status HTTP has not is a 502',
+      over: { status: 700 },
+      want: { status: 502, code: 'INVALID_RESPONSE' },
+    },
+    {
+      name: 'a status below 100 is a 502',
+      over: { status: 42 },
+      want: { status: 502, code: 'INVALID_RESPONSE' },
+    },
+    { name: 'a 599 passes', over: { status: 599 }, want: { status: 599 } },
+  ])('$name', ({ over, want }) => {
+    const checked = deliverableResult(result(over));
+    expect({ status: checked.status, code: checked.error?.code, attempt: checked.attempt }).toEqual({
+      code: undefined,
+      ...want,
+      attempt: 1,
+    });
   });
 });

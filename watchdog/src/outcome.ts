@@ -1,29 +1,58 @@
 // Pure decisions around one job: whether to run it, what its result is, and how a failed attempt reads.
-import { JOB_VERSION, type CallbackJob, type InvocationJob, type InvocationResult } from '@spool/api';
+import {
+  MAX_CALL_BODY_BYTES,
+  base64Length,
+  decodeInvocationResult,
+  failureReason,
+  type CallbackJob,
+  type InvocationJob,
+  type InvocationResult,
+} from '@spool/api';
 import { platformErrorResult, type RunResult } from './runner/runner.js';
 
-export type JobDecision = 'run' | 'expired' | 'unsupported';
+export type JobDecision = 'run' | 'expired';
 
 /**
  * A sync job past `expiresAtMs` that no replica ever took was withdrawn and answered 504 by the gateway, so
  * running it would only waste the function's time. The expiry bounds the queue wait only: a job whose replica
  * died mid-call (`stalledCount` > 0, BullMQ moved it back to the queue) still has its caller waiting for the
- * re-run, so it runs whatever the clock says. Async jobs carry no expiry.
+ * re-run, so it runs whatever the clock says. Async jobs carry no expiry. (A job of another protocol version never
+ * decodes this far.)
  */
 export function decideJob(
-  data: Pick<InvocationJob, 'version' | 'expiresAtMs'>,
+  data: Pick<InvocationJob, 'expiresAtMs'>,
   nowMs: number,
   stalledCount = 0,
 ): JobDecision {
-  if (data.version !== JOB_VERSION) return 'unsupported';
-  if (data.expiresAtMs !== undefined && data.expiresAtMs < nowMs && stalledCount === 0) return 'expired';
-  return 'run';
+  return data.expiresAtMs !== undefined && data.expiresAtMs < nowMs && stalledCount === 0 ? 'expired' : 'run';
 }
 
 export interface AttemptTiming {
   readonly attempt: number;
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
+}
+
+/**
+ * A result every reader will accept. One the protocol would refuse (the gateway's reply decoder first) would leave
+ * its caller waiting for a reply that never decodes: a body past MAX_CALL_BODY_BYTES is answered 502
+ * RESPONSE_TOO_LARGE, and anything else the decoder refuses (a status outside 100–599) 502 INVALID_RESPONSE.
+ */
+export function deliverableResult(result: InvocationResult): InvocationResult {
+  const timing = {
+    attempt: result.attempt,
+    startedAtMs: result.startedAtMs,
+    finishedAtMs: result.finishedAtMs,
+  };
+  if (result.bodyBase64.length > base64Length(MAX_CALL_BODY_BYTES)) {
+    const bytes = Math.floor((result.bodyBase64.length * 3) / 4);
+    const message = `the response of about ${bytes} bytes exceeds the ${MAX_CALL_BODY_BYTES} a call result may carry`;
+    return stampResult(platformErrorResult('RESPONSE_TOO_LARGE', message), timing);
+  }
+  const checked = decodeInvocationResult(result);
+  if (checked.ok) return result;
+  const message = `the function's response cannot be passed on: ${checked.error}`;
+  return stampResult(platformErrorResult('INVALID_RESPONSE', message), timing);
 }
 
 export const stampResult = (result: RunResult, timing: AttemptTiming): InvocationResult => ({
@@ -35,7 +64,7 @@ export const stampResult = (result: RunResult, timing: AttemptTiming): Invocatio
 export function attemptFailureReason(result: Pick<InvocationResult, 'status' | 'error'>): string {
   return result.error === undefined
     ? `function answered ${result.status}`
-    : `${result.error.code}: ${result.error.message}`;
+    : failureReason(result.error.code, result.error.message);
 }
 
 /** The callback for an async call that has ended; a call that failed with no result gets a 502 naming why. */

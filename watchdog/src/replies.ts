@@ -5,6 +5,7 @@ import {
   CALLBACK_JOB_OPTIONS,
   callbackOutboxChannel,
   callbackOutboxKey,
+  encodeReply,
   type CallbackJob,
   type FunctionRef,
   type Reply,
@@ -15,7 +16,7 @@ export { CALLBACK_JOB_OPTIONS };
 /** Publishes on the waiting gateway's reply channel; the job's return value stays the record if this is missed. */
 export async function publishReply(publisher: Redis, channel: string, reply: Reply): Promise<void> {
   try {
-    await publisher.publish(channel, JSON.stringify(reply satisfies Reply));
+    await publisher.publish(channel, encodeReply(reply));
   } catch (cause) {
     throw new Error(`publishing the reply for ${reply.callId} on ${channel}`, { cause });
   }

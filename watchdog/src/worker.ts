@@ -12,9 +12,17 @@ import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
+  decodeInvocationJob,
+  dropLog,
+  failureReason,
+  functionKey,
   isFailedResult,
+  parseCallId,
   queueName,
+  refused,
   type CallbackJob,
+  type Decoded,
+  type DropLog,
   type InvocationJob,
   type InvocationResult,
   type WatchdogConfig,
@@ -22,7 +30,13 @@ import {
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { WatchdogMetrics } from './metrics.js';
-import { attemptFailureReason, callbackJobFor, decideJob, stampResult } from './outcome.js';
+import {
+  attemptFailureReason,
+  callbackJobFor,
+  decideJob,
+  deliverableResult,
+  stampResult,
+} from './outcome.js';
 import { enqueueCallback, publishReply } from './replies.js';
 import { platformErrorResult, type Runner } from './runner/runner.js';
 
@@ -49,9 +63,28 @@ export class FailedAttemptError extends Error {
 }
 
 export interface InvocationWorker {
-  readonly worker: Worker<InvocationJob, InvocationResult | null>;
+  readonly worker: Worker<unknown, InvocationResult | null>;
   /** Resolves when callback enqueues started by job events have finished (before Redis closes). */
   settled(): Promise<void>;
+}
+
+/** Jobs decoded when they were taken, for their completion events: the body is checked once per attempt. */
+const decodedJobs = new WeakMap<Job, InvocationJob>();
+
+/**
+ * BullMQ's `job.data` is bytes from Redis like any message, and any client of the Redis may have queued it: it must
+ * decode, and its call id must name this watchdog's function.
+ */
+function readJob(config: WatchdogConfig, job: Job<unknown>): Decoded<InvocationJob> {
+  const cached = decodedJobs.get(job);
+  if (cached !== undefined) return { ok: true, value: cached };
+  const data = decodeInvocationJob(job.data);
+  if (!data.ok) return data;
+  const ref = parseCallId(data.value.callId)?.ref;
+  if (ref === undefined || functionKey(ref) !== functionKey(config.function))
+    return refused(`callId: ${data.value.callId} is not a call of ${functionKey(config.function)}`);
+  decodedJobs.set(job, data.value);
+  return data;
 }
 
 export function createInvocationWorker(options: InvocationWorkerOptions): InvocationWorker {
@@ -61,9 +94,11 @@ export function createInvocationWorker(options: InvocationWorkerOptions): Invoca
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
-  const worker = new Worker<InvocationJob, InvocationResult | null>(
+  const refusals = dropLog();
+  const worker = new Worker<unknown, InvocationResult | null>(
     queueName(config.function),
-    (job, _token, signal) => processInvocation(options, job, signal ?? new AbortController().signal),
+    (job, _token, signal) =>
+      processInvocation(options, refusals, job, signal ?? new AbortController().signal),
     {
       connection,
       prefix: KEY_PREFIX,
@@ -83,35 +118,48 @@ export function createInvocationWorker(options: InvocationWorkerOptions): Invoca
   return { worker, settled: async () => void (await Promise.all(pending)) };
 }
 
+/** A job that does not decode fails at once, unretried, with a reason `/calls` shows; the worker goes on. */
+function refuseJob(options: InvocationWorkerOptions, refusals: DropLog, job: Job, error: string): never {
+  const dropped = refusals.drop('job', options.clock.now());
+  if (dropped !== undefined)
+    options.logger.error('refused a malformed job', { jobId: job.id, error: error.slice(0, 300), dropped });
+  throw new UnrecoverableError(failureReason('INVALID_REQUEST', `job refused: ${error}`));
+}
+
 async function processInvocation(
   options: InvocationWorkerOptions,
-  job: Job<InvocationJob>,
+  refusals: DropLog,
+  job: Job<unknown>,
   signal: AbortSignal,
 ): Promise<InvocationResult | null> {
   const { clock, metrics, logger } = options;
-  const data = job.data;
-  const decision = decideJob(data, clock.now(), job.stalledCounter);
-  if (decision === 'unsupported')
-    throw new UnrecoverableError(`job version ${String(data.version)} is not supported`);
-  if (decision === 'expired') {
+  const read = readJob(options.config, job);
+  if (!read.ok) return refuseJob(options, refusals, job, read.error);
+  const data = read.value;
+  if (decideJob(data, clock.now(), job.stalledCounter) === 'expired') {
     metrics.expiredSkipped.inc();
     logger.info('skipped a call its caller had already been answered 504 for', { callId: data.callId });
     return null;
   }
-  const result = await invokeTraced(options, job, signal);
+  const result = await invokeTraced(options, { job, data }, signal);
   if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
   if (data.kind === 'async' && isFailedResult(result)) throw new FailedAttemptError(result);
   return result;
 }
 
+/** A job taken from the queue and its decoded data. */
+interface TakenJob {
+  readonly job: Job<unknown>;
+  readonly data: InvocationJob;
+}
+
 /** Runs the call in a `watchdog.invoke` span whose parent is the gateway's span carried in `job.data.trace`. */
 function invokeTraced(
   options: InvocationWorkerOptions,
-  job: Job<InvocationJob>,
+  { job, data }: TakenJob,
   signal: AbortSignal,
 ): Promise<InvocationResult> {
   const { tracer, clock } = options;
-  const data = job.data;
   const parent = propagation.extract(context.active(), data.trace);
   const attributes = {
     'spool.call_id': data.callId,
@@ -155,7 +203,7 @@ function withTraceHeaders(data: InvocationJob, spanContext: Context): Invocation
 
 async function invoke(
   options: InvocationWorkerOptions,
-  job: Job<InvocationJob>,
+  job: Job<unknown>,
   data: InvocationJob,
   signal: AbortSignal,
 ): Promise<InvocationResult> {
@@ -165,11 +213,13 @@ async function invoke(
   metrics.inFlight.inc();
   try {
     const outcome = await runner.run(data, signal);
-    const result = stampResult(outcome, {
-      attempt: job.attemptsMade + 1,
-      startedAtMs,
-      finishedAtMs: clock.now(),
-    });
+    const result = deliverableResult(
+      stampResult(outcome, {
+        attempt: job.attemptsMade + 1,
+        startedAtMs,
+        finishedAtMs: clock.now(),
+      }),
+    );
     const labels = { code: String(result.status), method: data.request.method };
     metrics.calls.inc(labels);
     metrics.callDuration.observe(labels, (result.finishedAtMs - startedAtMs) / 1000);
@@ -195,21 +245,26 @@ async function deliverReply(
 
 async function onCompleted(
   options: InvocationWorkerOptions,
-  job: Job<InvocationJob>,
+  job: Job<unknown>,
   result: InvocationResult | null,
 ): Promise<void> {
-  if (job.data.kind !== 'async' || result === null) return;
-  await sendCallback(options, callbackJobFor(job.data, { result }));
+  const data = readJob(options.config, job);
+  if (!data.ok || data.value.kind !== 'async' || result === null) return;
+  await sendCallback(options, callbackJobFor(data.value, { result }));
 }
 
 async function onFailed(
   options: InvocationWorkerOptions,
-  job: Job<InvocationJob> | undefined,
+  job: Job<unknown> | undefined,
   error: Error,
 ): Promise<void> {
-  if (job?.data.kind === 'sync') return replyFailed(options, job, error);
-  // BullMQ emits 'failed' for every failed attempt; `finishedOn` is set only when no retry follows.
-  if (job === undefined || job.data.kind !== 'async' || job.finishedOn === undefined) return;
+  // BullMQ emits 'failed' for every failed attempt; `finishedOn` is set only when no retry follows. A job that
+  // did not decode has no reply channel or callback URL to trust.
+  if (job === undefined) return;
+  const read = readJob(options.config, job);
+  if (!read.ok) return;
+  if (read.value.kind === 'sync') return replyFailed(options, job, read.value, error);
+  if (job.finishedOn === undefined) return;
   const now = options.clock.now();
   const ended =
     error instanceof FailedAttemptError
@@ -218,7 +273,7 @@ async function onFailed(
           failedReason: error.message,
           timing: { attempt: job.attemptsMade, startedAtMs: now, finishedAtMs: now },
         };
-  await sendCallback(options, callbackJobFor(job.data, ended));
+  await sendCallback(options, callbackJobFor(read.value, ended));
 }
 
 /**
@@ -228,10 +283,11 @@ async function onFailed(
  */
 async function replyFailed(
   options: InvocationWorkerOptions,
-  job: Job<InvocationJob>,
+  job: Job<unknown>,
+  data: InvocationJob,
   error: Error,
 ): Promise<void> {
-  if (job.data.replyTo === undefined) return;
+  if (data.replyTo === undefined) return;
   const now = options.clock.now();
   const result = stampResult(
     platformErrorResult('FUNCTION_UNAVAILABLE', `the call failed: ${error.message}`),
@@ -241,7 +297,7 @@ async function replyFailed(
       finishedAtMs: now,
     },
   );
-  await deliverReply(options, job.data.replyTo, { callId: job.data.callId, result });
+  await deliverReply(options, data.replyTo, { callId: data.callId, result });
 }
 
 async function sendCallback(

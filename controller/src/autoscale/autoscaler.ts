@@ -4,6 +4,10 @@ import type { Redis } from 'ioredis';
 import {
   REPLICA_STATUS_KEY,
   channels,
+  decodeScaleRequest,
+  decodeWakeKey,
+  dropLog,
+  encodeReplicaStatus,
   functionKey,
   functionRef,
   metricFunctionName,
@@ -24,7 +28,6 @@ import {
   type ScalerState,
 } from './decide.js';
 import { observeQueue, observeQueues, type QueueCounts } from './observe.js';
-import { parseScaleRequest } from './scale-request.js';
 
 export interface AutoscalerOptions {
   /** For queue counts and status writes. */
@@ -71,12 +74,14 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
   /** Scale requests wait here until their function's next tick, so a tick in flight cannot overwrite them. */
   const requests = new Map<string, number>();
   const written = new Map<string, ReplicaStatus>();
+  /** Anyone with access to the Redis can publish on these channels: bad messages are logged at most every 10 s. */
+  const drops = dropLog();
   let timer: Timer | undefined;
 
   async function writeStatus(key: string, status: ReplicaStatus): Promise<void> {
     // Forgotten while this tick ran (deleted): its status is already cleaned up, and must stay so.
     if (!functions.has(key) || sameStatus(written.get(key), status)) return;
-    const json = JSON.stringify(status);
+    const json = encodeReplicaStatus(status);
     await redis.multi().hset(REPLICA_STATUS_KEY, key, json).publish(channels.scaled, json).exec();
     written.set(key, status);
   }
@@ -162,18 +167,29 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     }
   }
 
+  function onWake(message: string): void {
+    const key = decodeWakeKey(message);
+    if (key.ok && functions.has(key.value)) void ticks.run(key.value);
+    else if (!key.ok && drops.drop(channels.wake, clock.now()) !== undefined)
+      log.warn('wake-ignored', { message: message.slice(0, 200), error: key.error });
+  }
+
+  function onScaleRequest(message: string): void {
+    const request = decodeScaleRequest(message);
+    if (!request.ok || !functions.has(request.value.key)) {
+      const dropped = drops.drop(channels.scaleRequest, clock.now());
+      const error = request.ok ? `no function ${request.value.key} is served` : request.error;
+      if (dropped !== undefined)
+        log.warn('scale-request-ignored', { message: message.slice(0, 200), error, dropped });
+      return;
+    }
+    requestReplicas(request.value.key, request.value.replicas);
+  }
+
+  /** Never throws: a message handler that threw would stop the subscriber's other listeners too. */
   function onMessage(channel: string, message: string): void {
-    if (channel === channels.wake) {
-      if (functions.has(message)) void ticks.run(message);
-      return;
-    }
-    if (channel !== channels.scaleRequest) return;
-    const request = parseScaleRequest(message);
-    if (request === undefined || !functions.has(request.key)) {
-      log.warn('scale-request-ignored', { message: message.slice(0, 200) });
-      return;
-    }
-    requestReplicas(request.key, request.replicas);
+    if (channel === channels.wake) onWake(message);
+    else if (channel === channels.scaleRequest) onScaleRequest(message);
   }
 
   function requestReplicas(key: string, replicas: number): void {

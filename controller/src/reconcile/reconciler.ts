@@ -3,7 +3,7 @@
 // create, update, resync and delete, whichever source and runtime it is given.
 import {
   SCALE_REQUEST_ANNOTATION,
-  decodeScaleRequestAnnotation,
+  decodeScaleAnnotation,
   formatProblems,
   functionKey,
   parseFunctionKey,
@@ -81,15 +81,15 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     const raw = desired.object.metadata.annotations?.[SCALE_REQUEST_ANNOTATION];
     if (!raw) return;
     const key = functionKey(ref);
-    const request = decodeScaleRequestAnnotation(raw);
+    const request = decodeScaleAnnotation(raw);
     if (!request.ok) {
       if (appliedScaleRequests.get(key) !== -1)
         o.log.warn('scale-request-ignored', { key, error: request.error });
       appliedScaleRequests.set(key, -1); // logged once until the annotation changes
       return;
     }
-    if ((appliedScaleRequests.get(key) ?? 0) >= request.value.atMs) return;
-    appliedScaleRequests.set(key, request.value.atMs);
+    if ((appliedScaleRequests.get(key) ?? 0) >= request.value.at) return;
+    appliedScaleRequests.set(key, request.value.at);
     o.targets.request(ref, request.value.replicas);
   };
 

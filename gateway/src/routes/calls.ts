@@ -1,8 +1,21 @@
 // `GET /calls/ID`: the state of a call (queued, running, succeeded, failed, timed out) and its result while retained.
 import { Router } from 'express';
-import { SpoolError, functionKey, parseCallId, type InvocationJob, type InvocationResult } from '@spool/api';
+import {
+  SpoolError,
+  decodeInvocationJob,
+  decodeInvocationResult,
+  functionKey,
+  parseCallId,
+  type InvocationResult,
+} from '@spool/api';
 import { describeCall } from '../call-status.js';
 import type { AppDeps } from '../deps.js';
+
+/** A finished job's return value: null for a sync call skipped after its caller was answered. */
+function storedResult(value: unknown): InvocationResult | undefined {
+  const result = value === null || value === undefined ? undefined : decodeInvocationResult(value);
+  return result?.ok ? result.value : undefined;
+}
 
 export function callRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -16,7 +29,11 @@ export function callRoutes(deps: AppDeps): Router {
     const jobState = await queue.getJobState(parsed.jobId);
     const job = jobState === 'unknown' ? undefined : await queue.getJob(parsed.jobId);
     if (!job) throw new SpoolError('CALL_NOT_FOUND', `call ${id} does not exist or is past its retention`);
-    const data = job.data as InvocationJob;
+    // Job data and return value are bytes from Redis like any message: a job that does not decode is no call.
+    const decoded = decodeInvocationJob(job.data);
+    if (!decoded.ok)
+      throw new SpoolError('CALL_NOT_FOUND', `call ${id} is stored malformed: ${decoded.error}`);
+    const data = decoded.value;
     const view = describeCall({
       jobState,
       attemptsMade: job.attemptsMade,
@@ -24,7 +41,7 @@ export function callRoutes(deps: AppDeps): Router {
       enqueuedAtMs: data.enqueuedAtMs,
       processedOnMs: job.processedOn,
       finishedOnMs: job.finishedOn,
-      result: job.returnvalue as InvocationResult | undefined,
+      result: storedResult(job.returnvalue),
       failedReason: job.failedReason || undefined,
     });
     res.json({ id, function: functionKey(parsed.ref), kind: data.kind, ...view });

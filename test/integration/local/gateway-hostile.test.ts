@@ -3,6 +3,7 @@
 // Each gateway here uses a Redis database of its own: the callback queue is shared by every gateway on a
 // database, and a delivery picked up by another suite's gateway would not be this suite's to count.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Queue } from 'bullmq';
@@ -217,7 +218,7 @@ describe('callbacks', () => {
   test('a queued delivery aimed at the gateway itself is refused at its attempt, and nothing runs', async () => {
     const connection = new Redis(LOCAL_DB, { maxRetriesPerRequest: null });
     const queue = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection, prefix: KEY_PREFIX });
-    const callId = `${reflect.metadata.namespace}.reflect.self-${Date.now()}`;
+    const callId = `${reflect.metadata.namespace}.reflect.${randomUUID()}`;
     const port = Number(new URL(local.url).port);
     const before = await (await fetch(`${local.url}/metrics`)).text();
     try {
@@ -356,7 +357,7 @@ describe('callbacks', () => {
     const target = await startTarget(ok);
     const connection = new Redis(PUBLIC_ONLY_DB, { maxRetriesPerRequest: null });
     const queue = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection, prefix: KEY_PREFIX });
-    const callId = `${echo.metadata.namespace}.echo.${Date.now()}`;
+    const callId = `${echo.metadata.namespace}.echo.${randomUUID()}`;
     try {
       await queue.add(
         'callback',

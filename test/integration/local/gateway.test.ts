@@ -92,6 +92,16 @@ describe('sync calls', () => {
     });
   });
 
+  test('a status HTTP does not have is 502 INVALID_RESPONSE, answered by the reply, not after the queue wait', async () => {
+    const started = Date.now();
+    const res = await call(`${path(faulty)}/status?code=700`);
+    expect({
+      status: res.status,
+      code: res.headers.get('x-spool-error'),
+      withinQueueWait: Date.now() - started < 5000,
+    }).toEqual({ status: 502, code: 'INVALID_RESPONSE', withinQueueWait: true });
+  });
+
   test('fork mode runs one process per call with the body on stdin', async () => {
     const res = await call(path(wc), { method: 'POST', body: 'x'.repeat(12345) });
     expect((await res.text()).trim()).toBe('12345');
@@ -298,14 +308,22 @@ describe('system API', () => {
     listener.disconnect();
   });
 
-  test('a bad scale body is 400', async () => {
-    const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: '{"replicas":-1}',
-    });
-    expect(res.status).toBe(400);
-  });
+  test.each([
+    { body: '{"replicas":-1}', code: 'INVALID_REQUEST' },
+    { body: '{"replicas":1.5}', code: 'INVALID_REQUEST' },
+    { body: '{"replicas":1001}', code: 'REPLICAS_OUT_OF_RANGE' },
+    { body: '{"replicas":9007199254740991}', code: 'REPLICAS_OUT_OF_RANGE' },
+  ])(
+    'a bad scale body $body is 400 $code, not a request the controller would drop',
+    async ({ body, code }) => {
+      const res = await call(`/system/scale-function/echo.${echo.metadata.namespace}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+      expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({ status: 400, code });
+    },
+  );
 
   test('healthz, info and metrics with the OpenFaaS names', async () => {
     await call(path(echo), { method: 'POST', body: 'm' });

@@ -1,0 +1,145 @@
+// The call messages: the job a gateway enqueues, the result a watchdog returns, and the reply it publishes.
+// Job and result arrive as BullMQ's parsed `job.data` / `job.returnvalue`, so their decoders take a value;
+// a reply arrives as the string published on a gateway's reply channel.
+import {
+  decodeJson,
+  integerOf,
+  objectOf,
+  oneOf,
+  optional,
+  refine,
+  stringOf,
+  type Decoded,
+  type Decoder,
+} from '../decode.js';
+import {
+  JOB_VERSION,
+  type InvocationJob,
+  type InvocationRequest,
+  type InvocationResult,
+  type PlatformError,
+  type Reply,
+} from '../job.js';
+import { isReplyChannel } from '../queue-names.js';
+import {
+  MAX_CALL_MESSAGE_BYTES,
+  bodyBase64,
+  callIdField,
+  callbackUrlField,
+  epochMs,
+  errorCodeField,
+  errorMessage,
+  httpHeaders,
+  httpToken,
+  traceCarrier,
+} from './fields.js';
+
+/** Request targets past 64 KiB are refused by every common server; Node's default stops at 16 KiB. */
+const MAX_TARGET_CHARACTERS = 64 * 1024;
+/** Node's `http.request` refuses a path with characters outside U+0021–U+00FF (`ERR_UNESCAPED_CHARACTERS`). */
+const targetPattern = (start: string): RegExp => new RegExp(`^${start}[\\u0021-\\u00ff]*$`);
+
+export const decodeInvocationRequest: Decoder<InvocationRequest> = objectOf({
+  method: httpToken(32),
+  path: stringOf({
+    minLength: 1,
+    maxLength: MAX_TARGET_CHARACTERS,
+    pattern: targetPattern('/'),
+    what: 'a path starting with / in characters a request target may hold',
+  }),
+  query: stringOf({
+    maxLength: MAX_TARGET_CHARACTERS,
+    pattern: targetPattern(''),
+    what: 'a query in characters a request target may hold',
+  }),
+  headers: httpHeaders,
+  bodyBase64,
+});
+
+const replyTo = stringOf({ minLength: 1, maxLength: 256 });
+
+const jobShape = objectOf({
+  version: oneOf<typeof JOB_VERSION>([JOB_VERSION]),
+  callId: callIdField,
+  kind: oneOf(['sync', 'async']),
+  request: decodeInvocationRequest,
+  replyTo: optional(replyTo),
+  callbackUrl: optional(callbackUrlField),
+  trace: traceCarrier,
+  enqueuedAtMs: epochMs,
+  expiresAtMs: optional(epochMs),
+});
+
+/** Why a well-typed job is still not one a gateway writes, or undefined. */
+function jobProblem(job: InvocationJob): string | undefined {
+  if (job.replyTo !== undefined && !isReplyChannel(job.replyTo))
+    return `replyTo: must be a gateway reply channel, was ${JSON.stringify(job.replyTo)}`;
+  if (job.kind === 'sync' && job.replyTo === undefined) return 'replyTo: is required for a sync call';
+  if (job.kind === 'sync' && job.callbackUrl !== undefined) return 'callbackUrl: is for async calls only';
+  return undefined;
+}
+
+/** BullMQ's `job.data` of an invocation. A job of another version is refused: its fields may mean other things. */
+export const decodeInvocationJob: Decoder<InvocationJob> = refine(jobShape, jobProblem);
+
+const platformError: Decoder<PlatformError> = objectOf({ code: errorCodeField, message: errorMessage });
+
+export const decodeInvocationResult: Decoder<InvocationResult> = objectOf({
+  status: integerOf(100, 599),
+  headers: httpHeaders,
+  bodyBase64,
+  error: optional(platformError),
+  startedAtMs: epochMs,
+  finishedAtMs: epochMs,
+  // 0 for a result the gateway decided itself; async calls make at most 100 attempts (`spec.async.maxAttempts`),
+  // and a stalled job may be taken again beyond that.
+  attempt: integerOf(0, 1000),
+});
+
+const replyShape: Decoder<Reply> = objectOf({ callId: callIdField, result: decodeInvocationResult });
+
+/** A message on a gateway's reply channel. */
+export const decodeReply = (raw: string): Decoded<Reply> =>
+  decodeJson(raw, replyShape, MAX_CALL_MESSAGE_BYTES);
+
+export const encodeReply = (reply: Reply): string => JSON.stringify(reply);
+
+export interface SyncJobInput {
+  readonly callId: string;
+  readonly request: InvocationRequest;
+  readonly replyTo: string;
+  readonly trace: Readonly<Record<string, string>>;
+  readonly enqueuedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/** The job of a sync call: answered on the enqueuing gateway's reply channel, skipped after `expiresAtMs`. */
+export const syncInvocationJob = (input: SyncJobInput): InvocationJob => ({
+  version: JOB_VERSION,
+  kind: 'sync',
+  callId: input.callId,
+  request: input.request,
+  replyTo: input.replyTo,
+  trace: input.trace,
+  enqueuedAtMs: input.enqueuedAtMs,
+  expiresAtMs: input.expiresAtMs,
+});
+
+export interface AsyncJobInput {
+  readonly callId: string;
+  readonly request: InvocationRequest;
+  readonly callbackUrl?: string;
+  readonly trace: Readonly<Record<string, string>>;
+  readonly enqueuedAtMs: number;
+}
+
+/** The job of an async call: its result is kept on the job and, with a callback URL, POSTed there. */
+export const asyncInvocationJob = (input: AsyncJobInput): InvocationJob => ({
+  version: JOB_VERSION,
+  kind: 'async',
+  callId: input.callId,
+  request: input.request,
+  ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
+  trace: input.trace,
+  enqueuedAtMs: input.enqueuedAtMs,
+});
