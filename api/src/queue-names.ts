@@ -17,6 +17,10 @@ export type QueueKeyType = 'wait' | 'prioritized' | 'active' | 'delayed';
 export const queueKey = (ref: FunctionRef, type: QueueKeyType): string =>
   `${KEY_PREFIX}:${queueName(ref)}:${type}`;
 
+/** A BullMQ job's hash, e.g. `spool:{default.echo}:<jobId>`, and the lock a replica holds on it while it runs. */
+export const jobKey = (ref: FunctionRef, jobId: string): string => `${KEY_PREFIX}:${queueName(ref)}:${jobId}`;
+export const jobLockKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:lock`;
+
 /** Callback deliveries for async calls: one queue for all functions, drained by the gateways. */
 export const CALLBACK_QUEUE = '{callbacks}';
 

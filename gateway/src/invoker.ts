@@ -17,6 +17,8 @@ import {
   syncInvocationJob,
   channels,
   functionKey,
+  jobKey,
+  jobLockKey,
   queueName,
   replyChannel,
   type FunctionRef,
@@ -121,6 +123,15 @@ const QUEUE_CLOSE_TIMEOUT_MS = 2_000;
 /** Calls kept for withdrawal while Redis is away; past this many the oldest are forgotten (and logged by count). */
 const MAX_WITHDRAWALS = 100_000;
 
+/** Overwrites the job's data when the job exists and is not locked by a replica; 1 when it did. */
+const SPOIL_WAITING_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('HSET', KEYS[1], 'data', ARGV[1])
+  return 1
+end
+return 0`;
+/** What a withdrawn job's data becomes: JSON that no InvocationJob decoder accepts, saying why. */
+const WITHDRAWN_JOB_DATA = JSON.stringify({ withdrawn: 'refused at enqueue (QUEUE_UNAVAILABLE); never run' });
+
 /** ioredis refused the command before sending it (no connection, no offline queue): nothing reached Redis. */
 const neverSent = (error: unknown): boolean =>
   error instanceof Error && error.message.includes("Stream isn't writeable");
@@ -179,6 +190,18 @@ export function createInvoker(options: InvokerOptions): Invoker {
     await redis.publish(channels.wake, key);
   };
 
+  /**
+   * Makes a withdrawn call's job undecodable while no replica holds it, so a watchdog that takes it anyway refuses
+   * it unrun. BullMQ's remove goes as EVALSHA, and a script Redis has not cached yet (after a restart) is resent as
+   * EVAL only after the NOSCRIPT answer: a replica woken by the add could lock the job first. This EVAL carries
+   * its body, so it runs straight after the add it follows on this connection, before any replica's next command
+   * (fault suite: Redis SIGSTOP). The remove still cleans the job up.
+   */
+  const spoil = (ref: FunctionRef, jobId: string): void =>
+    void redis
+      .eval(SPOIL_WAITING_JOB, 2, jobKey(ref, jobId), jobLockKey(ref, jobId), WITHDRAWN_JOB_DATA)
+      .catch(() => undefined);
+
   /** Removes one withdrawn call; kept for the next try while Redis does not answer. */
   const tryWithdraw = async (jobId: string): Promise<void> => {
     const entry = withdrawals.get(jobId);
@@ -195,6 +218,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
       const oldest = withdrawals.keys().next().value;
       if (oldest !== undefined) withdrawals.delete(oldest);
     }
+    if (!withdrawals.has(jobId)) spoil(ref, jobId);
     const entry = withdrawals.get(jobId) ?? { ref, settled };
     entry.settled ||= settled;
     withdrawals.set(jobId, entry);
