@@ -13,7 +13,7 @@ import {
   type ControllerConfig,
   type FunctionRef,
 } from '@spool/api';
-import { withDeadline } from '@spool/node';
+import { whenReady, withDeadline } from '@spool/node';
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
 import { observeQueue } from './autoscale/observe.js';
 import type { Clock } from './clock.js';
@@ -149,6 +149,8 @@ export function createController(deps: ControllerDeps): Controller {
     async start() {
       const redis = deps.redis();
       const subscriber = deps.redis();
+      // Before the autoscaler's first SUBSCRIBE (@spool/node whenReady); a Redis still down is waited for.
+      await Promise.all([whenReady(redis), whenReady(subscriber)]);
       const autoscaler = createAutoscaler({
         redis,
         subscriber,

@@ -5,9 +5,11 @@ import type { Redis } from 'ioredis';
 import {
   CALLBACK_QUEUE,
   channels,
+  decodeFunctionKey,
   encodeScaleRequest,
   functionKey,
   metricFunctionName,
+  parseFunctionKey,
   type Clock,
   type GatewayConfig,
   type SelfAddress,
@@ -110,6 +112,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     enqueueTimeoutMs: config.enqueueTimeoutMs,
     now: () => clock.now(),
     onColdStart: (ref) => metrics.coldStarts.inc({ function_name: metricFunctionName(ref) }),
+    isServed: (key) => {
+      // Checked first: parseFunctionKey throws on what is not a namespace/name key.
+      return decodeFunctionKey(key).ok && registry.get(parseFunctionKey(key)) !== undefined;
+    },
     log,
   });
   const drain = createDrainState((ms) => clock.sleep(ms));

@@ -7,7 +7,6 @@ export {
   type Gateway,
   type GatewayDeps,
 } from './gateway.js';
-export { redisReady } from './redis-watch.js';
 export { redisRegistry, staticRegistry, type FunctionRegistry } from './registry.js';
 export { SPOOL_ERROR_HEADER } from './http-errors.js';
 export { kubeRegistry, kubeScaler } from './kube-registry.js';

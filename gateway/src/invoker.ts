@@ -53,6 +53,11 @@ export interface InvokerOptions {
   readonly now: () => number;
   /** Told when a call is enqueued for a function believed to be at zero replicas. */
   readonly onColdStart?: (ref: FunctionRef) => void;
+  /**
+   * Whether the gateway serves the function of a `namespace/name` key: replica counts are kept only for those, so
+   * no message naming other functions grows the gateway's memory (issue 11 item 3). @defaultValue every key
+   */
+  readonly isServed?: (key: string) => boolean;
   /** Where malformed messages from Redis are reported (rate-limited); they are dropped either way. */
   readonly log?: Logger;
 }
@@ -144,6 +149,7 @@ interface Withdrawal {
 
 export function createInvoker(options: InvokerOptions): Invoker {
   const { redis, subscriber, gatewayId, queueWaitMs, now } = options;
+  const isServed = options.isServed ?? ((): boolean => true);
   const recoveryMarginMs = options.recoveryMarginMs ?? defaultGatewayConfig().recoveryMarginMs;
   const queues = new Map<string, Queue>();
   const replicas = new Map<string, ReplicaStatus>();
@@ -174,8 +180,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
       else drop(channel, reply.error);
     } else if (channel === channels.scaled) {
       const status = decodeReplicaStatus(message);
-      if (status.ok) replicas.set(status.value.key, status.value);
-      else drop(channel, status.error);
+      if (!status.ok) drop(channel, status.error);
+      else if (isServed(status.value.key)) replicas.set(status.value.key, status.value);
     }
   };
 
@@ -382,8 +388,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
       await subscriber.subscribe(ownReplies, channels.scaled);
       for (const [field, json] of Object.entries(await redis.hgetall(REPLICA_STATUS_KEY))) {
         const status = decodeStoredReplicaStatus(field, json);
-        if (status.ok) replicas.set(status.value.key, status.value);
-        else drop(REPLICA_STATUS_KEY, `${field}: ${status.error}`);
+        if (!status.ok) drop(REPLICA_STATUS_KEY, `${field}: ${status.error}`);
+        else if (isServed(status.value.key)) replicas.set(status.value.key, status.value);
       }
     },
 

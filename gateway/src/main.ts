@@ -5,10 +5,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { parseGatewayConfig } from '@spool/api';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createLogger } from '@spool/node';
+import { createLogger, whenReady } from '@spool/node';
 import { commandConnectionOptions, createGateway, redisScaler } from './gateway.js';
 import { kubeRegistry, kubeScaler } from './kube-registry.js';
-import { redisReady } from './redis-watch.js';
 import { redisRegistry } from './registry.js';
 
 const config = parseGatewayConfig(process.env);
@@ -30,8 +29,9 @@ const connectRedis = (options: RedisOptions): Redis =>
   );
 const redis = connectRedis({ ...commandConnectionOptions, connectionName: 'spool-gateway' });
 const subscriber = connectRedis({ maxRetriesPerRequest: null, connectionName: 'spool-gateway-subscriber' });
-// Started while Redis is down (a supervised restart during an outage), wait for it rather than exit.
-await redisReady(redis);
+// Started while Redis is down (a supervised restart during an outage), wait for it rather than exit; the subscriber
+// too, before its first SUBSCRIBE (whenReady).
+await Promise.all([whenReady(redis), whenReady(subscriber)]);
 const kc = new KubeConfig();
 if (config.registry === 'kubernetes') kc.loadFromDefault();
 const { registry, scaler } =

@@ -41,12 +41,6 @@ export function decideRedisWatch(
   };
 }
 
-/** Resolves once `redis` is connected and ready; a connection without an offline queue refuses commands until then. */
-export function redisReady(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => redis.once('ready', () => resolve()));
-}
-
 export interface RedisWatchOptions {
   readonly redis: Redis;
   readonly subscriber: Redis;

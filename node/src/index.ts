@@ -1,6 +1,7 @@
 // @spool/node: the Node.js adapters every service shares (time, process groups, logs); imports only @spool/api.
 export { systemClock } from './clock.js';
 export { DeadlineExceeded, withDeadline } from './deadline.js';
+export { whenReady, type ReadyReporter } from './redis-ready.js';
 export { isGroupAlive, signalGroup, type SignalOutcome } from './process-group.js';
 export {
   createLogger,

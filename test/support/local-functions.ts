@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { whenReady } from '@spool/node';
 import {
   parseGatewayConfig,
   parseWatchdogConfig,
@@ -14,13 +15,7 @@ import {
   defaultQueueLockConfig,
   type QueueLockConfig,
 } from '@spool/api';
-import {
-  commandConnectionOptions,
-  createGateway,
-  redisReady,
-  staticRegistry,
-  type Gateway,
-} from '@spool/gateway';
+import { commandConnectionOptions, createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from './redis-server.js';
 import { testRedisUrl, uniqueFunctionRef } from './redis.js';
@@ -93,7 +88,7 @@ export async function startGateway(
     ...commandConnectionOptions,
     connectionName: 'spool-test-gateway',
   });
-  await redisReady(redis);
+  await whenReady(redis);
   const subscriber = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',

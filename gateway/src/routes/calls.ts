@@ -23,6 +23,10 @@ export function callRoutes(deps: AppDeps): Router {
     const id = String(req.params['id']);
     const parsed = parseCallId(id);
     if (!parsed) throw new SpoolError('CALL_NOT_FOUND', `"${id}" is not a call id`);
+    // Only functions this gateway serves: no queue object (state) for any other name asked for, and a namespace
+    // the gateway does not serve reads as not found (issue 11 items 3 and 7).
+    if (deps.registry.get(parsed.ref) === undefined)
+      throw new SpoolError('CALL_NOT_FOUND', `call ${id} does not exist or is past its retention`);
     const queue = deps.invoker.queueFor(parsed.ref);
     // State first, then the job: a call finishing in between then reads as still running, never as
     // succeeded without its result.

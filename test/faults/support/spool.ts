@@ -1,13 +1,8 @@
 // A watchdog and a gateway on a fault test's own Redis, built as main.ts builds them (same connection options).
 import { Redis } from 'ioredis';
+import { whenReady } from '@spool/node';
 import { parseGatewayConfig, parseWatchdogConfig, type ResolvedFunction } from '@spool/api';
-import {
-  commandConnectionOptions,
-  createGateway,
-  redisReady,
-  staticRegistry,
-  type Gateway,
-} from '@spool/gateway';
+import { commandConnectionOptions, createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from '../../support/redis-server.js';
 
@@ -56,7 +51,7 @@ export async function startGatewayOn(
     SPOOL_REDIS_URL: redisUrl,
   });
   const redis = quiet(new Redis(redisUrl, { ...commandConnectionOptions }));
-  await redisReady(redis);
+  await whenReady(redis);
   const subscriber = quiet(new Redis(redisUrl, { maxRetriesPerRequest: null }));
   const gateway = createGateway({
     config,

@@ -17,6 +17,7 @@ import {
 import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
+import { jobInState } from '../../support/jobs.js';
 import { examplePath, testFunction } from '../../support/local-functions.js';
 import { freePort, startRedisServer, type RedisServer } from '../../support/redis-server.js';
 
@@ -104,14 +105,7 @@ describe('SPOOL_CALLBACK_MAX_ATTEMPTS', () => {
     const callbacks = new Queue(CALLBACK_QUEUE, { connection: client(), prefix: KEY_PREFIX });
 
     // The callback job's id is the call id; it ends failed once the gateway stops retrying it.
-    const job = await eventually(
-      async () => {
-        const found = await callbacks.getJob(id);
-        expect(await found?.getState()).toBe('failed');
-        return found;
-      },
-      { timeoutMs: 20_000 },
-    );
+    const job = await eventually(() => jobInState(callbacks, id, 'failed'), { timeoutMs: 20_000 });
     expect({
       hits: hits.get(id),
       attemptsMade: job?.attemptsMade,

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
@@ -36,6 +36,7 @@ import {
   type ProcessRuntime,
 } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
+import { jobInState } from '../../support/jobs.js';
 import { functionFixture } from '../../support/local-functions.js';
 import { capturedLog } from '../../support/logs.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
@@ -377,11 +378,10 @@ describeWithWatchdog('controller with the real watchdog', () => {
 
     await eventually(
       async () => {
-        const job = await Job.fromId<InvocationJob>(queue, jobId);
-        expect(await job?.getState()).toBe('completed');
-        expect(
-          Buffer.from((job?.returnvalue as { bodyBase64: string }).bodyBase64, 'base64').toString(),
-        ).toBe('hello');
+        const job = await jobInState(queue, jobId, 'completed');
+        expect(Buffer.from((job.returnvalue as { bodyBase64: string }).bodyBase64, 'base64').toString()).toBe(
+          'hello',
+        );
       },
       { timeoutMs: 20_000, intervalMs: 100 },
     );

@@ -108,8 +108,11 @@ async function callbackState(db: string, callId: string): Promise<{ state: strin
   const connection = new Redis(db, { maxRetriesPerRequest: null });
   const queue = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection, prefix: KEY_PREFIX });
   try {
-    const job = await queue.getJob(callId);
-    return { state: job ? await job.getState() : 'missing', reason: job?.failedReason ?? '' };
+    // State first, then the job: read the other way round, a job fetched just before it failed passes as failed
+    // with no reason.
+    const state = await queue.getJobState(callId);
+    const job = state === 'unknown' ? undefined : await queue.getJob(callId);
+    return { state: job ? state : 'missing', reason: job?.failedReason ?? '' };
   } finally {
     await queue.close();
     connection.disconnect();

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { FUNCTION_STATUS_KEY, channels, type ResolvedFunction } from '@spool/api';
+import { randomUUID } from 'node:crypto';
+import { FUNCTION_STATUS_KEY, channels, encodeReplicaStatus, type ResolvedFunction } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import {
@@ -367,5 +368,47 @@ describe('connections', () => {
     const after = await countGatewayClients();
     await forty.close();
     expect({ before: before > 0, same: after === before }).toEqual({ before: true, same: true });
+  });
+});
+
+describe('names that are not served', () => {
+  test('unknown names on /function, /async-function and /calls are 404 and leave no keys or replica state', async () => {
+    const ns = `unserved-${randomUUID().slice(0, 8)}`;
+    const names = Array.from({ length: 200 }, (_, i) => `fn${i}`);
+    const statuses = new Set<number>();
+    for (const name of names) {
+      const [sync, async, calls] = await Promise.all([
+        call(`/function/${name}.${ns}`),
+        call(`/async-function/${name}.${ns}`, { method: 'POST', body: 'x' }),
+        call(`/calls/${ns}.${name}.${randomUUID()}`),
+      ]);
+      for (const res of [sync, async, calls]) {
+        statuses.add(res.status);
+        await res.arrayBuffer();
+      }
+    }
+    // Replica statuses for functions nobody serves, as any Redis client could publish them.
+    const publisher = new Redis(testRedisUrl());
+    for (const name of names.slice(0, 50)) {
+      await publisher.publish(
+        channels.scaled,
+        encodeReplicaStatus({
+          key: `${ns}/${name}`,
+          replicas: 1,
+          readyReplicas: 1,
+          reason: 'target',
+          atMs: 1,
+        }),
+      );
+    }
+    const keys = await gw.redis.keys(`spool:{${ns}.*`);
+    publisher.disconnect();
+    // The gateway still answers: the notices were decoded and dropped, not kept (invoker isServed).
+    const alive = await call(path(echo), { method: 'POST', body: 'still here' });
+    expect({ statuses: [...statuses], keys, alive: alive.status }).toEqual({
+      statuses: [404],
+      keys: [],
+      alive: 200,
+    });
   });
 });

@@ -387,8 +387,8 @@ describe("the controller's autoscaler", () => {
       timeoutMs: 15_000,
     });
     expect({
-      wakeLogged: linesWith(controller, 'event', 'wake-ignored').length,
-      requestLogged: linesWith(controller, 'event', 'scale-request-ignored').length,
+      wakeLogged: linesWith(controller, 'msg', 'wake-ignored').length,
+      requestLogged: linesWith(controller, 'msg', 'scale-request-ignored').length,
       alive: controller.alive(),
     }).toEqual({ wakeLogged: 1, requestLogged: 1, alive: true });
   });

@@ -30,6 +30,7 @@ import {
 } from '@spool/api';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
+import { jobInState } from '../../support/jobs.js';
 import { IN_PROCESS_LOCK, functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { freePort } from '../../support/redis-server.js';
@@ -177,14 +178,7 @@ async function finishedJob(
   id: string,
   state: 'completed' | 'failed',
 ): Promise<Job<InvocationJob>> {
-  // State first, then the job: read the other way round, a job fetched between two attempts could pass with the
-  // first attempt's fields once the second has ended.
-  return eventually(async () => {
-    expect(await harness.queue.getJobState(jobIdOf(id))).toBe(state);
-    const job = await Job.fromId<InvocationJob>(harness.queue, jobIdOf(id));
-    expect(job).toBeDefined();
-    return job as Job<InvocationJob>;
-  });
+  return eventually(() => jobInState(harness.queue, jobIdOf(id), state));
 }
 
 async function call(harness: Harness, options: CallOptions = {}): Promise<InvocationResult> {
