@@ -301,14 +301,16 @@ describe('http mode', () => {
     const lateResult = await reply(late);
     expect(lateResult).toMatchObject({ status: 504, error: { code: 'CALL_TIMEOUT' } });
     expect(arrivals).toEqual([late]);
-    // Draining: the replica takes no new call; one sent now waits for the replacement within its own timeout.
+    // Draining: the replica pulls no new call; one sent now is taken once the replacement is ready.
     expect(await probe(harness, '/_/ready')).toEqual({
       status: 503,
-      text: 'the user process is not ready\n',
+      text: 'the user process is being replaced after a call timed out\n',
     });
     const next = await enqueue(harness, { method: 'GET' });
 
     const answered = await inTimeReplies;
+    // Not pulled while the process was replaced: it stayed in the queue, free for another replica to take.
+    expect(await harness.queue.getJobState(jobIdOf(next))).toBe('waiting');
     expect(answered.map((r) => [r.status, pidOf(r)])).toEqual(Array(3).fill([200, hung.server]));
     const replaced = await reply(next);
     expect(replaced.status).toBe(200);

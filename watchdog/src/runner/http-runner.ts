@@ -52,6 +52,8 @@ export function createHttpRunner(options: RunnerOptions): Runner {
 class HttpRunner implements Runner {
   private current: Generation | undefined;
   private ready = false;
+  /** From a call's timeout until the replacement process is ready. */
+  private replacing = false;
   private stopped = false;
   /** Quick crashes in a row, for the restart backoff. */
   private crashes = 0;
@@ -73,6 +75,10 @@ class HttpRunner implements Runner {
 
   isReady(): boolean {
     return this.ready && !this.stopped;
+  }
+
+  isReplacing(): boolean {
+    return this.replacing && !this.stopped;
   }
 
   async stop(): Promise<void> {
@@ -150,9 +156,13 @@ class HttpRunner implements Runner {
         );
       }
       generation.draining = true;
-      if (this.current === generation) this.setReady(false);
+      if (this.current === generation) {
+        this.setReady(false);
+        this.setReplacing(true);
+      }
       return;
     }
+    if (this.current === generation) this.setReplacing(true);
     const killed = this.kill(generation, 'timeout');
     if (timedOut) await killed;
     else
@@ -174,7 +184,16 @@ class HttpRunner implements Runner {
 
   private setReady(ready: boolean): void {
     this.ready = ready;
-    if (ready) this.wakeReadyListeners();
+    if (ready) {
+      this.setReplacing(false);
+      this.wakeReadyListeners();
+    }
+  }
+
+  private setReplacing(replacing: boolean): void {
+    if (this.replacing === replacing) return;
+    this.replacing = replacing;
+    this.options.events.replacing(replacing);
   }
 
   private wakeReadyListeners(): void {
