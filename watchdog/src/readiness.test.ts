@@ -1,7 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { decideLiveness, decideReadiness, type WatchdogSnapshot } from './readiness.js';
 
-const running: WatchdogSnapshot = { phase: 'running', workerRunning: true, userProcessReady: true };
+const running: WatchdogSnapshot = {
+  phase: 'running',
+  workerRunning: true,
+  userProcessReady: true,
+  userProcessReplacing: false,
+};
 
 describe('decideReadiness', () => {
   test.each([
@@ -27,6 +32,16 @@ describe('decideReadiness', () => {
       snapshot: { ...running, userProcessReady: false },
       want: { ok: false, reason: 'the user process is not ready' },
     },
+    {
+      name: 'draining its other calls after a timeout',
+      snapshot: { ...running, userProcessReplacing: true },
+      want: { ok: false, reason: 'the user process is being replaced after a call timed out' },
+    },
+    {
+      name: 'restarting after a timeout',
+      snapshot: { ...running, userProcessReady: false, userProcessReplacing: true },
+      want: { ok: false, reason: 'the user process is being replaced after a call timed out' },
+    },
   ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])(
     '$name',
     ({ snapshot, want }) => {
@@ -40,7 +55,7 @@ describe('decideLiveness', () => {
     { name: 'running', snapshot: running, want: { ok: true, reason: 'running' } },
     {
       name: 'starting before the worker runs',
-      snapshot: { phase: 'starting', workerRunning: false, userProcessReady: false },
+      snapshot: { ...running, phase: 'starting', workerRunning: false, userProcessReady: false },
       want: { ok: true, reason: 'starting' },
     },
     {
@@ -49,8 +64,13 @@ describe('decideLiveness', () => {
       want: { ok: true, reason: 'running' },
     },
     {
+      name: 'user process being replaced is unready, not dead',
+      snapshot: { ...running, userProcessReady: false, userProcessReplacing: true },
+      want: { ok: true, reason: 'running' },
+    },
+    {
       name: 'draining with the worker closing',
-      snapshot: { phase: 'draining', workerRunning: false, userProcessReady: true },
+      snapshot: { ...running, phase: 'draining', workerRunning: false },
       want: { ok: true, reason: 'draining' },
     },
     {

@@ -8,6 +8,8 @@ export interface WatchdogSnapshot {
   readonly workerRunning: boolean;
   /** The user process is up and accepting work (always true in fork mode unless stopped). */
   readonly userProcessReady: boolean;
+  /** A call timed out and the user process is being replaced; it takes no new call meanwhile. */
+  readonly userProcessReplacing: boolean;
 }
 
 export interface ProbeDecision {
@@ -29,6 +31,8 @@ export function decideLiveness(s: WatchdogSnapshot): ProbeDecision {
 export function decideReadiness(s: WatchdogSnapshot): ProbeDecision {
   if (s.phase !== 'running') return { ok: false, reason: s.phase };
   if (!s.workerRunning) return { ok: false, reason: 'the queue worker is not running' };
+  if (s.userProcessReplacing)
+    return { ok: false, reason: 'the user process is being replaced after a call timed out' };
   if (!s.userProcessReady) return { ok: false, reason: 'the user process is not ready' };
   return { ok: true, reason: 'ready' };
 }

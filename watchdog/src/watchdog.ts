@@ -71,6 +71,27 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
   const logger = deps.logger ?? stderrLogger;
   const tracer = deps.tracer ?? trace.getTracer('@spool/watchdog');
   const metrics = createMetrics(config.function);
+  let phase: WatchdogPhase = 'starting';
+  let invocations: InvocationWorker | undefined;
+  /** Pauses and resumes of the worker, one after the other (a resume must never overtake its pause). */
+  let intake: Promise<void> = Promise.resolve();
+  /**
+   * While a timeout replaces the user process (issue 10 item 6), the worker pulls no new calls: they stay in the
+   * queue for another replica, or for this one once its replacement is ready, instead of waiting inside it.
+   * `pause(true)` leaves the calls in flight running; the runner also holds any call pulled meanwhile until ready.
+   */
+  const holdIntake = (hold: boolean): void => {
+    intake = intake.then(async () => {
+      const worker = invocations?.worker;
+      if (worker === undefined) return;
+      if (hold && phase === 'running') await worker.pause(true);
+      // Not once shutdown began: resume() would restart a loop that close() is stopping.
+      else if (!hold && phase === 'running' && worker.isPaused()) await worker.resume();
+    });
+    intake = intake.catch((error: unknown) =>
+      logger.error('pausing or resuming the queue worker', { error }),
+    );
+  };
   const runnerOptions: RunnerOptions = {
     config,
     baseEnv: deps.baseEnv,
@@ -79,19 +100,20 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
     events: {
       restarted: (reason) => metrics.restarts.inc({ reason }),
       timedOut: () => metrics.timeouts.inc(),
+      replacing: holdIntake,
     },
   };
   const runner: Runner =
     config.spec.mode === 'fork' ? createForkRunner(runnerOptions) : createHttpRunner(runnerOptions);
-  let phase: WatchdogPhase = 'starting';
-  let invocations: InvocationWorker | undefined;
   const connections: Redis[] = [];
   let callbacks: Queue<CallbackJob> | undefined;
 
   const snapshot = (): WatchdogSnapshot => ({
     phase,
-    workerRunning: invocations?.worker.isRunning() ?? false,
+    // Paused on purpose while the user process is replaced: its loop may have ended, yet it is not dead.
+    workerRunning: (invocations?.worker.isRunning() ?? false) || (invocations?.worker.isPaused() ?? false),
     userProcessReady: runner.isReady(),
+    userProcessReplacing: runner.isReplacing(),
   });
   const server = createServer((req, res) => {
     handleProbe(req, res, { snapshot, metrics }).catch((error: unknown) => {

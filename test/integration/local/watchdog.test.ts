@@ -270,6 +270,63 @@ describe('http mode', () => {
     expect(metrics.text).toMatch(/spool_watchdog_user_process_restarts_total\{reason="timeout"[^}]*\} 1/);
   });
 
+  test('with concurrency 4 a late call alone is answered 504 at once; the three beside it answer 200, then the process is replaced', async () => {
+    const harness = await startHarness(faultySpec({ timeoutSeconds: 4 }));
+    const pidOf = (result: InvocationResult): number => (JSON.parse(bodyText(result)) as { pid: number }).pid;
+    const arrivals: string[] = [];
+    const reply = (id: string): Promise<InvocationResult> =>
+      awaitReply(id, 15_000).then((result) => {
+        arrivals.push(id);
+        return result;
+      });
+
+    const late = await enqueue(harness, { path: '/hang' });
+    const hung = await eventually(
+      () => JSON.parse(readFileSync(join(pidDir, `${late}.json`), 'utf8')) as { server: number },
+    );
+    // Scenario timing, not a wait for a condition: the three start 1.5 s into the late call and take 3 s, so
+    // they are running when it times out at 4 s and end at about 4.5 s, well within their own 5.5 s deadline.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const inTime = await Promise.all(
+      Array.from({ length: 3 }, () => enqueue(harness, { method: 'GET', path: '/slow', query: 'ms=3000' })),
+    );
+    const inTimeReplies = Promise.all(inTime.map(reply));
+
+    const lateResult = await reply(late);
+    expect(lateResult).toMatchObject({ status: 504, error: { code: 'CALL_TIMEOUT' } });
+    expect(arrivals).toEqual([late]);
+    // Draining: the replica pulls no new call; one sent now is taken once the replacement is ready.
+    expect(await probe(harness, '/_/ready')).toEqual({
+      status: 503,
+      text: 'the user process is being replaced after a call timed out\n',
+    });
+    const next = await enqueue(harness, { method: 'GET' });
+
+    const answered = await inTimeReplies;
+    // Not pulled while the process was replaced: it stayed in the queue, free for another replica to take.
+    expect(await harness.queue.getJobState(jobIdOf(next))).toBe('waiting');
+    expect(answered.map((r) => [r.status, pidOf(r)])).toEqual(Array(3).fill([200, hung.server]));
+    const replaced = await reply(next);
+    expect(replaced.status).toBe(200);
+    expect(pidOf(replaced)).not.toBe(hung.server);
+    expect(isAlive(hung.server)).toBe(false);
+
+    const results = [lateResult, ...answered, replaced];
+    expect({
+      sent: [late, ...inTime, next].length,
+      answered: arrivals.length,
+      timedOut: results.filter((r) => r.status === 504).length,
+      ok: results.filter((r) => r.status === 200).length,
+      failed: results.filter((r) => r.status !== 200 && r.status !== 504).length,
+    }).toEqual({ sent: 5, answered: 5, timedOut: 1, ok: 4, failed: 0 });
+    await eventually(async () =>
+      expect(await probe(harness, '/_/ready')).toEqual({ status: 200, text: 'ready\n' }),
+    );
+    const metrics = (await probe(harness, '/metrics')).text;
+    expect(metrics).toMatch(/spool_watchdog_call_timeouts_total\{[^}]*\} 1/);
+    expect(metrics).toMatch(/spool_watchdog_user_process_restarts_total\{reason="timeout"[^}]*\} 1/);
+  });
+
   test('a user process that crashes mid-call answers 502 FUNCTION_CRASHED and is restarted', async () => {
     const harness = await startHarness(faultySpec({ timeoutSeconds: 5 }));
 

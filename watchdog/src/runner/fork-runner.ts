@@ -72,6 +72,11 @@ class ForkRunner implements Runner {
     return Promise.resolve();
   }
 
+  /** Every call has its own process: a timeout never replaces a shared one. */
+  isReplacing(): boolean {
+    return false;
+  }
+
   isReady(): boolean {
     return !this.stopped;
   }

@@ -14,6 +14,7 @@ import {
   type ExitStatus,
 } from '../process-group.js';
 import { callSignal } from './call-signal.js';
+import { decideAfterCall } from './generation.js';
 import { requestHeaders, requestPath } from './http-request.js';
 import {
   platformErrorResult,
@@ -30,6 +31,10 @@ interface Generation {
   readonly child: ChildProcess;
   readonly startedAtMs: number;
   exited: boolean;
+  /** Calls forwarded to this process that have not ended yet. */
+  inFlight: number;
+  /** A call of it timed out: it takes no new call and is replaced once `inFlight` reaches 0. */
+  draining: boolean;
   killing?: Promise<ExitStatus>;
   killReason?: RestartReason | 'stop';
 }
@@ -47,6 +52,8 @@ export function createHttpRunner(options: RunnerOptions): Runner {
 class HttpRunner implements Runner {
   private current: Generation | undefined;
   private ready = false;
+  /** From a call's timeout until the replacement process is ready. */
+  private replacing = false;
   private stopped = false;
   /** Quick crashes in a row, for the restart backoff. */
   private crashes = 0;
@@ -70,6 +77,10 @@ class HttpRunner implements Runner {
     return this.ready && !this.stopped;
   }
 
+  isReplacing(): boolean {
+    return this.replacing && !this.stopped;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.setReady(false);
@@ -86,10 +97,16 @@ class HttpRunner implements Runner {
     try {
       const generation = await this.waitForReady(call.signal);
       if (generation === undefined) return this.unavailable(call.timedOut());
+      generation.inFlight += 1;
+      let timedOut = false;
       try {
         return await forward(this.agent, this.target, job, call.signal);
       } catch (error) {
-        return await this.failed(generation, call.timedOut(), error);
+        timedOut = call.timedOut();
+        return await this.failed(generation, timedOut, error);
+      } finally {
+        generation.inFlight -= 1;
+        await this.afterCall(generation, timedOut);
       }
     } finally {
       call.dispose();
@@ -106,7 +123,6 @@ class HttpRunner implements Runner {
   private async failed(generation: Generation, timedOut: boolean, error: unknown): Promise<RunResult> {
     if (timedOut) {
       this.options.events.timedOut();
-      await this.kill(generation, 'timeout');
       return platformErrorResult('CALL_TIMEOUT', timeoutMessage(this.options.config.spec.timeoutSeconds));
     }
     const exit = await settleExit(generation, this.options.clock);
@@ -117,6 +133,42 @@ class HttpRunner implements Runner {
       'FUNCTION_UNAVAILABLE',
       `forwarding to the user process: ${describeError(error)}`,
     );
+  }
+
+  /**
+   * Only a late call's process is replaced, and only once its other calls have ended (see `decideAfterCall`).
+   * A late call that leaves no other call behind waits for the kill (at most killGraceMs), so its retry never
+   * overlaps the stuck process; a late call beside others is answered at once, and a call in time that ends a
+   * drain is answered at once too, the kill going on behind it.
+   */
+  private async afterCall(generation: Generation, timedOut: boolean): Promise<void> {
+    const { draining, inFlight: othersInFlight } = generation;
+    const action = decideAfterCall({ timedOut, draining, othersInFlight });
+    if (action === 'serve' || generation.exited) return;
+    if (action === 'drain') {
+      if (!draining) {
+        this.options.logger.info(
+          'a call timed out; the user process drains its other calls, then is replaced',
+          {
+            pid: generation.child.pid,
+            othersInFlight,
+          },
+        );
+      }
+      generation.draining = true;
+      if (this.current === generation) {
+        this.setReady(false);
+        this.setReplacing(true);
+      }
+      return;
+    }
+    if (this.current === generation) this.setReplacing(true);
+    const killed = this.kill(generation, 'timeout');
+    if (timedOut) await killed;
+    else
+      killed.catch((error: unknown) =>
+        this.options.logger.error('replacing the drained user process', { error }),
+      );
   }
 
   private async waitForReady(signal: AbortSignal): Promise<Generation | undefined> {
@@ -132,7 +184,16 @@ class HttpRunner implements Runner {
 
   private setReady(ready: boolean): void {
     this.ready = ready;
-    if (ready) this.wakeReadyListeners();
+    if (ready) {
+      this.setReplacing(false);
+      this.wakeReadyListeners();
+    }
+  }
+
+  private setReplacing(replacing: boolean): void {
+    if (this.replacing === replacing) return;
+    this.replacing = replacing;
+    this.options.events.replacing(replacing);
   }
 
   private wakeReadyListeners(): void {
@@ -176,7 +237,13 @@ class HttpRunner implements Runner {
       stdio: ['ignore', 'inherit', 'inherit'],
       guarded: config.lifelineFd !== undefined,
     });
-    const generation: Generation = { child, startedAtMs: clock.now(), exited: false };
+    const generation: Generation = {
+      child,
+      startedAtMs: clock.now(),
+      exited: false,
+      inFlight: 0,
+      draining: false,
+    };
     void exitOf(child).then((status) => this.onExit(generation, status));
     return generation;
   }

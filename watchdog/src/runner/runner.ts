@@ -20,6 +20,8 @@ export interface Runner {
   run(job: InvocationJob, signal: AbortSignal): Promise<RunResult>;
   /** The user process is up and accepting work. */
   isReady(): boolean;
+  /** A call timed out: the user process takes no new call until its replacement is ready (http mode). */
+  isReplacing(): boolean;
   /** Kills the user process group(s) and waits for them to exit. */
   stop(): Promise<void>;
 }
@@ -28,6 +30,8 @@ export interface Runner {
 export interface RunnerEvents {
   restarted(reason: RestartReason): void;
   timedOut(): void;
+  /** True when a timeout starts replacing the user process, false once the replacement is ready. */
+  replacing(active: boolean): void;
 }
 
 export interface RunnerOptions {
