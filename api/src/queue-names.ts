@@ -17,6 +17,13 @@ export type QueueKeyType = 'wait' | 'prioritized' | 'active' | 'delayed';
 export const queueKey = (ref: FunctionRef, type: QueueKeyType): string =>
   `${KEY_PREFIX}:${queueName(ref)}:${type}`;
 
+/**
+ * How many calls the gateways have enqueued for one function, ever: `spool:{ns.name}:calls`, an INCR sent with each
+ * enqueue. The autoscaler reads it at every tick; a counter that moved since the last tick is activity even when
+ * the queue was empty at the sampling instant (a short call enqueued and finished between two ticks).
+ */
+export const callCounterKey = (ref: FunctionRef): string => `${KEY_PREFIX}:${queueName(ref)}:calls`;
+
 /** A BullMQ job's hash, e.g. `spool:{default.echo}:<jobId>`, and the lock a replica holds on it while it runs. */
 export const jobKey = (ref: FunctionRef, jobId: string): string => `${KEY_PREFIX}:${queueName(ref)}:${jobId}`;
 export const jobLockKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:lock`;

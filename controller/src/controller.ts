@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
   REPLICA_STATUS_KEY,
+  callCounterKey,
   functionKey,
   queueName,
   type ControllerConfig,
@@ -71,6 +72,7 @@ async function forgetQueue(redis: Redis, ref: FunctionRef): Promise<void> {
     await queue.close();
   }
   await redis.hdel(REPLICA_STATUS_KEY, functionKey(ref));
+  await redis.del(callCounterKey(ref));
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -8,6 +8,7 @@ import {
   REPLICA_STATUS_KEY,
   SpoolError,
   asyncInvocationJob,
+  callCounterKey,
   callId as makeCallId,
   decodeInvocationResult,
   decodeReplicaStatus,
@@ -238,6 +239,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
     opts: JobsOptions,
   ): Promise<void> => {
     const ref = refOf(fn);
+    // The autoscaler's activity signal (callCounterKey). Sent just before the add on the same connection and not
+    // awaited: both travel in one round trip, and the counter never moves later than the job appears.
+    void redis.incr(callCounterKey(ref)).catch(() => undefined);
     const added = queueFor(ref).add('invoke', job, { ...opts, jobId });
     try {
       await withDeadline(added, options.enqueueTimeoutMs, `enqueueing ${functionKey(ref)}`);

@@ -1,6 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
 import { MAX_CALL_BODY_BYTES, base64Length, type InvocationResult } from '@spool/api';
-import { attemptFailureReason, callbackJobFor, decideJob, deliverableResult } from './outcome.js';
+import {
+  MAX_UNCOUNTED_RUNS,
+  attemptFailureReason,
+  callbackJobFor,
+  decideJob,
+  decideNotRun,
+  deliverableResult,
+  stampResult,
+} from './outcome.js';
 
 const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
   status: 200,
@@ -134,6 +142,71 @@ describe('deliverableResult', () => {
       code: undefined,
       ...want,
       attempt: 1,
+    });
+  });
+});
+
+describe('decideNotRun', () => {
+  test.each([
+    {
+      name: 'async, user code never reached: deferred',
+      kind: 'async',
+      notRun: true,
+      started: 1,
+      made: 0,
+      want: 'defer',
+    },
+    {
+      name: 'async, reached user code: an attempt',
+      kind: 'async',
+      notRun: false,
+      started: 1,
+      made: 0,
+      want: 'count',
+    },
+    { name: 'sync: its caller is answered', kind: 'sync', notRun: true, started: 1, made: 0, want: 'count' },
+    {
+      name: 'after real attempts, still deferred',
+      kind: 'async',
+      notRun: true,
+      started: 5,
+      made: 2,
+      want: 'defer',
+    },
+    {
+      name: 'the last uncounted run',
+      kind: 'async',
+      notRun: true,
+      started: MAX_UNCOUNTED_RUNS,
+      made: 0,
+      want: 'defer',
+    },
+    {
+      name: 'deferred too often: counts',
+      kind: 'async',
+      notRun: true,
+      started: MAX_UNCOUNTED_RUNS + 1,
+      made: 0,
+      want: 'count',
+    },
+  ] as const)('$name', ({ kind, notRun, started, made, want }) => {
+    expect(decideNotRun(kind, notRun, { attemptsStarted: started, attemptsMade: made })).toBe(want);
+  });
+});
+
+describe('stampResult', () => {
+  test("the runner's notRun mark is not part of the stored result", () => {
+    const stamped = stampResult(
+      { status: 503, headers: {}, bodyBase64: '', notRun: true },
+      { attempt: 1, startedAtMs: 1, finishedAtMs: 2 },
+    );
+    expect(stamped).toEqual({
+      status: 503,
+      headers: {},
+      bodyBase64: '',
+      attempt: 1,
+      startedAtMs: 1,
+      finishedAtMs: 2,
     });
   });
 });

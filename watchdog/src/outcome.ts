@@ -55,10 +55,40 @@ export function deliverableResult(result: InvocationResult): InvocationResult {
   return stampResult(platformErrorResult('INVALID_RESPONSE', message), timing);
 }
 
-export const stampResult = (result: RunResult, timing: AttemptTiming): InvocationResult => ({
+/** The result as stored and sent: the runner's `notRun` mark stays inside the watchdog. */
+export const stampResult = (
+  { notRun: _notRun, ...result }: RunResult,
+  timing: AttemptTiming,
+): InvocationResult => ({
   ...result,
   ...timing,
 });
+
+/**
+ * Runs of one async call that never reached user code and were not counted as attempts: past this many (BullMQ's
+ * `attemptsStarted - attemptsMade`, so no extra key), a run that reaches nothing counts again, so a function whose
+ * process never comes up still exhausts its attempts instead of cycling forever.
+ */
+export const MAX_UNCOUNTED_RUNS = 20;
+
+export type NotRunDecision =
+  /** Back to the queue (delayed a moment) with `attemptsMade` unchanged. */
+  | 'defer'
+  /** An ordinary attempt: it succeeded, reached user code, is sync (its caller is answered), or deferred too often. */
+  | 'count';
+
+/**
+ * Issue 10 item 8: attempts count only real attempts. An async run whose call never reached user code (the
+ * process was starting, in restart backoff, or stopping) is deferred without using an attempt.
+ */
+export function decideNotRun(
+  kind: InvocationJob['kind'],
+  notRun: boolean,
+  job: { readonly attemptsStarted: number; readonly attemptsMade: number },
+): NotRunDecision {
+  if (kind !== 'async' || !notRun) return 'count';
+  return job.attemptsStarted - job.attemptsMade <= MAX_UNCOUNTED_RUNS ? 'defer' : 'count';
+}
 
 /** The `failedReason` a user reads for a failed async attempt, e.g. `CALL_TIMEOUT: call ran past 5 s`. */
 export function attemptFailureReason(result: Pick<InvocationResult, 'status' | 'error'>): string {

@@ -8,7 +8,7 @@ import {
   type Context,
   type Tracer,
 } from '@opentelemetry/api';
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
@@ -34,6 +34,7 @@ import {
   attemptFailureReason,
   callbackJobFor,
   decideJob,
+  decideNotRun,
   deliverableResult,
   stampResult,
 } from './outcome.js';
@@ -97,8 +98,8 @@ export function createInvocationWorker(options: InvocationWorkerOptions): Invoca
   const refusals = dropLog();
   const worker = new Worker<unknown, InvocationResult | null>(
     queueName(config.function),
-    (job, _token, signal) =>
-      processInvocation(options, refusals, job, signal ?? new AbortController().signal),
+    (job, token, signal) =>
+      processInvocation(options, refusals, { job, token }, signal ?? new AbortController().signal),
     {
       connection,
       prefix: KEY_PREFIX,
@@ -126,10 +127,13 @@ function refuseJob(options: InvocationWorkerOptions, refusals: DropLog, job: Job
   throw new UnrecoverableError(failureReason('INVALID_REQUEST', `job refused: ${error}`));
 }
 
+/** How long a call that never reached user code waits in `delayed` before a replica takes it again. */
+const NOT_RUN_DELAY_MS = 250;
+
 async function processInvocation(
   options: InvocationWorkerOptions,
   refusals: DropLog,
-  job: Job<unknown>,
+  { job, token }: { readonly job: Job<unknown>; readonly token: string | undefined },
   signal: AbortSignal,
 ): Promise<InvocationResult | null> {
   const { clock, metrics, logger } = options;
@@ -141,7 +145,16 @@ async function processInvocation(
     logger.info('skipped a call its caller had already been answered 504 for', { callId: data.callId });
     return null;
   }
-  const result = await invokeTraced(options, { job, data }, signal);
+  const { result, notRun } = await invokeTraced(options, { job, data }, signal);
+  if (token !== undefined && decideNotRun(data.kind, notRun, job) === 'defer') {
+    // Not an attempt: BullMQ's moveToDelayed keeps attemptsMade, and DelayedError tells the worker it is moved.
+    logger.info('call did not reach user code; queued again without using an attempt', {
+      callId: data.callId,
+      reason: attemptFailureReason(result),
+    });
+    await job.moveToDelayed(Date.now() + NOT_RUN_DELAY_MS, token);
+    throw new DelayedError();
+  }
   if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
   if (data.kind === 'async' && isFailedResult(result)) throw new FailedAttemptError(result);
   return result;
@@ -154,11 +167,17 @@ interface TakenJob {
 }
 
 /** Runs the call in a `watchdog.invoke` span whose parent is the gateway's span carried in `job.data.trace`. */
+/** One run's result, and whether its call never reached user code (`RunResult.notRun`). */
+interface Attempt {
+  readonly result: InvocationResult;
+  readonly notRun: boolean;
+}
+
 function invokeTraced(
   options: InvocationWorkerOptions,
   { job, data }: TakenJob,
   signal: AbortSignal,
-): Promise<InvocationResult> {
+): Promise<Attempt> {
   const { tracer, clock } = options;
   const parent = propagation.extract(context.active(), data.trace);
   const attributes = {
@@ -173,16 +192,17 @@ function invokeTraced(
     parent,
     async (span) => {
       try {
-        const result = await invoke(
+        const attempt = await invoke(
           options,
           job,
           withTraceHeaders(data, trace.setSpan(parent, span)),
           signal,
         );
+        const { result } = attempt;
         span.setAttribute('http.response.status_code', result.status);
         if (isFailedResult(result))
           span.setStatus({ code: SpanStatusCode.ERROR, message: attemptFailureReason(result) });
-        return result;
+        return attempt;
       } finally {
         span.end();
       }
@@ -206,7 +226,7 @@ async function invoke(
   job: Job<unknown>,
   data: InvocationJob,
   signal: AbortSignal,
-): Promise<InvocationResult> {
+): Promise<Attempt> {
   const { runner, clock, metrics } = options;
   const startedAtMs = clock.now();
   metrics.queueWait.observe(Math.max(0, startedAtMs - data.enqueuedAtMs) / 1000);
@@ -223,7 +243,7 @@ async function invoke(
     const labels = { code: String(result.status), method: data.request.method };
     metrics.calls.inc(labels);
     metrics.callDuration.observe(labels, (result.finishedAtMs - startedAtMs) / 1000);
-    return result;
+    return { result, notRun: outcome.notRun === true };
   } finally {
     metrics.inFlight.dec();
   }

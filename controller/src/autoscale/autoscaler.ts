@@ -143,7 +143,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
 
   /**
    * The timer's pass over every function: one pipelined read of all queues, then a full tick only where
-   * something can change. A function idle at zero (most of them, at 1,000 functions) costs four O(1) commands.
+   * something can change. A function idle at zero (most of them, at 1,000 functions) costs five O(1) commands.
    */
   let sweeping = false;
   async function sweep(): Promise<void> {

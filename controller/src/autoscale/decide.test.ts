@@ -24,6 +24,8 @@ interface Step {
   readonly waiting: number;
   readonly active?: number;
   readonly delayed?: number;
+  /** The call counter read at this tick; undefined: unreadable (or a step that does not care). */
+  readonly calls?: number;
   /** Replicas the runtime reports; defaults to the previous step's decision (0 before the first). */
   readonly current?: number;
   /** An operator's scale request applied just before this step's tick. */
@@ -152,6 +154,85 @@ const scenarios: Scenario[] = [
       { atS: 3, waiting: 1, want: [1, 'wake'] },
     ],
   },
+  {
+    // Issue 10 item 5: 5 calls/s of 10 ms, ticks every second, idleSeconds 3. Nothing is queued or running at any
+    // sampling instant; the counter moves at every tick.
+    name: 'steady low traffic never reaches zero',
+    spec: spec({ idleSeconds: 3, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 1, calls: 1, current: 0, want: [1, 'wake'] },
+      ...Array.from({ length: 35 }, (_, i) => ({
+        atS: i + 1,
+        waiting: 0,
+        calls: 1 + 5 * (i + 1),
+        want: [1, 'grace-period'] as const,
+      })),
+    ],
+  },
+  {
+    name: 'steady low traffic: one call per two ticks keeps it warm',
+    spec: spec({ idleSeconds: 3, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, calls: 10, current: 1, want: [1, 'grace-period'] },
+      { atS: 1, waiting: 0, calls: 11, want: [1, 'grace-period'] },
+      { atS: 2, waiting: 0, calls: 11, want: [1, 'grace-period'] },
+      { atS: 3, waiting: 0, calls: 12, want: [1, 'grace-period'] },
+      { atS: 4, waiting: 0, calls: 12, want: [1, 'grace-period'] },
+      { atS: 5, waiting: 0, calls: 13, want: [1, 'grace-period'] },
+      { atS: 6, waiting: 0, calls: 13, want: [1, 'grace-period'] },
+      { atS: 7, waiting: 0, calls: 13, want: [1, 'grace-period'] },
+      { atS: 8, waiting: 0, calls: 13, want: [0, 'idle'] },
+    ],
+  },
+  {
+    name: 'steady low traffic: idle clock starts at the last tick the counter moved',
+    spec: spec({ idleSeconds: 10, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, active: 1, calls: 3, current: 1, want: [1, 'target'] },
+      { atS: 5, waiting: 0, calls: 4, want: [1, 'grace-period'] },
+      { atS: 14, waiting: 0, calls: 4, want: [1, 'grace-period'] },
+      { atS: 15, waiting: 0, calls: 4, want: [0, 'idle'] },
+    ],
+  },
+  {
+    name: 'the first counter reading is a baseline, not activity',
+    spec: spec({ idleSeconds: 10, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, calls: 500, current: 0, want: [0, 'idle'] },
+      { atS: 20, waiting: 0, calls: 500, want: [0, 'idle'] },
+      { atS: 21, waiting: 0, calls: 501, want: [1, 'grace-period'] },
+    ],
+  },
+  {
+    name: 'an unreadable counter is no information: the last reading stays the baseline',
+    spec: spec({ idleSeconds: 10, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, active: 1, calls: 7, current: 1, want: [1, 'target'] },
+      { atS: 9, waiting: 0, want: [1, 'grace-period'] },
+      { atS: 10, waiting: 0, calls: 7, want: [0, 'idle'] },
+      { atS: 11, waiting: 0, want: [0, 'idle'] },
+      { atS: 12, waiting: 0, calls: 8, want: [1, 'grace-period'] },
+    ],
+  },
+  {
+    name: 'a counter that went back (key deleted, counted again) is activity',
+    spec: spec({ idleSeconds: 10, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, calls: 900, current: 0, want: [0, 'idle'] },
+      { atS: 1, waiting: 0, calls: 1, want: [1, 'grace-period'] },
+    ],
+  },
+  {
+    name: 'scale request of 0 drops the counter baseline too',
+    spec: spec({ idleSeconds: 60, scaleDownDelaySeconds: 0 }),
+    steps: [
+      { atS: 0, waiting: 0, calls: 1, current: 1, want: [1, 'grace-period'] },
+      { atS: 1, waiting: 0, calls: 2, want: [1, 'grace-period'] },
+      { atS: 2, waiting: 0, calls: 3, request: 0, want: [0, 'idle'] },
+      { atS: 3, waiting: 0, calls: 3, want: [0, 'idle'] },
+      { atS: 4, waiting: 0, calls: 4, want: [1, 'grace-period'] },
+    ],
+  },
 ];
 
 describe('decide', () => {
@@ -167,6 +248,7 @@ describe('decide', () => {
         active: step.active ?? 0,
         delayed: step.delayed ?? 0,
         currentReplicas: step.current ?? replicas,
+        calls: step.calls,
       };
       const decision = decide(obs, scale, state, nowMs);
       state = decision.state;
@@ -182,7 +264,7 @@ describe('decide', () => {
   ])('keeps the window small: $name', ({ atS, waiting, want }) => {
     let state: ScalerState = initialScalerState;
     atS.forEach((s, i) => {
-      const obs = { waiting: waiting[i] ?? 0, active: 0, delayed: 0, currentReplicas: 1 };
+      const obs = { waiting: waiting[i] ?? 0, active: 0, delayed: 0, currentReplicas: 1, calls: 0 };
       state = decide(obs, spec(), state, s * 1000).state;
     });
     expect(state.samples.map((s) => s.replicas)).toEqual(want);
@@ -233,8 +315,12 @@ describe('isIdleAtZero', () => {
 
   test('agrees with decide: a function idle at zero stays at zero', () => {
     expect(
-      decide({ waiting: 0, active: 0, delayed: 0, currentReplicas: 0 }, scale, initialScalerState, 0)
-        .replicas,
+      decide(
+        { waiting: 0, active: 0, delayed: 0, currentReplicas: 0, calls: 0 },
+        scale,
+        initialScalerState,
+        0,
+      ).replicas,
     ).toBe(0);
   });
 });

@@ -11,6 +11,11 @@ export interface QueueObservation {
   readonly delayed: number;
   /** Replicas the runtime is currently set to. */
   readonly currentReplicas: number;
+  /**
+   * The function's call counter (`callCounterKey`: calls ever enqueued), or undefined when unreadable. A counter
+   * that moved since the previous tick is activity, even with nothing queued or running at this instant.
+   */
+  readonly calls: number | undefined;
 }
 
 /** One raw recommendation kept for the scale-down window. */
@@ -26,8 +31,10 @@ export interface ManualRequest {
 }
 
 export interface ScalerState {
-  /** Last time a call was queued, running or waiting to retry; undefined before the first. */
+  /** Last time a call was enqueued, queued, running or waiting to retry; undefined before the first. */
   readonly lastActiveMs: number | undefined;
+  /** The call counter at the previous tick; undefined before the first reading, or after a release. */
+  readonly lastCalls: number | undefined;
   /** Recommendations within the scale-down window, strictly decreasing in `replicas`, so the first is the max. */
   readonly samples: readonly Sample[];
   readonly requested: ManualRequest | undefined;
@@ -35,6 +42,7 @@ export interface ScalerState {
 
 export const initialScalerState: ScalerState = Object.freeze({
   lastActiveMs: undefined,
+  lastCalls: undefined,
   samples: [],
   requested: undefined,
 });
@@ -97,6 +105,9 @@ function reasonFor(floors: Floors, unclamped: number, replicas: number, obs: Que
  *   ('stays up during the window', 'steps down after the window').
  * - With no load, one replica stays until idleSeconds after the last activity, then `min` ('to zero only after
  *   idleSeconds'). Delayed retries count as activity: BullMQ promotes them only while a worker runs.
+ * - A call counter that moved since the previous tick is activity: calls shorter than the tick interval are
+ *   seldom queued or running at the sampling instant, and steady traffic must not scale to zero ('steady low
+ *   traffic ...' rows). The first reading only sets the baseline, so a controller restart is not activity.
  * - Replicas seen before any activity count as activity then, so a controller restart does not cut warm replicas.
  * - A manual request is a floor until its `untilMs` ('manual floor'); load may still take it higher.
  * - Everything is clamped to [min, max] ('clamp to max', 'min > 0 never goes below min').
@@ -104,6 +115,7 @@ function reasonFor(floors: Floors, unclamped: number, replicas: number, obs: Que
 export function decide(obs: QueueObservation, spec: ScaleSpec, prev: ScalerState, nowMs: number): Decision {
   const raw = Math.ceil((obs.waiting + obs.active) / spec.targetPerReplica);
   const lastActiveMs = isActive(obs, raw, prev) ? nowMs : prev.lastActiveMs;
+  const lastCalls = obs.calls ?? prev.lastCalls;
   const samples = withSample(prev.samples, { atMs: nowMs, replicas: raw }, spec.scaleDownDelaySeconds * 1000);
   const requested =
     prev.requested !== undefined && prev.requested.untilMs > nowMs ? prev.requested : undefined;
@@ -117,13 +129,20 @@ export function decide(obs: QueueObservation, spec: ScaleSpec, prev: ScalerState
   const replicas = Math.min(Math.max(unclamped, spec.min), spec.max);
   return {
     replicas,
-    state: { lastActiveMs, samples, requested },
+    state: { lastActiveMs, lastCalls, samples, requested },
     reason: reasonFor(floors, unclamped, replicas, obs),
   };
 }
 
 const isActive = (obs: QueueObservation, raw: number, prev: ScalerState): boolean =>
-  raw > 0 || obs.delayed > 0 || (prev.lastActiveMs === undefined && obs.currentReplicas > 0);
+  raw > 0 ||
+  obs.delayed > 0 ||
+  callsMoved(obs.calls, prev.lastCalls) ||
+  (prev.lastActiveMs === undefined && obs.currentReplicas > 0);
+
+/** Any change counts, a drop too: the key was deleted and counted up again. */
+const callsMoved = (calls: number | undefined, lastCalls: number | undefined): boolean =>
+  calls !== undefined && lastCalls !== undefined && calls !== lastCalls;
 
 const isWithinGrace = (lastActiveMs: number | undefined, spec: ScaleSpec, nowMs: number): boolean =>
   lastActiveMs !== undefined && nowMs - lastActiveMs < spec.idleSeconds * 1000;
@@ -140,7 +159,13 @@ export function withScaleRequest(
   nowMs: number,
 ): ScalerState {
   if (replicas <= 0)
-    return { lastActiveMs: nowMs - spec.idleSeconds * 1000, samples: [], requested: undefined };
+    // The counter's baseline goes too: calls counted before the release must not keep a replica warm after it.
+    return {
+      lastActiveMs: nowMs - spec.idleSeconds * 1000,
+      lastCalls: undefined,
+      samples: [],
+      requested: undefined,
+    };
   return { ...prev, requested: { replicas, untilMs: nowMs + spec.idleSeconds * 1000 } };
 }
 
@@ -149,7 +174,7 @@ export function withScaleRequest(
  * `min` is 0. The timer skips such functions ('idle at zero' rows in decide.test.ts); a wake ticks them at once.
  */
 export function isIdleAtZero(
-  counts: Omit<QueueObservation, 'currentReplicas'>,
+  counts: Omit<QueueObservation, 'currentReplicas' | 'calls'>,
   replicas: number,
   spec: ScaleSpec,
 ): boolean {

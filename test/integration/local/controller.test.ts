@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
   REPLICA_STATUS_KEY,
+  callCounterKey,
   callId,
   channels,
   functionKey,
@@ -37,7 +38,7 @@ import {
 } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
-import { functionFixture } from '../../support/local-functions.js';
+import { functionFixture, startGateway } from '../../support/local-functions.js';
 import { capturedLog } from '../../support/logs.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 
@@ -386,5 +387,46 @@ describeWithWatchdog('controller with the real watchdog', () => {
       { timeoutMs: 20_000, intervalMs: 100 },
     );
     expect(await runtime.observeReplicas(ref)).toEqual({ replicas: 1, readyReplicas: 1 });
+  });
+
+  // Issue 10 item 5: calls of 10 ms are seldom queued or running at the instant a tick samples the queue; the
+  // gateway's call counter is what keeps the replica warm. Without it this traffic scaled to zero within seconds.
+  test('steady short calls through the gateway never scale to zero; it idles once they stop', async () => {
+    const [example] = (await scanFolder(join(repoRoot, 'examples', 'sleep'))).byKey.values();
+    if (example === undefined) throw new Error('examples/sleep has no Function');
+    const ref = uniqueFunctionRef('sleep');
+    const fn: ResolvedFunction = resolveFunction({
+      ...example.object,
+      metadata: { ...example.object.metadata, namespace: ref.namespace },
+      spec: { ...example.object.spec, scale: { idleSeconds: 1, scaleDownDelaySeconds: 0, max: 1 } },
+    });
+    const gateway = await startGateway([fn]);
+    cleanups.push(() => gateway.close());
+    await startController({ functions: [fn], scaleIntervalMs: 100, watchdogCommand: realWatchdog });
+    const statuses = (): ReplicaStatus[] => scaled.filter((s) => s.key === functionKey(ref));
+    const call = async (): Promise<number> => {
+      const response = await fetch(`${gateway.url}/function/${ref.name}.${ref.namespace}?ms=10`);
+      await response.arrayBuffer();
+      return response.status;
+    };
+    expect(await call()).toBe(200); // wakes it from zero
+
+    const fromIndex = statuses().length;
+    const answers: Promise<number>[] = [];
+    for (let i = 0; i < 30; i++) {
+      answers.push(call()); // 5 calls/s for 6 s: six times idleSeconds
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const codes = await Promise.all(answers);
+    const duringTraffic = statuses().slice(fromIndex);
+
+    expect({
+      ok: codes.filter((c) => c === 200).length,
+      scaledToZero: duringTraffic.filter((s) => s.replicas === 0).length,
+      counted: await redis.get(callCounterKey(ref)),
+    }).toEqual({ ok: 30, scaledToZero: 0, counted: '31' });
+    await eventually(async () => expect(await statusOf(ref)).toMatchObject({ replicas: 0, reason: 'idle' }), {
+      timeoutMs: 5_000,
+    });
   });
 });

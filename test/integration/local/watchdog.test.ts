@@ -340,6 +340,26 @@ describe('http mode', () => {
     expect((await probe(harness, '/metrics')).text).toMatch(/restarts_total\{reason="crash"[^}]*\} 1/);
   });
 
+  // Issue 10 item 8: a call that waited out its timeout while the user process restarted never reached user code;
+  // it goes back to the queue without using its one attempt and runs once the process is up.
+  test('an async call that cannot reach user code during a restart keeps its attempt and runs once ready', async () => {
+    const harness = await startHarness(
+      faultySpec({ timeoutSeconds: 1, env: [{ name: 'START_DELAY_MS', value: '2500' }] }),
+    );
+    expect(await call(harness, { path: '/crash' })).toMatchObject({ error: { code: 'FUNCTION_CRASHED' } });
+
+    const id = await enqueue(harness, { kind: 'async', method: 'GET', path: '/after-restart', attempts: 1 });
+    const job = await eventually(() => finishedJob(harness, id, 'completed'), { timeoutMs: 15_000 });
+    const result = job.returnvalue as InvocationResult;
+    expect({
+      status: result.status,
+      path: (JSON.parse(bodyText(result)) as { path: string }).path,
+      attempt: result.attempt,
+      attemptsMade: job.attemptsMade,
+      deferred: job.attemptsStarted > 1,
+    }).toEqual({ status: 200, path: '/after-restart', attempt: 1, attemptsMade: 1, deferred: true });
+  });
+
   test('the call runs in a watchdog.invoke span under the trace carried in the job, and the trace reaches user code', async () => {
     propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
     cleanups.push(() => Promise.resolve(propagation.disable()));

@@ -17,6 +17,7 @@ import { callSignal } from './call-signal.js';
 import { decideAfterCall } from './generation.js';
 import { requestHeaders, requestPath } from './http-request.js';
 import {
+  notRunResult,
   platformErrorResult,
   timeoutMessage,
   type RestartReason,
@@ -113,11 +114,12 @@ class HttpRunner implements Runner {
     }
   }
 
+  /** The user process never got the call: it was starting, restarting (backoff) or stopping. */
   private unavailable(timedOut: boolean): RunResult {
     const { timeoutSeconds } = this.options.config.spec;
-    if (this.stopped) return platformErrorResult('FUNCTION_UNAVAILABLE', 'the watchdog is shutting down');
+    if (this.stopped) return notRunResult('FUNCTION_UNAVAILABLE', 'the watchdog is shutting down');
     const why = timedOut ? `was not ready within the call's ${timeoutSeconds} s timeout` : 'call cancelled';
-    return platformErrorResult('FUNCTION_UNAVAILABLE', `user process ${why}`);
+    return notRunResult('FUNCTION_UNAVAILABLE', `user process ${why}`);
   }
 
   private async failed(generation: Generation, timedOut: boolean, error: unknown): Promise<RunResult> {
@@ -129,10 +131,9 @@ class HttpRunner implements Runner {
     if (exit !== undefined) {
       return platformErrorResult('FUNCTION_CRASHED', `user process ${describeExit(exit)} during the call`);
     }
-    return platformErrorResult(
-      'FUNCTION_UNAVAILABLE',
-      `forwarding to the user process: ${describeError(error)}`,
-    );
+    // A refused connection carried no byte of the call: the process was gone or not listening yet.
+    const result = refusedConnection(error) ? notRunResult : platformErrorResult;
+    return result('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
   }
 
   /**
@@ -296,6 +297,9 @@ class HttpRunner implements Runner {
     return delayMs;
   }
 }
+
+const refusedConnection = (error: unknown): boolean =>
+  error instanceof Error && 'code' in error && error.code === 'ECONNREFUSED';
 
 /** The generation's exit status if it exits within CRASH_SETTLE_MS, else undefined. */
 async function settleExit(generation: Generation, clock: Clock): Promise<ExitStatus | undefined> {

@@ -11,7 +11,13 @@ import type { Logger } from '../logger.js';
 import type { EnvMap } from '../process-group.js';
 
 /** What a runner produces; the worker stamps `attempt` and the timing onto it. */
-export type RunResult = Omit<InvocationResult, 'attempt' | 'startedAtMs' | 'finishedAtMs'>;
+export type RunResult = Omit<InvocationResult, 'attempt' | 'startedAtMs' | 'finishedAtMs'> & {
+  /**
+   * The call never reached user code: the process was starting, restarting or stopping, or refused the
+   * connection. The worker does not count such a run as an async attempt (outcome.ts `decideNotRun`).
+   */
+  readonly notRun?: true;
+};
 
 export interface Runner {
   /** Starts the user process (http mode) and waits, bounded by `startTimeoutMs`, for it to accept work. */
@@ -48,6 +54,11 @@ export type RestartReason = 'crash' | 'timeout' | 'start-timeout';
 /** A response Spool produced instead of the function: JSON `{ code, message }` with the code's status. */
 export function platformErrorResult(code: ErrorCode, message: string): RunResult {
   return platformFailure(code, message);
+}
+
+/** A platform error for a call that never reached user code. */
+export function notRunResult(code: ErrorCode, message: string): RunResult {
+  return { ...platformFailure(code, message), notRun: true };
 }
 
 export const timeoutMessage = (timeoutSeconds: number): string => `call ran past ${timeoutSeconds} s`;
