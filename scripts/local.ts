@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signal, STACK_TAG_VAR, taggedProcesses } from './stack-processes.js';
-import { decideRestart, describeRestart, orphanRoots, stackTag } from './supervise.js';
+import { decideRestart } from '@spool/api';
+import { LOCAL_STACK_BACKOFF, describeRestart, orphanRoots, stackTag } from './supervise.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = resolve(process.env['SPOOL_STATE_DIR'] ?? join(root, '.spool'));
@@ -85,8 +86,8 @@ function onExit(
 ): void {
   if (stopping) return;
   const livedMs = Date.now() - s.startedAtMs;
-  const decision = decideRestart(s.crashes, livedMs);
-  s.crashes = decision.consecutiveCrashes;
+  const decision = decideRestart(s.crashes, livedMs, LOCAL_STACK_BACKOFF);
+  s.crashes = decision.crashes;
   console.error(describeRestart(s.name, exit, livedMs, decision));
   reapGeneration(s.name, generation);
   s.restartTimer = setTimeout(() => {

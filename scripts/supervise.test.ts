@@ -1,38 +1,37 @@
 import { describe, expect, test } from '@jest/globals';
-import { decideRestart, describeRestart, orphanRoots, type RestartPolicy } from './supervise.js';
+import { decideRestart } from '@spool/api';
+import { LOCAL_STACK_BACKOFF, describeRestart, orphanRoots } from './supervise.js';
 
-const policy: RestartPolicy = { baseDelayMs: 200, maxDelayMs: 5_000, healthyAfterMs: 10_000 };
-
-describe('decideRestart', () => {
+describe('the local stack restarts with api decideRestart', () => {
   test.each([
-    { name: 'first crash', previous: 0, livedMs: 500, want: { consecutiveCrashes: 1, delayMs: 200 } },
+    { name: 'first crash', previous: 0, livedMs: 500, want: { crashes: 1, delayMs: 200 } },
     {
       name: 'second early crash doubles',
       previous: 1,
       livedMs: 500,
-      want: { consecutiveCrashes: 2, delayMs: 400 },
+      want: { crashes: 2, delayMs: 400 },
     },
-    { name: 'fifth early crash', previous: 4, livedMs: 100, want: { consecutiveCrashes: 5, delayMs: 3_200 } },
+    { name: 'fifth early crash', previous: 4, livedMs: 100, want: { crashes: 5, delayMs: 3_200 } },
     {
       name: 'capped at maxDelayMs',
       previous: 9,
       livedMs: 100,
-      want: { consecutiveCrashes: 10, delayMs: 5_000 },
+      want: { crashes: 10, delayMs: 5_000 },
     },
     {
       name: 'a long life starts over',
       previous: 9,
       livedMs: 10_000,
-      want: { consecutiveCrashes: 1, delayMs: 200 },
+      want: { crashes: 1, delayMs: 200 },
     },
     {
       name: 'just short of healthy',
       previous: 2,
       livedMs: 9_999,
-      want: { consecutiveCrashes: 3, delayMs: 800 },
+      want: { crashes: 3, delayMs: 800 },
     },
   ])('$name', ({ previous, livedMs, want }) => {
-    expect(decideRestart(previous, livedMs, policy)).toEqual(want);
+    expect(decideRestart(previous, livedMs, LOCAL_STACK_BACKOFF)).toEqual(want);
   });
 });
 
@@ -41,13 +40,13 @@ describe('describeRestart', () => {
     {
       name: 'killed',
       exit: { code: null, signal: 'SIGKILL' },
-      decision: { consecutiveCrashes: 1, delayMs: 200 },
+      decision: { crashes: 1, delayMs: 200 },
       want: 'spool: redis exited (SIGKILL) after 12.3 s; restarting in 200 ms',
     },
     {
       name: 'crash loop',
       exit: { code: 1, signal: null },
-      decision: { consecutiveCrashes: 3, delayMs: 800 },
+      decision: { crashes: 3, delayMs: 800 },
       want: 'spool: redis exited (code 1) after 12.3 s; restarting in 800 ms, crash 3 in a row',
     },
   ])('$name', ({ exit, decision, want }) => {
