@@ -57,13 +57,6 @@ const config = {
     },
     {
       ...shared,
-      displayName: 'faults',
-      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/setup/redis-setup.ts',
-      globalTeardown: '<rootDir>/test/setup/redis-teardown.ts',
-    },
-    {
-      ...shared,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
       globalSetup: '<rootDir>/test/cluster/test/global-setup.ts',
