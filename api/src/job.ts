@@ -35,6 +35,11 @@ export interface InvocationJob {
   readonly enqueuedAtMs: number;
   /** Sync calls: after this the caller has been answered 504, so a watchdog skips the job. */
   readonly expiresAtMs?: number;
+  /**
+   * When the gateway stops waiting for Redis to take the add: past it the caller was answered 503 and the job is
+   * withdrawn. A replica that first takes the job after this checks the withdrawal mark before running it.
+   */
+  readonly enqueueDeadlineMs?: number;
 }
 
 export interface PlatformError {

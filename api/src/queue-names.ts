@@ -27,6 +27,8 @@ export const callCounterKey = (ref: FunctionRef): string => `${KEY_PREFIX}:${que
 /** A BullMQ job's hash, e.g. `spool:{default.echo}:<jobId>`, and the lock a replica holds on it while it runs. */
 export const jobKey = (ref: FunctionRef, jobId: string): string => `${KEY_PREFIX}:${queueName(ref)}:${jobId}`;
 export const jobLockKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:lock`;
+/** Set by the gateway on a call it answered 503 at enqueue: a replica that takes the job anyway must not run it. */
+export const withdrawnKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:withdrawn`;
 
 /** Callback deliveries for async calls: one queue for all functions, drained by the gateways. */
 export const CALLBACK_QUEUE = '{callbacks}';

@@ -21,6 +21,7 @@ import {
   jobKey,
   jobLockKey,
   queueName,
+  withdrawnKey,
   replyChannel,
   type FunctionRef,
   type InvocationJob,
@@ -135,6 +136,8 @@ const SPOIL_WAITING_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 and redis.call(
   return 1
 end
 return 0`;
+/** A withdrawal mark outlives any job retention: a day. */
+const WITHDRAWN_MARK_TTL_MS = 24 * 60 * 60 * 1000;
 /** What a withdrawn job's data becomes: JSON that no InvocationJob decoder accepts, saying why. */
 const WITHDRAWN_JOB_DATA = JSON.stringify({ withdrawn: 'refused at enqueue (QUEUE_UNAVAILABLE); never run' });
 
@@ -204,10 +207,14 @@ export function createInvoker(options: InvokerOptions): Invoker {
    * its body, so it runs straight after the add it follows on this connection, before any replica's next command
    * (fault suite: Redis SIGSTOP). The remove still cleans the job up.
    */
-  const spoil = (ref: FunctionRef, jobId: string): void =>
+  const spoil = (ref: FunctionRef, jobId: string): void => {
     void redis
       .eval(SPOIL_WAITING_JOB, 2, jobKey(ref, jobId), jobLockKey(ref, jobId), WITHDRAWN_JOB_DATA)
       .catch(() => undefined);
+    // Redis serves other clients between 16 KB reads of this connection's backlog, so a replica may still lock the
+    // job before the EVAL runs; it then finds this mark (watchdog worker.ts isWithdrawn) and does not run it.
+    void redis.set(withdrawnKey(ref, jobId), '1', 'PX', WITHDRAWN_MARK_TTL_MS).catch(() => undefined);
+  };
 
   /** Removes one withdrawn call; kept for the next try while Redis does not answer. */
   const tryWithdraw = async (jobId: string): Promise<void> => {
@@ -326,6 +333,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
         trace,
         enqueuedAtMs,
         expiresAtMs: enqueuedAtMs + queueWaitMs,
+        enqueueDeadlineMs: enqueuedAtMs + options.enqueueTimeoutMs,
       });
       const result = awaitReply(fn, callId, jobId, enqueuedAtMs);
       try {
@@ -345,13 +353,15 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
     async enqueueAsync(fn, request, { callbackUrl, trace }) {
       const jobId = randomUUID();
+      const enqueuedAtMs = now();
       const callId = makeCallId(refOf(fn), jobId);
       const job = asyncInvocationJob({
         callId,
         request,
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         trace,
-        enqueuedAtMs: now(),
+        enqueuedAtMs,
+        enqueueDeadlineMs: enqueuedAtMs + options.enqueueTimeoutMs,
       });
       const { maxAttempts, backoffSeconds, retainSeconds } = fn.spec.async;
       await enqueue(fn, job, jobId, {

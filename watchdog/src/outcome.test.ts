@@ -7,6 +7,7 @@ import {
   decideJob,
   decideNotRun,
   deliverableResult,
+  mayBeWithdrawn,
   stampResult,
 } from './outcome.js';
 
@@ -208,5 +209,37 @@ describe('stampResult', () => {
       startedAtMs: 1,
       finishedAtMs: 2,
     });
+  });
+});
+
+describe('mayBeWithdrawn', () => {
+  const fresh = { attemptsMade: 0, stalledCounter: 0 };
+  test.each([
+    { name: 'taken before its enqueue deadline', deadline: 2000, nowMs: 1500, job: fresh, want: false },
+    { name: 'taken at or after its enqueue deadline', deadline: 2000, nowMs: 2000, job: fresh, want: true },
+    {
+      name: 'a job without a deadline (older gateway)',
+      deadline: undefined,
+      nowMs: 9000,
+      job: fresh,
+      want: false,
+    },
+    {
+      name: 'a retry: it ran before, so it was not withdrawn',
+      deadline: 2000,
+      nowMs: 9000,
+      job: { attemptsMade: 1, stalledCounter: 0 },
+      want: false,
+    },
+    {
+      name: 'a re-run after its replica died',
+      deadline: 2000,
+      nowMs: 9000,
+      job: { attemptsMade: 0, stalledCounter: 1 },
+      want: false,
+    },
+  ])('$name', ({ deadline, nowMs, job, want }) => {
+    const data = deadline === undefined ? {} : { enqueueDeadlineMs: deadline };
+    expect(mayBeWithdrawn(data, nowMs, job)).toBe(want);
   });
 });

@@ -110,3 +110,18 @@ export function callbackJobFor(
       : stampResult(platformErrorResult('FUNCTION_UNAVAILABLE', ended.failedReason), ended.timing);
   return { callId: data.callId, callbackUrl: data.callbackUrl, result };
 }
+
+/**
+ * Whether a job may be one the gateway withdrew: taken for the first time after its enqueue deadline, when the
+ * gateway may have answered its caller 503 (issue 10). Only then does the watchdog look for the withdrawal mark, so
+ * a call picked up in time pays nothing; a backlogged one pays WITHDRAWAL_SETTLE_MS and one round trip.
+ */
+export const mayBeWithdrawn = (
+  data: Pick<InvocationJob, 'enqueueDeadlineMs'>,
+  nowMs: number,
+  job: { readonly attemptsMade: number; readonly stalledCounter: number },
+): boolean =>
+  data.enqueueDeadlineMs !== undefined &&
+  nowMs >= data.enqueueDeadlineMs &&
+  job.attemptsMade === 0 &&
+  job.stalledCounter === 0;

@@ -20,6 +20,7 @@ import {
   parseCallId,
   queueName,
   refused,
+  withdrawnKey,
   type CallbackJob,
   type Decoded,
   type DropLog,
@@ -36,6 +37,7 @@ import {
   decideJob,
   decideNotRun,
   deliverableResult,
+  mayBeWithdrawn,
   stampResult,
 } from './outcome.js';
 import { enqueueCallback, publishReply } from './replies.js';
@@ -145,6 +147,13 @@ async function processInvocation(
     logger.info('skipped a call its caller had already been answered 504 for', { callId: data.callId });
     return null;
   }
+  if (await isWithdrawn(options, job, data))
+    throw new UnrecoverableError(
+      failureReason(
+        'QUEUE_UNAVAILABLE',
+        'withdrawn: its caller was answered 503 when Redis did not take it in time',
+      ),
+    );
   const { result, notRun } = await invokeTraced(options, { job, data }, signal);
   if (token !== undefined && decideNotRun(data.kind, notRun, job) === 'defer') {
     // Not an attempt: BullMQ's moveToDelayed keeps attemptsMade, and DelayedError tells the worker it is moved.
@@ -158,6 +167,23 @@ async function processInvocation(
   if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
   if (data.kind === 'async' && isFailedResult(result)) throw new FailedAttemptError(result);
   return result;
+}
+
+/**
+ * A withdrawal is sent on the gateway's connection right behind the add, so it lands within a few of Redis's 16 KB
+ * reads of that backlog: this long after taking the job, its mark is there if it ever will be.
+ */
+const WITHDRAWAL_SETTLE_MS = 50;
+
+/** Whether the gateway withdrew this job (answered its caller 503); asked only of jobs that may be (mayBeWithdrawn). */
+async function isWithdrawn(
+  options: InvocationWorkerOptions,
+  job: Job<unknown>,
+  data: InvocationJob,
+): Promise<boolean> {
+  if (job.id === undefined || !mayBeWithdrawn(data, options.clock.now(), job)) return false;
+  await options.clock.sleep(WITHDRAWAL_SETTLE_MS);
+  return (await options.publisher.exists(withdrawnKey(options.config.function, job.id))) === 1;
 }
 
 /** A job taken from the queue and its decoded data. */

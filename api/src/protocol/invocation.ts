@@ -68,6 +68,7 @@ const jobShape = objectOf({
   trace: traceCarrier,
   enqueuedAtMs: epochMs,
   expiresAtMs: optional(epochMs),
+  enqueueDeadlineMs: optional(epochMs),
 });
 
 /** Why a well-typed job is still not one a gateway writes, or undefined. */
@@ -111,6 +112,7 @@ export interface SyncJobInput {
   readonly trace: Readonly<Record<string, string>>;
   readonly enqueuedAtMs: number;
   readonly expiresAtMs: number;
+  readonly enqueueDeadlineMs?: number;
 }
 
 /** The job of a sync call: answered on the enqueuing gateway's reply channel, skipped after `expiresAtMs`. */
@@ -123,6 +125,7 @@ export const syncInvocationJob = (input: SyncJobInput): InvocationJob => ({
   trace: input.trace,
   enqueuedAtMs: input.enqueuedAtMs,
   expiresAtMs: input.expiresAtMs,
+  ...(input.enqueueDeadlineMs !== undefined ? { enqueueDeadlineMs: input.enqueueDeadlineMs } : {}),
 });
 
 export interface AsyncJobInput {
@@ -131,6 +134,7 @@ export interface AsyncJobInput {
   readonly callbackUrl?: string;
   readonly trace: Readonly<Record<string, string>>;
   readonly enqueuedAtMs: number;
+  readonly enqueueDeadlineMs?: number;
 }
 
 /** The job of an async call: its result is kept on the job and, with a callback URL, POSTed there. */
@@ -142,4 +146,5 @@ export const asyncInvocationJob = (input: AsyncJobInput): InvocationJob => ({
   ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
   trace: input.trace,
   enqueuedAtMs: input.enqueuedAtMs,
+  ...(input.enqueueDeadlineMs !== undefined ? { enqueueDeadlineMs: input.enqueueDeadlineMs } : {}),
 });
