@@ -24,7 +24,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-function waitForReady(child: ChildProcess): Promise<void> {
+/** Resolves once a spawned redis-server says it accepts connections; its later output is drained, not kept. */
+export function waitForReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
@@ -32,6 +33,8 @@ function waitForReady(child: ChildProcess): Promise<void> {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer);
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
         resolve();
       }
     });
