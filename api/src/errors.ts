@@ -17,7 +17,11 @@ export const errorCodes = {
     status: 400,
     summary: "A scale request asked for more replicas than the function's scale.max.",
   },
-  UNAUTHORIZED: { status: 401, summary: 'The /system API needs the admin bearer token.' },
+  UNAUTHORIZED: {
+    status: 401,
+    summary:
+      "The /system API needs the admin bearer token; /calls/ID needs the call's read token or the admin token.",
+  },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },
   BODY_TOO_LARGE: { status: 413, summary: "The body is larger than the function's maxBodyBytes." },
   INVALID_FUNCTION: {

@@ -11,6 +11,7 @@ import {
 } from '@spool/api';
 import { readBody } from '../body.js';
 import { checkDestination } from '../callbacks.js';
+import { callTokenSha256, newCallToken } from '../call-token.js';
 import { headersToClient, headersToFunction, splitInvocationUrl } from '../forwarding.js';
 import { sendPlatformError } from '../http-errors.js';
 import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
@@ -117,16 +118,19 @@ export function invokeRoutes(deps: AppDeps): Router {
     const callbackUrl = await callbackUrlOf(deps, req);
     const request = await readInvocation(deps, req, fn, '/async-function/');
     metrics.invocationsStarted.inc({ function_name: metricFunctionName(fn.metadata) });
+    // The caller alone learns the token; the job keeps its hash (issue 11 item 7).
+    const callToken = newCallToken();
     const callId = await inSpan('gateway.enqueue', contextFromHeaders(req.headers), () =>
       deps.invoker.enqueueAsync(fn, request, {
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         trace: traceCarrier(),
+        readTokenSha256: callTokenSha256(callToken),
       }),
     );
     res
       .status(202)
-      .set('x-call-id', callId)
-      .json({ callId, status: `/calls/${callId}` });
+      .set({ 'x-call-id': callId, 'x-call-token': callToken, 'cache-control': 'no-store' })
+      .json({ callId, callToken, status: `/calls/${callId}` });
   };
 
   router.all(['/function/:name', '/function/:name/*path'], sync);
