@@ -162,6 +162,7 @@ describe('a replica dies with calls in flight', () => {
     const ledger = s.ledger();
     const lastEndAtMs = Math.max(...ledger.filter((e) => e.event === 'end').map((e) => e.atMs));
     await expectAllGone(killed);
+    const callIds = calls.map((c) => c.id);
     const figures = tally({
       callIds,
       answered: callIds,

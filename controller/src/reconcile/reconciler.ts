@@ -16,7 +16,7 @@ import {
 } from '@spool/api';
 import type { Log } from '../log.js';
 import type { PublishedRegistry } from '../registry/published-registry.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { ReplicasConflictError, type Runtime } from '../runtime/runtime.js';
 import type { DesiredFunction, FunctionSource } from '../source/source.js';
 import type { StatusWriter } from '../status/status-writer.js';
 import { functionStatus } from './status.js';
@@ -46,6 +46,11 @@ export interface ReconcilerOptions {
 
 /** Status counts (queued, ready) drift without any event; refresh them this often. */
 export const STATUS_RESYNC_MS = 10_000;
+/**
+ * A foreign Deployment in a function's place is outside the controller's watch (it lists only Spool's), so its
+ * removal sends no event: look again this often. 5 s keeps recovery well inside the 30 s a user waits.
+ */
+export const CONFLICT_RECHECK_MS = 5_000;
 
 export function createReconciler(o: ReconcilerOptions): (key: string) => Promise<WorkResult> {
   const appliedScaleRequests = new Map<string, number>();
@@ -56,6 +61,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     key: string,
     desired: DesiredFunction,
     problems: readonly Problem[],
+    conflict?: string,
   ): Promise<FunctionStatus> => {
     const ref = parseFunctionKey(key);
     const [previous, deployment, queued] = await Promise.all([
@@ -67,8 +73,10 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
       {
         generation: desired.object.metadata.generation ?? 0,
         problems,
+        conflict,
         origin: desired.origin,
-        deployment,
+        // A conflicting Deployment is not this function's replicas, whatever it reports.
+        deployment: conflict === undefined ? deployment : undefined,
         queued,
         previous: previous?.conditions ?? [],
       },
@@ -117,15 +125,39 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     throw new TerminalError(`Function ${key} is invalid`);
   };
 
+  /** Someone else's object stands where the function's replicas go: reported, left alone, checked again. */
+  const conflicted = async (key: string, desired: DesiredFunction, message: string): Promise<WorkResult> => {
+    const ref = parseFunctionKey(key);
+    o.targets.forget(ref); // never scale what is not ours
+    await o.status.write(key, desired, await status(key, desired, [], message));
+    if (refusals.get(key) !== message) {
+      refusals.set(key, message);
+      await o.status.refused(desired, message);
+      o.log.warn('function-deployment-conflict', { key, message });
+    }
+    return { requeueAfterMs: CONFLICT_RECHECK_MS };
+  };
+
+  const applyOrConflict = async (fn: ResolvedFunction): Promise<string | undefined> => {
+    try {
+      await o.runtime.apply(fn);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ReplicasConflictError) return error.message;
+      throw error;
+    }
+  };
+
   return async (key) => {
     const ref = parseFunctionKey(key);
     const desired = o.source.get(key);
     if (!desired) return remove(key, ref);
     const problems = validateFunction(desired.object);
     if (problems.length > 0) return refuse(key, desired, problems);
-    refusals.delete(key);
     const fn = resolveFunction(desired.object);
-    await o.runtime.apply(fn);
+    const conflict = await applyOrConflict(fn);
+    if (conflict !== undefined) return conflicted(key, desired, conflict);
+    refusals.delete(key);
     await o.registry?.serve(fn);
     o.targets.track(fn);
     passScaleRequest(desired, ref);

@@ -72,6 +72,14 @@ describe('functionStatus', () => {
       o: { problems: [{ path: 'spec.port', message: 'must be at least 1' }] },
       want: { status: 'False', reason: 'InvalidSpec' },
     },
+    {
+      name: "someone else's Deployment in its place",
+      o: {
+        deployment: undefined,
+        conflict: 'Deployment a/fn-x already exists and is not managed by this Function',
+      },
+      want: { status: 'False', reason: 'DeploymentConflict' },
+    },
   ])('Ready: $name', ({ o, want }) => {
     expect(ready(o as Partial<ObservedFunction>)).toEqual(want);
   });
@@ -94,6 +102,14 @@ describe('functionStatus', () => {
       lastTransitionTime: '2026-01-02T03:04:05Z',
       observedGeneration: 2,
     });
+  });
+
+  test('a Deployment conflict is Valid=False DeploymentConflict naming the Deployment', () => {
+    const message = 'Deployment a/fn-x already exists and is not managed by this Function (no controller)';
+    const valid = functionStatus(observed({ conflict: message }), NOW).conditions?.find(
+      (c) => c.type === 'Valid',
+    );
+    expect(valid).toMatchObject({ status: 'False', reason: 'DeploymentConflict', message });
   });
 
   test.each([

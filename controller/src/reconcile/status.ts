@@ -21,6 +21,8 @@ export interface ObservedReplicas {
 export interface ObservedFunction {
   readonly generation: number;
   readonly problems: readonly Problem[];
+  /** Why the function's replicas cannot be applied: its Deployment's name is taken by someone else's. */
+  readonly conflict?: string | undefined;
   /** Where the spec was read from (local mode: `file (document N)`), named in the Valid message. */
   readonly origin?: string | undefined;
   /** Undefined when the runtime has nothing for the function (yet). */
@@ -55,6 +57,13 @@ function readyCondition(o: ObservedFunction): NewCondition {
   const d = o.deployment;
   if (o.problems.length > 0)
     return { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'see the Valid condition' };
+  if (o.conflict !== undefined)
+    return {
+      type: 'Ready',
+      status: 'False',
+      reason: 'DeploymentConflict',
+      message: 'see the Valid condition',
+    };
   if (!d)
     return {
       type: 'Ready',
@@ -89,6 +98,8 @@ function readyCondition(o: ObservedFunction): NewCondition {
 }
 
 function validCondition(o: ObservedFunction): NewCondition {
+  if (o.problems.length === 0 && o.conflict !== undefined)
+    return { type: 'Valid', status: 'False', reason: 'DeploymentConflict', message: o.conflict };
   if (o.problems.length === 0) return { type: 'Valid', status: 'True', reason: 'SpecValid', message: '' };
   const problems = o.problems.map((p) => `${p.path || '(root)'} ${p.message}`).join('; ');
   return {

@@ -24,8 +24,9 @@ import {
 import { deploymentInformer, startInformer } from '../kube/informers.js';
 import type { Log } from '../log.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
+import { deploymentConflict } from '../reconcile/ownership.js';
 import type { ObservedReplicas } from '../reconcile/status.js';
-import type { ReplicaCounts, Runtime } from './runtime.js';
+import { ReplicasConflictError, type ReplicaCounts, type Runtime } from './runtime.js';
 
 export interface KubernetesRuntimeOptions {
   readonly kc: KubeConfig;
@@ -56,6 +57,20 @@ const ownerKey = (d: V1Deployment): string | undefined => {
   return name === undefined ? undefined : `${d.metadata?.namespace ?? 'default'}/${name}`;
 };
 
+const conflictOf = (ref: FunctionRef, uid: string | undefined, d: V1Deployment): string | undefined =>
+  deploymentConflict(ref, uid, {
+    name: d.metadata?.name ?? deploymentName(ref),
+    namespace: d.metadata?.namespace ?? ref.namespace,
+    labels: d.metadata?.labels,
+    ownerReferences: d.metadata?.ownerReferences,
+  });
+
+/** Throws when `d`, found where the function's Deployment goes, is not the function's own (issue 11 item 9). */
+function refuseForeign(fn: ResolvedFunction, d: V1Deployment): void {
+  const conflict = conflictOf(functionRef(fn), fn.metadata.uid, d);
+  if (conflict !== undefined) throw new ReplicasConflictError(conflict);
+}
+
 const observed = (d: V1Deployment): ObservedReplicas => ({
   desiredReplicas: d.spec?.replicas ?? 0,
   replicas: d.status?.replicas ?? 0,
@@ -79,14 +94,25 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
    * with the default single pod, and spec.replicas stays owned by the autoscaler: the apply that follows
    * takes every other field (force) and leaves replicas alone.
    */
-  const createAtMin = async (deployment: V1Deployment, replicas: number): Promise<void> => {
+  const createAtMin = async (
+    fn: ResolvedFunction,
+    deployment: V1Deployment,
+    replicas: number,
+  ): Promise<void> => {
     const namespace = deployment.metadata?.namespace ?? 'default';
+    const name = deployment.metadata?.name ?? deploymentName(functionRef(fn));
     const body = { ...deployment, spec: { ...deployment.spec!, replicas } };
     try {
       await apps.createNamespacedDeployment({ namespace, body, fieldManager: AUTOSCALER_FIELD_MANAGER });
     } catch (error) {
       if (statusOf(error) !== 409)
-        throw new Error(`creating Deployment ${namespace}/${deployment.metadata?.name}`, { cause: error });
+        throw new Error(`creating Deployment ${namespace}/${name}`, { cause: error });
+      // Already there but not in the cache, which lists only Spool-labelled Deployments: most likely someone
+      // else's. Read it before any apply, which forces and would take it over.
+      const existing = await apps.readNamespacedDeployment({ name, namespace }).catch((cause: unknown) => {
+        throw new Error(`reading Deployment ${namespace}/${name}`, { cause });
+      });
+      refuseForeign(fn, existing);
     }
   };
 
@@ -100,8 +126,9 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       const current = deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace);
       // Unchanged since our last apply: skip the request. Status resyncs reconcile every function every few
       // seconds, and an apply per resync was most of the controller's API traffic at 1,000 functions.
+      if (current) refuseForeign(fn, current);
       if (current && appliedHash(current) === appliedHash(deployment)) return;
-      if (!current) await createAtMin(deployment, fn.spec.scale.min);
+      if (!current) await createAtMin(fn, deployment, fn.spec.scale.min);
       try {
         await objects.patch(
           deployment,
@@ -119,6 +146,10 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     async remove(ref: FunctionRef) {
+      // Only a Deployment this Function owns is deleted. One not (yet) in the cache, if it is the Function's,
+      // goes with the Function anyway: the garbage collector follows its owner reference.
+      const current = deployments.get(deploymentName(ref), ref.namespace);
+      if (!current || conflictOf(ref, undefined, current) !== undefined) return;
       try {
         await apps.deleteNamespacedDeployment({ name: deploymentName(ref), namespace: ref.namespace });
       } catch (error) {

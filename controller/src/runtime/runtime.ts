@@ -11,12 +11,21 @@ export interface ReplicaCounts {
   readonly readyReplicas: number;
 }
 
+/**
+ * What apply found in the function's place that belongs to someone else (Kubernetes: a `fn-NAME` Deployment
+ * Spool did not make). Nothing was changed; the reconciler reports it and tries again later.
+ */
+export class ReplicasConflictError extends Error {
+  override readonly name = 'ReplicasConflictError';
+}
+
 export interface Runtime {
   /** Starts watching what it runs (Kubernetes: the Deployment informer); resolves once its cache is listed. */
   start(): Promise<void>;
   /**
    * Creates or updates a function; a changed spec rolls its replicas (new ones first). A new function starts
-   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it).
+   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it). Throws
+   * `ReplicasConflictError`, having changed nothing, when what stands in the function's place is not its own.
    */
   apply(fn: ResolvedFunction): Promise<void>;
   /** Stops every replica of a function (draining) and forgets it. */
