@@ -37,7 +37,12 @@ export function functionCrd(): Record<string, unknown> {
           name: API_VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // The scale subresource lets the gateway (and `kubectl scale`) request replicas with a right that
+          // covers spec.replicas and nothing else of the spec (issue 11 item 9).
+          subresources: {
+            status: {},
+            scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+          },
           additionalPrinterColumns: printerColumns,
           schema: {
             openAPIV3Schema: {

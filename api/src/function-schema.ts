@@ -163,6 +163,14 @@ export const functionSpecSchema = object({
       4 * MiB,
     ),
     scale: defaulted(scaleSchema, {}),
+    replicas: optional(
+      integer({
+        description:
+          'A one-shot scale request, as written by `kubectl scale` or the gateway through the `/scale` subresource: the controller holds at least this many replicas for `scale.idleSeconds` (0 drops to `scale.min` at once), then removes the field. Leave it out of manifests.',
+        minimum: 0,
+        maximum: 1000,
+      }),
+    ),
     async: defaulted(asyncSchema, {}),
     resources: optional(
       object({

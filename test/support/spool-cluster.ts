@@ -127,7 +127,7 @@ export async function startKubeGateway(
     redis,
     subscriber,
     registry: await kubeRegistry(kc, config.namespaces, log),
-    scaler: kubeScaler(kc, Date.now),
+    scaler: kubeScaler(kc),
     gatewayId: `test-${randomUUID().slice(0, 8)}`,
     log,
   });

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { ControllerConfig } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { createController, type Controller } from '../controller.js';
+import { scaleRequestConsumer } from '../kube/scale-request.js';
 import { createLeaseElector } from '../leader/lease-elector.js';
 import type { Log } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
@@ -44,6 +45,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
       log,
     }),
     status: createKubeStatusWriter(kc, () => clock.now()),
+    consumeScaleRequest: scaleRequestConsumer(kc),
     elector: createLeaseElector({
       api: kc.makeApiClient(CoordinationV1Api),
       namespace: config.leaseNamespace,

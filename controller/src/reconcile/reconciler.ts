@@ -2,8 +2,6 @@
 // runtime, publish it (local mode), tell the autoscaler, write status. Level-triggered: the same code runs for
 // create, update, resync and delete, whichever source and runtime it is given.
 import {
-  SCALE_REQUEST_ANNOTATION,
-  decodeScaleAnnotation,
   formatProblems,
   functionKey,
   parseFunctionKey,
@@ -14,7 +12,7 @@ import {
   type Problem,
   type ResolvedFunction,
 } from '@spool/api';
-import type { Log } from '../log.js';
+import { errorMessage, type Log } from '../log.js';
 import type { PublishedRegistry } from '../registry/published-registry.js';
 import { ReplicasConflictError, type Runtime } from '../runtime/runtime.js';
 import type { DesiredFunction, FunctionSource } from '../source/source.js';
@@ -38,6 +36,8 @@ export interface ReconcilerOptions {
   readonly targets: ScaleTargets;
   /** Calls waiting in a function's queue. */
   readonly queued: (ref: FunctionRef) => Promise<number>;
+  /** Removes a scale request once passed on (Kubernetes: `spec.replicas`, only if it still holds `replicas`). */
+  readonly consumeScaleRequest?: ((ref: FunctionRef, replicas: number) => Promise<void>) | undefined;
   /** Drops a deleted function's queue and stored state. */
   readonly forgetQueue: (ref: FunctionRef) => Promise<void>;
   readonly now: () => number;
@@ -84,21 +84,25 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     );
   };
 
-  /** The gateway's `/system/scale-function` in Kubernetes mode: an annotation, acted on once per `at`. */
-  const passScaleRequest = (desired: DesiredFunction, ref: FunctionRef): void => {
-    const raw = desired.object.metadata.annotations?.[SCALE_REQUEST_ANNOTATION];
-    if (!raw) return;
+  /**
+   * A scale request in `spec.replicas` (the gateway's `/system/scale-function` or `kubectl scale`, through the
+   * scale subresource): passed to the autoscaler once per value seen, then removed where the source can, so the
+   * same count asked again later is a change again.
+   */
+  const passScaleRequest = async (fn: ResolvedFunction, ref: FunctionRef): Promise<void> => {
     const key = functionKey(ref);
-    const request = decodeScaleAnnotation(raw);
-    if (!request.ok) {
-      if (appliedScaleRequests.get(key) !== -1)
-        o.log.warn('scale-request-ignored', { key, error: request.error });
-      appliedScaleRequests.set(key, -1); // logged once until the annotation changes
+    const requested = fn.spec.replicas;
+    if (requested === undefined) {
+      appliedScaleRequests.delete(key);
       return;
     }
-    if ((appliedScaleRequests.get(key) ?? 0) >= request.value.at) return;
-    appliedScaleRequests.set(key, request.value.at);
-    o.targets.request(ref, request.value.replicas);
+    if (appliedScaleRequests.get(key) === requested) return;
+    appliedScaleRequests.set(key, requested);
+    o.targets.request(ref, requested);
+    await o.consumeScaleRequest?.(ref, requested).catch((error: unknown) => {
+      // Left in place, it is seen again but not acted on twice (appliedScaleRequests).
+      o.log.warn('scale-request-not-removed', { key, error: errorMessage(error) });
+    });
   };
 
   const remove = async (key: string, ref: FunctionRef): Promise<WorkResult> => {
@@ -160,7 +164,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     refusals.delete(key);
     await o.registry?.serve(fn);
     o.targets.track(fn);
-    passScaleRequest(desired, ref);
+    await passScaleRequest(fn, ref);
     await o.status.write(key, desired, await status(key, desired, []));
     return { requeueAfterMs: STATUS_RESYNC_MS };
   };

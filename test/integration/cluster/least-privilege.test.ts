@@ -1,7 +1,13 @@
 // Kubernetes least privilege (issue 11 item 9) on the real control plane, with the controller and gateway under
 // their shipped ServiceAccounts: a foreign `fn-NAME` Deployment is reported and left alone, never taken over.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+import {
+  AuthorizationV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type Condition, type FunctionResource } from '@spool/api';
 import type { KubeController } from '@spool/controller';
 import {
@@ -12,7 +18,11 @@ import {
   type TestNamespace,
 } from '../../support/cluster.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
-import { installSpoolResources, startKubeController } from '../../support/spool-cluster.js';
+import {
+  installSpoolResources,
+  serviceAccountKubeConfig,
+  startKubeController,
+} from '../../support/spool-cluster.js';
 
 jest.setTimeout(120_000);
 
@@ -156,4 +166,87 @@ describe('a Deployment the controller does not own', () => {
     const still = await apps.readNamespacedDeployment({ name: `fn-${name}`, namespace: ns.name });
     expect(still.metadata?.labels).toEqual({ app: 'theirs' });
   });
+});
+
+describe("the gateway's ServiceAccount", () => {
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+  test('cannot patch a Function, its image included, but can write its scale subresource', async () => {
+    const name = 'guarded';
+    await objects.createNamespacedCustomObject({ ...fnApi, namespace: ns.name, body: functionObject(name) });
+    const kc = await serviceAccountKubeConfig('spool-gateway');
+    const asGateway = kc.makeApiClient(CustomObjectsApi);
+    const refused = await asGateway
+      .patchNamespacedCustomObject(
+        { ...fnApi, namespace: ns.name, name, body: { spec: { image: 'attacker/image:1' } } },
+        mergePatch,
+      )
+      .then(
+        () => 'patched',
+        (error: { code?: number }) => error.code,
+      );
+    const scaled = await asGateway
+      .patchNamespacedCustomObjectScale(
+        { ...fnApi, namespace: ns.name, name, body: { spec: { replicas: 1 } } },
+        mergePatch,
+      )
+      .then(
+        () => 'scaled',
+        (error: { code?: number }) => error.code,
+      );
+    const fn = (await objects.getNamespacedCustomObject({
+      ...fnApi,
+      namespace: ns.name,
+      name,
+    })) as FunctionResource;
+    expect({ refused, scaled, image: fn.spec.image }).toEqual({
+      refused: 403,
+      scaled: 'scaled',
+      image: 'spool/example-echo:0.1.0',
+    });
+    // The controller took the request: one replica, and spec.replicas removed again.
+    await eventually(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: `fn-${name}`, namespace: ns.name });
+        expect(d.spec?.replicas).toBe(1);
+        const now = (await objects.getNamespacedCustomObject({
+          ...fnApi,
+          namespace: ns.name,
+          name,
+        })) as FunctionResource;
+        expect(now.spec.replicas).toBeUndefined();
+      },
+      { timeoutMs: 30_000 },
+    );
+  });
+
+  test.each([
+    { verb: 'patch', subresource: '', want: false },
+    { verb: 'update', subresource: '', want: false },
+    { verb: 'create', subresource: '', want: false },
+    { verb: 'delete', subresource: '', want: false },
+    { verb: 'patch', subresource: 'scale', want: true },
+    { verb: 'update', subresource: 'scale', want: true },
+    { verb: 'patch', subresource: 'status', want: false },
+    { verb: 'list', subresource: '', want: true },
+  ])(
+    'may $verb functions/$subresource: $want (SelfSubjectAccessReview)',
+    async ({ verb, subresource, want }) => {
+      const kc = await serviceAccountKubeConfig('spool-gateway');
+      const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+        body: {
+          spec: {
+            resourceAttributes: {
+              group: API_GROUP,
+              resource: FUNCTION_PLURAL,
+              subresource,
+              verb,
+              namespace: ns.name,
+            },
+          },
+        },
+      });
+      expect(review.status?.allowed).toBe(want);
+    },
+  );
 });
