@@ -393,6 +393,12 @@ export interface ControllerConfig {
   readonly watchdogLock: QueueLockConfig;
   /** Kubernetes runtime: how function pods reach Redis (a URL, or `secret-name/key` in each function namespace). */
   readonly functionRedis: { readonly url: string } | { readonly secretName: string; readonly key: string };
+  /**
+   * Kubernetes runtime: the namespaces whose Functions it reconciles (`SPOOL_NAMESPACES`, comma-separated), each
+   * watched on its own so that namespaced Roles suffice; empty means every namespace (cluster-wide rights).
+   * @defaultValue []
+   */
+  readonly namespaces: readonly string[];
 }
 
 function functionRedis(env: Env, fallbackUrl: string): ControllerConfig['functionRedis'] {
@@ -435,5 +441,6 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     leaseDurationSeconds: integer(env, 'SPOOL_LEASE_DURATION_SECONDS', 8, { min: 2, max: 300 }),
     watchdogLock: parseQueueLockConfig(env),
     functionRedis: functionRedis(env, url),
+    namespaces: Object.freeze(list(env, 'SPOOL_NAMESPACES')),
   });
 }

@@ -52,13 +52,45 @@ export function functionInformer(kc: KubeConfig, namespace?: string): Cache<Func
 
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=spool,app.kubernetes.io/component=function';
 
-/** Deployments Spool made for functions, in every namespace. */
-export function deploymentInformer(kc: KubeConfig): Cache<V1Deployment> {
+/** Deployments Spool made for functions, in every namespace (one namespace when given). */
+export function deploymentInformer(kc: KubeConfig, namespace?: string): Cache<V1Deployment> {
   const api = kc.makeApiClient(AppsV1Api);
+  const labelSelector = MANAGED_SELECTOR;
   return makeInformer<V1Deployment>(
     kc,
-    '/apis/apps/v1/deployments',
-    () => api.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
-    MANAGED_SELECTOR,
+    namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments` : '/apis/apps/v1/deployments',
+    () =>
+      namespace
+        ? api.listNamespacedDeployment({ namespace, labelSelector })
+        : api.listDeploymentForAllNamespaces({ labelSelector }),
+    labelSelector,
   );
+}
+
+/**
+ * One cache over several namespaces, each watched by its own informer (`make(namespace)`), so list and watch need
+ * rights in those namespaces only (the chart's `watchNamespaces` Roles). Empty `namespaces`: one cluster-wide
+ * informer, `make(undefined)`.
+ */
+export function namespacesCache<T extends KubernetesObject>(
+  namespaces: readonly string[],
+  make: (namespace?: string) => Cache<T>,
+): Cache<T> {
+  if (namespaces.length === 0) return make(undefined);
+  const byNamespace = new Map(namespaces.map((ns) => [ns, make(ns)] as const));
+  const all = [...byNamespace.values()];
+  return {
+    // The overloads of on/off take the same callback kinds on every informer; forwarding keeps them paired.
+    on: ((verb: never, cb: never) => all.forEach((i) => i.on(verb, cb))) as Cache<T>['on'],
+    off: ((verb: never, cb: never) => all.forEach((i) => i.off(verb, cb))) as Cache<T>['off'],
+    start: async () => {
+      await Promise.all(all.map((i) => i.start()));
+    },
+    stop: async () => {
+      await Promise.all(all.map((i) => i.stop()));
+    },
+    get: (name, namespace) => (namespace === undefined ? undefined : byNamespace.get(namespace)?.get(name)),
+    list: (namespace) =>
+      namespace === undefined ? all.flatMap((i) => i.list()) : (byNamespace.get(namespace)?.list() ?? []),
+  };
 }

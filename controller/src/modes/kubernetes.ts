@@ -38,11 +38,12 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
   return createController({
     config,
     redis: deps.redis,
-    source: createInformerSource(kc, log),
+    source: createInformerSource(kc, log, config.namespaces),
     runtime: createKubernetesRuntime({
       kc,
       desired: defaultDesiredDeploymentOptions(config.functionRedis, config.watchdogLock),
       log,
+      namespaces: config.namespaces,
     }),
     status: createKubeStatusWriter(kc, () => clock.now()),
     consumeScaleRequest: scaleRequestConsumer(kc),

@@ -21,7 +21,7 @@ import {
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
-import { deploymentInformer, startInformer } from '../kube/informers.js';
+import { deploymentInformer, namespacesCache, startInformer } from '../kube/informers.js';
 import type { Log } from '../log.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
 import { deploymentConflict } from '../reconcile/ownership.js';
@@ -32,6 +32,8 @@ export interface KubernetesRuntimeOptions {
   readonly kc: KubeConfig;
   readonly desired: DesiredDeploymentOptions;
   readonly log: Log;
+  /** Namespaces whose Deployments it watches; empty: every namespace. */
+  readonly namespaces?: readonly string[];
 }
 
 const appliedHash = (d: V1Deployment): string | undefined =>
@@ -86,7 +88,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   const objects = KubernetesObjectApi.makeApiClient(o.kc);
   const apps = o.kc.makeApiClient(AppsV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-  const deployments = deploymentInformer(o.kc);
+  const deployments = namespacesCache(o.namespaces ?? [], (ns) => deploymentInformer(o.kc, ns));
   let stopInformer: (() => Promise<void>) | undefined;
 
   /**
