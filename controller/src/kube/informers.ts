@@ -89,8 +89,12 @@ export function namespacesCache<T extends KubernetesObject>(
     stop: async () => {
       await Promise.all(all.map((i) => i.stop()));
     },
-    get: (name, namespace) => (namespace === undefined ? undefined : byNamespace.get(namespace)?.get(name)),
+    // Each informer's cache is keyed by namespace too, so the namespace is passed on, not only used to pick it.
+    get: (name, namespace) =>
+      namespace === undefined ? undefined : byNamespace.get(namespace)?.get(name, namespace),
     list: (namespace) =>
-      namespace === undefined ? all.flatMap((i) => i.list()) : (byNamespace.get(namespace)?.list() ?? []),
+      namespace === undefined
+        ? all.flatMap((i) => i.list())
+        : (byNamespace.get(namespace)?.list(namespace) ?? []),
   };
 }
