@@ -44,8 +44,6 @@ export function parseFunctionKey(key: string): FunctionRef {
 
 /** The label that selects a function's pods and marks which function a Deployment belongs to. */
 export const FUNCTION_LABEL = 'spool.dev/function';
-/** Set by the gateway's /system/scale-function on the Function: `{"replicas": N, "at": <ms>}`. */
-export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
 /** Digest of the desired Deployment last applied, so an unchanged one is not applied again. */
 export const APPLIED_HASH_ANNOTATION = 'spool.dev/applied-hash';
 

@@ -78,6 +78,15 @@ const validCondition = async (name: string): Promise<Condition | undefined> => {
   return fn.status?.conditions?.find((c) => c.type === 'Valid');
 };
 
+/** What a takeover would change on a Deployment. */
+const shapeOf = (d: V1Deployment): Record<string, unknown> => ({
+  owners: d.metadata?.ownerReferences ?? [],
+  labels: d.metadata?.labels,
+  image: d.spec?.template.spec?.containers[0]?.image,
+  replicas: d.spec?.replicas,
+  managers: (d.metadata?.managedFields ?? []).map((f) => f.manager).filter((m) => m?.startsWith('spool')),
+});
+
 describe('a Deployment the controller does not own', () => {
   test('is reported as Valid=False DeploymentConflict within 30 s, left untouched, and the Function recovers once it is gone', async () => {
     const name = 'taken';
@@ -100,18 +109,10 @@ describe('a Deployment the controller does not own', () => {
       namesIt: true,
     });
 
-    // Several reconciles later, the foreign Deployment is still exactly theirs: no owner, labels, image or
-    // field manager of Spool's, and its replica count untouched.
+    // The reconcile that reported the conflict is the one that used to force-apply: the foreign Deployment is
+    // still exactly theirs, with no owner, label, image or field manager of Spool's, and its replicas untouched.
     const after = await apps.readNamespacedDeployment({ name: `fn-${name}`, namespace: ns.name });
-    expect({
-      owners: after.metadata?.ownerReferences ?? [],
-      labels: after.metadata?.labels,
-      image: after.spec?.template.spec?.containers[0]?.image,
-      replicas: after.spec?.replicas,
-      managers: (after.metadata?.managedFields ?? [])
-        .map((f) => f.manager)
-        .filter((m) => m?.startsWith('spool')),
-    }).toEqual({
+    expect(shapeOf(after)).toEqual({
       owners: [],
       labels: { app: 'theirs' },
       image: 'example/theirs:1',
