@@ -136,7 +136,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     await o.status.write(key, desired, await status(key, desired, [], message));
     if (refusals.get(key) !== message) {
       refusals.set(key, message);
-      await o.status.refused(desired, message);
+      await o.status.refused(desired, message, 'DeploymentConflict');
       o.log.warn('function-deployment-conflict', { key, message });
     }
     return { requeueAfterMs: CONFLICT_RECHECK_MS };
