@@ -16,7 +16,7 @@ import {
 } from '@spool/api';
 import type { Log } from '../log.js';
 import type { PublishedRegistry } from '../registry/published-registry.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { SpecRejectedError, type Runtime } from '../runtime/runtime.js';
 import type { DesiredFunction, FunctionSource } from '../source/source.js';
 import type { StatusWriter } from '../status/status-writer.js';
 import { functionStatus } from './status.js';
@@ -56,6 +56,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     key: string,
     desired: DesiredFunction,
     problems: readonly Problem[],
+    rejected?: string,
   ): Promise<FunctionStatus> => {
     const ref = parseFunctionKey(key);
     const [previous, deployment, queued] = await Promise.all([
@@ -71,6 +72,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
         deployment,
         queued,
         previous: previous?.conditions ?? [],
+        rejected,
       },
       o.now(),
     );
@@ -117,15 +119,46 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     throw new TerminalError(`Function ${key} is invalid`);
   };
 
+  /**
+   * The API server refused the Deployment: Valid=False with its message, an Event when the message changes, and no
+   * retry (TerminalError) until the Function changes, which queues the key again.
+   */
+  const rejected = async (
+    key: string,
+    desired: DesiredFunction,
+    error: SpecRejectedError,
+  ): Promise<never> => {
+    await o.status.write(key, desired, await status(key, desired, [], error.apiMessage));
+    if (refusals.get(key) !== error.apiMessage) {
+      refusals.set(key, error.apiMessage);
+      await o.status.refused(desired, error.apiMessage, 'Rejected');
+      o.log.warn('function-rejected', { key, message: error.apiMessage });
+    }
+    throw new TerminalError(`Function ${key} was refused by the API server`, { cause: error });
+  };
+
+  const applyOrReport = async (
+    key: string,
+    desired: DesiredFunction,
+    fn: ResolvedFunction,
+  ): Promise<void> => {
+    try {
+      await o.runtime.apply(fn);
+    } catch (error) {
+      if (error instanceof SpecRejectedError) return rejected(key, desired, error);
+      throw error;
+    }
+  };
+
   return async (key) => {
     const ref = parseFunctionKey(key);
     const desired = o.source.get(key);
     if (!desired) return remove(key, ref);
     const problems = validateFunction(desired.object);
     if (problems.length > 0) return refuse(key, desired, problems);
-    refusals.delete(key);
     const fn = resolveFunction(desired.object);
-    await o.runtime.apply(fn);
+    await applyOrReport(key, desired, fn);
+    refusals.delete(key);
     await o.registry?.serve(fn);
     o.targets.track(fn);
     passScaleRequest(desired, ref);

@@ -2,6 +2,7 @@
 // The embedded default for trying Spool on one machine, and what the integration tests run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -16,6 +17,7 @@ import {
 import { signalGroup } from '@spool/node';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
+import { describeTermination } from '../reconcile/pod-failure.js';
 import { freePortExcept } from './ports.js';
 import { LIFELINE_FD, freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
@@ -71,6 +73,8 @@ interface Managed {
   desired: number;
   replicas: Replica[];
   consecutiveCrashes: number;
+  /** How the last replica that died on its own ended ("exit code 3"), named in a CrashLoopBackOff status. */
+  lastExit: string | undefined;
   restartTimer: Timer | undefined;
   removed: boolean;
 }
@@ -78,8 +82,17 @@ interface Managed {
 /** A replica that died on its own is replaced after 100 ms doubling to 30 s; 10 s of life resets it. */
 const RESTART_BACKOFF = restartBackoff(30_000);
 
-/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLooping`). */
+/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLoopBackOff`). */
 const CRASH_LOOP_EXITS = 2;
+
+/** "exit code 3", "killed by signal 9"; a replica that never got a pid could not start. */
+const describeExit = (code: number | null, signal: NodeJS.Signals | null): string =>
+  code === null && signal === null
+    ? 'could not start'
+    : describeTermination({
+        exitCode: code ?? undefined,
+        signal: signal === null ? undefined : osConstants.signals[signal],
+      });
 
 const specHash = (fn: ResolvedFunction): string =>
   createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
@@ -179,6 +192,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     const livedMs = clock.now() - replica.startedAtMs;
     const { crashes, delayMs } = decideRestart(m.consecutiveCrashes, livedMs, RESTART_BACKOFF);
     m.consecutiveCrashes = crashes;
+    m.lastExit = describeExit(code, signal);
     log.warn('replica-died', {
       key: functionKey(ref),
       index: replica.index,
@@ -327,6 +341,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
             desired: fn.spec.scale.min,
             replicas: [],
             consecutiveCrashes: 0,
+            lastExit: undefined,
             restartTimer: undefined,
             removed: false,
           };
@@ -377,7 +392,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
         replicas: live.length,
         readyReplicas: ready.filter(Boolean).length,
         progressDeadlineExceeded: false,
-        crashLooping: m.consecutiveCrashes >= CRASH_LOOP_EXITS,
+        failure:
+          m.consecutiveCrashes >= CRASH_LOOP_EXITS
+            ? {
+                reason: 'CrashLoopBackOff',
+                message: `replicas exit soon after they start and restart with backoff; last ${m.lastExit ?? 'exit unknown'}`,
+              }
+            : undefined,
       };
     },
 

@@ -34,7 +34,7 @@ export function createKubeStatusWriter(kc: KubeConfig, now: () => number): Statu
       );
     },
 
-    async refused({ object }, message) {
+    async refused({ object }, message, reason = 'InvalidSpec') {
       const namespace = object.metadata.namespace ?? 'default';
       const at = new Date(now());
       await core
@@ -50,7 +50,7 @@ export function createKubeStatusWriter(kc: KubeConfig, now: () => number): Statu
               uid: object.metadata.uid ?? '',
             },
             type: 'Warning',
-            reason: 'InvalidSpec',
+            reason,
             message,
             source: { component: 'spool-controller' },
             firstTimestamp: at,
