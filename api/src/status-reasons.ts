@@ -1,7 +1,7 @@
 // Every reason a Function's Ready and Valid conditions can carry, in one table: the short state the
 // `kubectl get fn` STATUS column shows, whether a call should fail fast (issue 12), and what it means.
 // Add a reason here and the status function, the gateway and docs/function-reference.md all know it.
-import type { FunctionStatus } from './function-schema.js';
+import type { Condition } from './function-schema.js';
 
 export interface StatusReason {
   readonly condition: 'Ready' | 'Valid';
@@ -111,7 +111,7 @@ export type ReplicaFailureReason =
   | 'QuotaExceeded';
 
 /** The short state for a status: Valid=False wins, then the Ready reason. */
-export function statusState(status: Pick<FunctionStatus, 'conditions'>): string {
+export function statusState(status: { readonly conditions?: readonly Condition[] | undefined }): string {
   const conditions = status.conditions ?? [];
   const invalid = conditions.find((c) => c.type === 'Valid' && c.status === 'False');
   const ready = conditions.find((c) => c.type === 'Ready');
@@ -125,7 +125,7 @@ export function statusState(status: Pick<FunctionStatus, 'conditions'>): string 
  * condition); undefined when the function is serving, idle or only starting, so calls queue as usual.
  */
 export function unavailableReason(
-  status: Pick<FunctionStatus, 'conditions'> | undefined,
+  status: { readonly conditions?: readonly Condition[] | undefined } | undefined,
 ): string | undefined {
   const conditions = status?.conditions ?? [];
   // Valid first: its message is the one a person can act on (Ready then only says "see the Valid condition").
