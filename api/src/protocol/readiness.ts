@@ -18,8 +18,9 @@ export function decodeReadinessReason(raw: string): Decoded<ReadinessReason> {
   if (raw.length > MAX_READINESS_BODY_CHARS + 1)
     return refused(`a readiness body must be at most ${MAX_READINESS_BODY_CHARS} characters`);
   const text = raw.trim();
-  if (text.startsWith(CRASH_LOOP_PREFIX)) {
-    const lastExit = text.slice(CRASH_LOOP_PREFIX.length).trim();
+  // The prefix ends in a space that trimming an empty crash-loop body would remove; match it without that space.
+  if (text.startsWith(CRASH_LOOP_PREFIX.trimEnd())) {
+    const lastExit = text.slice(CRASH_LOOP_PREFIX.trimEnd().length).trim();
     return decoded({ kind: 'crash-loop', lastExit: lastExit === '' ? 'exit unknown' : lastExit });
   }
   return decoded({ kind: 'other', text });
