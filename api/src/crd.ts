@@ -11,8 +11,21 @@ const printerColumns = [
   { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas' },
   { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
   { name: 'Queued', type: 'integer', jsonPath: '.status.queued' },
-  { name: 'Status', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+  { name: 'Status', type: 'string', jsonPath: '.status.state' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  // -o wide: the Ready condition's reason and message (an invalid spec shows InvalidSpec there too).
+  {
+    name: 'Reason',
+    type: 'string',
+    jsonPath: ".status.conditions[?(@.type=='Ready')].reason",
+    priority: 1,
+  },
+  {
+    name: 'Message',
+    type: 'string',
+    jsonPath: ".status.conditions[?(@.type=='Ready')].message",
+    priority: 1,
+  },
 ];
 
 /** `apiextensions.k8s.io/v1` CustomResourceDefinition for Functions, as a plain object ready to apply or render. */

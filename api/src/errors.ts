@@ -33,8 +33,9 @@ export const errorCodes = {
     summary: 'The user process exited during the call; it is being restarted.',
   },
   FUNCTION_UNAVAILABLE: {
-    status: 502,
-    summary: 'The user process could not be reached or did not become ready.',
+    status: 503,
+    summary:
+      'The function cannot serve: its status names why (CrashLoopBackOff, ImagePullBackOff, Rejected, ...) and a sync call is answered at once, or the user process could not be reached or did not become ready.',
   },
   CALL_FAILED: {
     status: 502,

@@ -226,6 +226,12 @@ export const functionStatusSchema = object({
     replicas: optional(integer({ description: 'Replicas wanted by the autoscaler.', minimum: 0 })),
     readyReplicas: optional(integer({ description: 'Replicas ready to take calls.', minimum: 0 })),
     queued: optional(integer({ description: 'Calls waiting in the queue.', minimum: 0 })),
+    state: optional(
+      string({
+        description:
+          'One short word for people and the STATUS column: Ready, Idle, Starting, CrashLoop, ImagePull, Invalid, ...',
+      }),
+    ),
     conditions: optional(array({ description: 'Ready and Valid.', items: conditionSchema })),
   },
 });

@@ -9,6 +9,7 @@ export * from './errors.js';
 export * from './function.js';
 export * from './function-schema.js';
 export * from './function-status.js';
+export * from './status-reasons.js';
 export * from './job.js';
 export * from './names.js';
 export * from './protocol/index.js';

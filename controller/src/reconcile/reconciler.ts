@@ -14,7 +14,7 @@ import {
 } from '@spool/api';
 import { errorMessage, type Log } from '../log.js';
 import type { PublishedRegistry } from '../registry/published-registry.js';
-import { ReplicasConflictError, type Runtime } from '../runtime/runtime.js';
+import { ReplicasConflictError, SpecRejectedError, type Runtime } from '../runtime/runtime.js';
 import type { DesiredFunction, FunctionSource } from '../source/source.js';
 import type { StatusWriter } from '../status/status-writer.js';
 import { functionStatus } from './status.js';
@@ -61,7 +61,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     key: string,
     desired: DesiredFunction,
     problems: readonly Problem[],
-    conflict?: string,
+    refusal: { readonly conflict?: string; readonly rejected?: string } = {},
   ): Promise<FunctionStatus> => {
     const ref = parseFunctionKey(key);
     const [previous, deployment, queued] = await Promise.all([
@@ -73,12 +73,13 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
       {
         generation: desired.object.metadata.generation ?? 0,
         problems,
-        conflict,
+        conflict: refusal.conflict,
         origin: desired.origin,
         // A conflicting Deployment is not this function's replicas, whatever it reports.
-        deployment: conflict === undefined ? deployment : undefined,
+        deployment: refusal.conflict === undefined ? deployment : undefined,
         queued,
         previous: previous?.conditions ?? [],
+        rejected: refusal.rejected,
       },
       o.now(),
     );
@@ -133,7 +134,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
   const conflicted = async (key: string, desired: DesiredFunction, message: string): Promise<WorkResult> => {
     const ref = parseFunctionKey(key);
     o.targets.forget(ref); // never scale what is not ours
-    await o.status.write(key, desired, await status(key, desired, [], message));
+    await o.status.write(key, desired, await status(key, desired, [], { conflict: message }));
     if (refusals.get(key) !== message) {
       refusals.set(key, message);
       await o.status.refused(desired, message, 'DeploymentConflict');
@@ -142,12 +143,35 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     return { requeueAfterMs: CONFLICT_RECHECK_MS };
   };
 
-  const applyOrConflict = async (fn: ResolvedFunction): Promise<string | undefined> => {
+  /**
+   * The API server refused the Deployment: Valid=False with its message, an Event when the message changes, and no
+   * retry (TerminalError) until the Function changes, which queues the key again.
+   */
+  const rejected = async (
+    key: string,
+    desired: DesiredFunction,
+    error: SpecRejectedError,
+  ): Promise<never> => {
+    await o.status.write(key, desired, await status(key, desired, [], { rejected: error.apiMessage }));
+    if (refusals.get(key) !== error.apiMessage) {
+      refusals.set(key, error.apiMessage);
+      await o.status.refused(desired, error.apiMessage, 'Rejected');
+      o.log.warn('function-rejected', { key, message: error.apiMessage });
+    }
+    throw new TerminalError(`Function ${key} was refused by the API server`, { cause: error });
+  };
+
+  const applyOrConflict = async (
+    key: string,
+    desired: DesiredFunction,
+    fn: ResolvedFunction,
+  ): Promise<string | undefined> => {
     try {
       await o.runtime.apply(fn);
       return undefined;
     } catch (error) {
       if (error instanceof ReplicasConflictError) return error.message;
+      if (error instanceof SpecRejectedError) return rejected(key, desired, error);
       throw error;
     }
   };
@@ -159,7 +183,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     const problems = validateFunction(desired.object);
     if (problems.length > 0) return refuse(key, desired, problems);
     const fn = resolveFunction(desired.object);
-    const conflict = await applyOrConflict(fn);
+    const conflict = await applyOrConflict(key, desired, fn);
     if (conflict !== undefined) return conflicted(key, desired, conflict);
     refusals.delete(key);
     await o.registry?.serve(fn);

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import {
   AppsV1Api,
+  CoreV1Api,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -15,6 +16,7 @@ import {
   AUTOSCALER_FIELD_MANAGER,
   FIELD_MANAGER,
   FUNCTION_LABEL,
+  decodeApiErrorMessage,
   deploymentName,
   functionKey,
   functionRef,
@@ -22,11 +24,12 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import { deploymentInformer, namespacesCache, startInformer } from '../kube/informers.js';
-import type { Log } from '../log.js';
+import { errorMessage, type Log } from '../log.js';
+import { decidePodFailure, type ReplicaFailure } from '../reconcile/pod-failure.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
 import { deploymentConflict } from '../reconcile/ownership.js';
 import type { ObservedReplicas } from '../reconcile/status.js';
-import { ReplicasConflictError, type ReplicaCounts, type Runtime } from './runtime.js';
+import { ReplicasConflictError, SpecRejectedError, type ReplicaCounts, type Runtime } from './runtime.js';
 
 export interface KubernetesRuntimeOptions {
   readonly kc: KubeConfig;
@@ -34,6 +37,10 @@ export interface KubernetesRuntimeOptions {
   readonly log: Log;
   /** Namespaces whose Deployments it watches; empty: every namespace. */
   readonly namespaces?: readonly string[];
+  /** Default POD_START_TIMEOUT_MS. */
+  readonly podStartTimeoutMs?: number;
+  /** Default Date.now. */
+  readonly now?: () => number;
 }
 
 const appliedHash = (d: V1Deployment): string | undefined =>
@@ -80,13 +87,31 @@ const observed = (d: V1Deployment): ObservedReplicas => ({
   progressDeadlineExceeded: (d.status?.conditions ?? []).some(
     (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
   ),
-  // Seen per pod (CrashLoopBackOff), which this runtime does not watch; RolloutStuck covers a rollout that fails.
-  crashLooping: false,
+  failure: undefined,
 });
+
+/** 400 and 422 are the API server refusing the object itself (bad value, unknown field): terminal. */
+const REJECTED_STATUSES = new Set([400, 422]);
+
+/** A terminal refusal as SpecRejectedError carrying the server's message; anything else wrapped with context. */
+function applyFailure(cause: unknown, what: string): Error {
+  const status = statusOf(cause);
+  if (status !== undefined && REJECTED_STATUSES.has(status)) {
+    const message = decodeApiErrorMessage((cause as { body?: unknown }).body);
+    return new SpecRejectedError(message.ok ? message.value : `the API server refused ${what} (${status})`, {
+      cause,
+    });
+  }
+  return new Error(what, { cause });
+}
+
+/** How long a pod may take to become ready before status says StartTimeout (the watchdog's startup probe). */
+export const POD_START_TIMEOUT_MS = 60_000;
 
 export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   const objects = KubernetesObjectApi.makeApiClient(o.kc);
   const apps = o.kc.makeApiClient(AppsV1Api);
+  const core = o.kc.makeApiClient(CoreV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const deployments = namespacesCache(o.namespaces ?? [], (ns) => deploymentInformer(o.kc, ns));
   let stopInformer: (() => Promise<void>) | undefined;
@@ -107,8 +132,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     try {
       await apps.createNamespacedDeployment({ namespace, body, fieldManager: AUTOSCALER_FIELD_MANAGER });
     } catch (error) {
-      if (statusOf(error) !== 409)
-        throw new Error(`creating Deployment ${namespace}/${name}`, { cause: error });
+      if (statusOf(error) !== 409) throw applyFailure(error, `creating Deployment ${namespace}/${name}`);
       // Already there but not in the cache, which lists only Spool-labelled Deployments: most likely someone
       // else's. Read it before any apply, which forces and would take it over.
       const existing = await apps.readNamespacedDeployment({ name, namespace }).catch((cause: unknown) => {
@@ -116,6 +140,24 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       });
       refuseForeign(fn, existing);
     }
+  };
+
+  /** Why no pod serves, from the pods (one list request) and the Deployment's ReplicaFailure condition. */
+  const observeFailure = async (ref: FunctionRef, d: V1Deployment): Promise<ReplicaFailure | undefined> => {
+    const pods = await core
+      .listNamespacedPod({ namespace: ref.namespace, labelSelector: `${FUNCTION_LABEL}=${ref.name}` })
+      .catch((error: unknown) => {
+        o.log.warn('pods-unreadable', { key: functionKey(ref), error: errorMessage(error) });
+        return undefined;
+      });
+    return decidePodFailure(
+      {
+        pods: (pods?.items ?? []).flatMap((p) => (p.status ? [p.status] : [])),
+        deploymentConditions: d.status?.conditions ?? [],
+        startTimeoutMs: o.podStartTimeoutMs ?? POD_START_TIMEOUT_MS,
+      },
+      (o.now ?? Date.now)(),
+    );
   };
 
   return {
@@ -141,9 +183,10 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
           PatchStrategy.ServerSideApply,
         );
       } catch (cause) {
-        throw new Error(`applying Deployment ${fn.metadata.namespace}/${deployment.metadata?.name}`, {
+        throw applyFailure(
           cause,
-        });
+          `applying Deployment ${fn.metadata.namespace}/${deployment.metadata?.name}`,
+        );
       }
     },
 
@@ -184,9 +227,13 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       });
     },
 
-    observe(ref: FunctionRef): Promise<ObservedReplicas | undefined> {
+    async observe(ref: FunctionRef): Promise<ObservedReplicas | undefined> {
       const d = deployments.get(deploymentName(ref), ref.namespace);
-      return Promise.resolve(d && observed(d));
+      if (!d) return undefined;
+      const replicas = observed(d);
+      // Pods are read only while nothing serves, so a healthy or idle function costs no request.
+      if (replicas.readyReplicas > 0 || replicas.desiredReplicas === 0) return replicas;
+      return { ...replicas, failure: await observeFailure(ref, d) };
     },
 
     watch(listener) {

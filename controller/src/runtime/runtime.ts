@@ -41,3 +41,18 @@ export interface Runtime {
   /** Stops everything the runtime started and waits for it. */
   close(): Promise<void>;
 }
+
+/**
+ * The cluster refused what `apply` sent for good (a 4xx validation error: a bad quantity the schema let
+ * through). No retry can fix it until the Function changes: reconcile reports it as `Valid=False Rejected`.
+ */
+export class SpecRejectedError extends Error {
+  override name = 'SpecRejectedError';
+  constructor(
+    /** The API server's own message. */
+    readonly apiMessage: string,
+    options?: ErrorOptions,
+  ) {
+    super(apiMessage, options);
+  }
+}

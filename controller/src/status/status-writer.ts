@@ -9,14 +9,10 @@ export interface StatusWriter {
   /** Records `status`; a status equal to the one recorded is not written again. */
   write(key: string, desired: DesiredFunction, status: FunctionStatus): Promise<void>;
   /**
-   * A spec no retry can fix, or a Deployment in the function's place that is not its own (`reason`, default
-   * `InvalidSpec`): Kubernetes records a Warning Event a user sees in `kubectl describe`.
+   * A spec no retry can fix: Kubernetes records a Warning Event a user sees in `kubectl describe`, with the
+   * condition's reason (`InvalidSpec`, `Rejected`).
    */
-  refused(
-    desired: DesiredFunction,
-    message: string,
-    reason?: 'InvalidSpec' | 'DeploymentConflict',
-  ): Promise<void>;
+  refused(desired: DesiredFunction, message: string, reason?: string): Promise<void>;
   /** The function is gone: forget its status. */
   remove(key: string): Promise<void>;
 }

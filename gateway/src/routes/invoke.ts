@@ -5,6 +5,7 @@ import {
   functionKey,
   metricFunctionName,
   parseInvocationName,
+  unavailableReason,
   type InvocationRequest,
   type InvocationResult,
   type ResolvedFunction,
@@ -24,6 +25,18 @@ function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
   const fn = deps.registry.get(ref);
   if (!fn) throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
   return fn;
+}
+
+/**
+ * A sync call to a function its status calls broken (issue 12) is answered 503 at once with the reason, rather
+ * than waiting out the queue; a function only starting still queues. Async calls are accepted regardless and
+ * retried with backoff as usual.
+ */
+async function refuseIfBroken(deps: AppDeps, fn: ResolvedFunction): Promise<void> {
+  const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
+  const why = unavailableReason(await deps.statuses.read(ref));
+  if (why !== undefined)
+    throw new SpoolError('FUNCTION_UNAVAILABLE', `function ${functionKey(ref)} cannot serve: ${why}`);
 }
 
 async function readInvocation(
@@ -90,6 +103,7 @@ export function invokeRoutes(deps: AppDeps): Router {
   const sync = async (req: Request, res: Response): Promise<void> => {
     const started = process.hrtime.bigint();
     const fn = resolveTarget(deps, req);
+    await refuseIfBroken(deps, fn);
     const label = metricFunctionName(fn.metadata);
     // A body refused with 413 is answered before the rest of a large upload arrives; close that connection.
     const request = await readInvocation(deps, req, fn, '/function/').catch((error: unknown) => {

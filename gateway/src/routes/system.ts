@@ -6,8 +6,10 @@ import {
   SpoolError,
   functionKey,
   parseInvocationName,
+  statusState,
   type Condition,
   type FunctionRef,
+  type FunctionStatus,
   type ResolvedFunction,
 } from '@spool/api';
 import type { AppDeps } from '../deps.js';
@@ -36,12 +38,15 @@ export function requireAdmin(token: string | undefined) {
 const conditionsOf = async (deps: AppDeps, ref: FunctionRef): Promise<readonly Condition[]> =>
   (await deps.statuses.read(ref))?.conditions ?? [];
 
+const conditionsIn = (status: FunctionStatus | undefined): readonly Condition[] => status?.conditions ?? [];
+
 async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<string, unknown>> {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
-  const [counts, conditions] = await Promise.all([
+  const [counts, recorded] = await Promise.all([
     deps.invoker.queueFor(ref).getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
-    conditionsOf(deps, ref),
+    deps.statuses.read(ref),
   ]);
+  const conditions = conditionsIn(recorded);
   const status = deps.invoker.replicasOf(ref);
   return {
     name: fn.metadata.name,
@@ -56,6 +61,8 @@ async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<str
     scale: fn.spec.scale,
     timeoutSeconds: fn.spec.timeoutSeconds,
     lastScaleReason: status?.reason,
+    // The STATUS word and, when no replica can serve, why (issue 12); the reasons are in function-reference.md.
+    state: statusState({ conditions }),
     conditions,
   };
 }
