@@ -23,7 +23,13 @@ export function scaleQueryNamespace(query: Readonly<Record<string, unknown>>): s
 /** The replica count a body asks for, after checking it names this function and stays within `scale.max`. */
 export function scaleReplicas(
   body: unknown,
-  fn: { readonly name: string; readonly namespace: string; readonly scale: ScaleSpec },
+  fn: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly scale: ScaleSpec;
+    /** Other names the namespace goes by (OpenFaaS's `openfaas-fn` for the default one). */
+    readonly namespaceAliases?: readonly string[];
+  },
 ): number {
   if (!isRecord(body))
     throw new SpoolError('INVALID_REQUEST', 'body must be JSON {"replicas": <integer ≥ 0>}');
@@ -33,7 +39,9 @@ export function scaleReplicas(
     ['serviceName', fn.name],
     ['namespace', fn.namespace],
   ] as const) {
-    if (body[field] !== undefined && body[field] !== want)
+    const aliases = field === 'namespace' ? (fn.namespaceAliases ?? []) : [];
+    const given = body[field];
+    if (given !== undefined && given !== want && !(typeof given === 'string' && aliases.includes(given)))
       throw new SpoolError('INVALID_REQUEST', `body ${field} must be "${want}" as in the path`);
   }
   const replicas = body['replicas'];

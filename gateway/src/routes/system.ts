@@ -146,7 +146,13 @@ export function systemRoutes(deps: AppDeps): Router {
   });
   router.post('/system/scale-function/:name', json({ limit: '4kb' }), async (req, res) => {
     const fn = scaleTarget(deps, req);
-    const replicas = scaleReplicas(req.body, { ...fn.metadata, scale: fn.spec.scale });
+    const { defaultNamespace, openfaasNamespace } = deps.config;
+    const replicas = scaleReplicas(req.body, {
+      ...fn.metadata,
+      scale: fn.spec.scale,
+      namespaceAliases:
+        fn.metadata.namespace === defaultNamespace && openfaasNamespace !== '' ? [openfaasNamespace] : [],
+    });
     await deps.scaler.requestReplicas({ namespace: fn.metadata.namespace, name: fn.metadata.name }, replicas);
     res.status(202).json({ name: fn.metadata.name, namespace: fn.metadata.namespace, replicas });
   });

@@ -126,6 +126,18 @@ describe('namespaces', () => {
   });
 });
 
+test('faas-cli scale: ?namespace=openfaas-fn and a body naming the alias', async () => {
+  const res = await call('/system/scale-function/echo?namespace=openfaas-fn', {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ serviceName: 'echo', namespace: 'openfaas-fn', replicas: 1 }),
+  });
+  expect({ status: res.status, body: await res.json() }).toEqual({
+    status: 202,
+    body: { name: 'echo', namespace: ns, replicas: 1 },
+  });
+});
+
 describe('function status in faas-provider FunctionStatus shape', () => {
   test('describe has every OpenFaaS field with its type, and Spool fields beside them', async () => {
     const body = (await (await call(`/system/function/echo.${ns}`, { headers: admin })).json()) as Record<
