@@ -80,6 +80,15 @@ export interface GatewayConfig {
   readonly redisUrl: string;
   /** When set, `/system/*` requires `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  /** User name `/system/*` takes with the admin token as its password in HTTP Basic (as OpenFaaS). @defaultValue admin */
+  readonly adminUser: string;
+  /**
+   * A namespace name served as an alias of `defaultNamespace` (OpenFaaS clients address `openfaas-fn` by default);
+   * empty turns the alias off. @defaultValue openfaas-fn
+   */
+  readonly openfaasNamespace: string;
+  /** The commit the gateway was built from, for `/system/info` (`SPOOL_BUILD_SHA`); empty when unknown. */
+  readonly buildSha: string;
   /** Where functions are learned: the local folder of Function YAML files, or a watch on the API server. */
   readonly registry: 'local' | 'kubernetes';
   readonly functionsDir: string | undefined;
@@ -139,6 +148,9 @@ export function defaultGatewayConfig(): GatewayConfig {
     port: 8080,
     redisUrl: 'redis://127.0.0.1:6379',
     adminToken: undefined,
+    adminUser: 'admin',
+    openfaasNamespace: 'openfaas-fn',
+    buildSha: '',
     registry: 'local',
     functionsDir: undefined,
     namespaces: [],
@@ -167,6 +179,9 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     port: integer(env, 'SPOOL_PORT', d.port, { min: 0, max: 65535 }),
     redisUrl: redisUrl(env),
     adminToken: present(env, 'SPOOL_ADMIN_TOKEN'),
+    adminUser: present(env, 'SPOOL_ADMIN_USER') ?? d.adminUser,
+    openfaasNamespace: env['SPOOL_OPENFAAS_NAMESPACE'] ?? d.openfaasNamespace,
+    buildSha: present(env, 'SPOOL_BUILD_SHA') ?? d.buildSha,
     registry,
     functionsDir,
     namespaces: Object.freeze(list(env, 'SPOOL_NAMESPACES')),

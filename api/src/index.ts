@@ -19,3 +19,4 @@ export { errorsMarkdown, functionReferenceMarkdown } from './reference-doc.js';
 export { CRD_NAME, functionCrd } from './crd.js';
 export * from './redis-acl.js';
 export * from './callback-outbox.js';
+export * from './openfaas.js';

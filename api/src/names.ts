@@ -62,7 +62,8 @@ export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({ [
  * so they hold no dot and the split is unambiguous.
  */
 export function parseInvocationName(raw: string, defaultNamespace = DEFAULT_NAMESPACE): FunctionRef {
-  const dot = raw.indexOf('.');
+  // At the last dot, as OpenFaaS splits `NAME.NAMESPACE`; names and namespaces are DNS labels, so either is one.
+  const dot = raw.lastIndexOf('.');
   return dot < 0
     ? { namespace: defaultNamespace, name: raw }
     : { namespace: raw.slice(dot + 1), name: raw.slice(0, dot) };

@@ -4,7 +4,7 @@ import {
   SpoolError,
   functionKey,
   metricFunctionName,
-  parseInvocationName,
+  openfaasRef,
   unavailableReason,
   type InvocationRequest,
   type InvocationResult,
@@ -21,7 +21,7 @@ import type { AppDeps } from '../deps.js';
 function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
   if (deps.drain.draining()) throw new SpoolError('SHUTTING_DOWN', 'the gateway is shutting down; retry');
   const raw = String(req.params['name']);
-  const ref = parseInvocationName(raw, deps.config.defaultNamespace);
+  const ref = openfaasRef(raw, deps.config);
   const fn = deps.registry.get(ref);
   if (!fn) throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
   return fn;
@@ -70,10 +70,11 @@ function sendResult(res: Response, callId: string, result: InvocationResult): vo
     res.set(platform);
     return sendPlatformError(res, result.error);
   }
-  res
-    .status(result.status)
-    .set(headersToClient(result.headers, platform))
-    .end(Buffer.from(result.bodyBase64, 'base64'));
+  res.status(result.status);
+  // setHeader, not express's res.set: that rewrites Content-Type (`text/x-sdk` → `text/x-sdk; charset=utf-8`).
+  for (const [name, value] of Object.entries(headersToClient(result.headers, platform)))
+    res.setHeader(name, value);
+  res.end(Buffer.from(result.bodyBase64, 'base64'));
 }
 
 /**
