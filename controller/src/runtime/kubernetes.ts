@@ -22,6 +22,7 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import { deploymentInformer, startInformer } from '../kube/informers.js';
+import { trimDeployment } from '../kube/trim.js';
 import type { Log } from '../log.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
 import type { ObservedReplicas } from '../reconcile/status.js';
@@ -73,6 +74,20 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const deployments = deploymentInformer(o.kc);
   let stopInformer: (() => Promise<void>) | undefined;
+  /**
+   * What the last apply answered, per Deployment not yet in the cache: the status written right after a create
+   * reads it, instead of "Deploying" followed by a second status write once the watch delivers the Deployment.
+   * An entry goes when the cache has the Deployment, which is then the only source.
+   */
+  const applied = new Map<string, V1Deployment>();
+  const cacheKey = (ref: FunctionRef): string => `${ref.namespace}/${deploymentName(ref)}`;
+  const observedDeployment = (ref: FunctionRef): V1Deployment | undefined =>
+    deployments.get(deploymentName(ref), ref.namespace) ?? applied.get(cacheKey(ref));
+  const cached = (d: V1Deployment): void => {
+    applied.delete(`${d.metadata?.namespace ?? 'default'}/${d.metadata?.name ?? ''}`);
+  };
+  deployments.on('add', cached);
+  deployments.on('delete', cached);
 
   /**
    * A new Deployment is created at `scale.min` replicas by the autoscaler's field manager, so it never starts
@@ -103,7 +118,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       if (current && appliedHash(current) === appliedHash(deployment)) return;
       if (!current) await createAtMin(deployment, fn.spec.scale.min);
       try {
-        await objects.patch(
+        const answer = await objects.patch(
           deployment,
           undefined,
           undefined,
@@ -111,6 +126,9 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
           true,
           PatchStrategy.ServerSideApply,
         );
+        const ref = functionRef(fn);
+        if (!deployments.get(deploymentName(ref), ref.namespace))
+          applied.set(cacheKey(ref), trimDeployment(answer));
       } catch (cause) {
         throw new Error(`applying Deployment ${fn.metadata.namespace}/${deployment.metadata?.name}`, {
           cause,
@@ -119,6 +137,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     async remove(ref: FunctionRef) {
+      applied.delete(cacheKey(ref));
       try {
         await apps.deleteNamespacedDeployment({ name: deploymentName(ref), namespace: ref.namespace });
       } catch (error) {
@@ -144,7 +163,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     observeReplicas(ref: FunctionRef): Promise<ReplicaCounts> {
-      const d = deployments.get(deploymentName(ref), ref.namespace);
+      const d = observedDeployment(ref);
       return Promise.resolve({
         replicas: d?.spec?.replicas ?? 0,
         readyReplicas: d?.status?.readyReplicas ?? 0,
@@ -152,7 +171,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     observe(ref: FunctionRef): Promise<ObservedReplicas | undefined> {
-      const d = deployments.get(deploymentName(ref), ref.namespace);
+      const d = observedDeployment(ref);
       return Promise.resolve(d && observed(d));
     },
 
