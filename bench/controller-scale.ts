@@ -38,7 +38,20 @@ type RequestCounts = Record<
   number
 >;
 
-/** Requests the API server counted that only Spool's controller makes here (bench requests are excluded), by kind. */
+/** Which of the controller's requests a line of apiserver_request_total counts; the bench's own are left out. */
+function kindOf(line: string): keyof RequestCounts | undefined {
+  if (line.includes('resource="functions"')) {
+    // Status writes, and the controller's cluster-wide informer (the bench itself lists by namespace).
+    if (line.includes('subresource="status"')) return 'statusWrites';
+    return line.includes('scope="cluster"') ? 'functionReads' : undefined;
+  }
+  if (!line.includes('resource="deployments"')) return undefined;
+  if (line.includes('subresource="scale"')) return line.includes('verb="PATCH"') ? 'scalePatches' : undefined;
+  if (line.includes('verb="POST"')) return 'deploymentCreates';
+  return /verb="(PATCH|APPLY)"/.test(line) ? 'deploymentApplies' : undefined;
+}
+
+/** Requests the API server counted that only Spool's controller makes here, by kind. */
 function controllerRequests(): RequestCounts {
   const raw = spawnSync('kubectl', ['get', '--raw', '/metrics'], {
     encoding: 'utf8',
@@ -53,16 +66,8 @@ function controllerRequests(): RequestCounts {
   };
   for (const line of raw.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
-    const n = Number(line.split(' ').at(-1));
-    if (line.includes('resource="functions"')) {
-      // The controller's: status writes, and its cluster-wide informer (the bench itself lists by namespace).
-      if (line.includes('subresource="status"')) counts.statusWrites += n;
-      else if (line.includes('scope="cluster"')) counts.functionReads += n;
-    } else if (line.includes('resource="deployments"')) {
-      if (line.includes('subresource="scale"') && line.includes('verb="PATCH"')) counts.scalePatches += n;
-      else if (line.includes('verb="POST"')) counts.deploymentCreates += n;
-      else if (/verb="(PATCH|APPLY)"/.test(line)) counts.deploymentApplies += n;
-    }
+    const kind = kindOf(line);
+    if (kind) counts[kind] += Number(line.split(' ').at(-1));
   }
   return counts;
 }

@@ -18,7 +18,7 @@ function agentKey(cluster: Cluster | null, options: AgentOptions): string {
     const value = options[name];
     if (value === undefined) continue;
     hash.update(`\0${name}=`);
-    hash.update(Buffer.isBuffer(value) ? value : String(value));
+    hash.update(Buffer.isBuffer(value) ? value : typeof value === 'string' ? value : JSON.stringify(value));
   }
   return hash.digest('hex');
 }

@@ -54,13 +54,17 @@ class TrimmingWatch<T extends KubernetesObject> extends Watch {
   }
 }
 
+interface TrimmedInformerOptions<T extends KubernetesObject> {
+  readonly list: () => Promise<KubernetesListObject<T>>;
+  readonly trim: (object: T) => T;
+  readonly labelSelector?: string;
+}
+
 /** client-node's makeInformer, with every listed and watched object trimmed before it is cached. */
 function trimmedInformer<T extends KubernetesObject>(
   kc: KubeConfig,
   path: string,
-  list: () => Promise<KubernetesListObject<T>>,
-  trim: (object: T) => T,
-  labelSelector?: string,
+  { list, trim, labelSelector }: TrimmedInformerOptions<T>,
 ): Cache<T> {
   const trimmedList = async (): Promise<KubernetesListObject<T>> => {
     const listed = await list();
@@ -97,7 +101,7 @@ export function functionInformer(kc: KubeConfig, namespace?: string): Cache<Func
     (namespace
       ? api.listNamespacedCustomObject({ ...base, namespace })
       : api.listClusterCustomObject(base)) as Promise<KubernetesListObject<FunctionObject>>;
-  return trimmedInformer<FunctionObject>(kc, functionsPath(namespace), list, trimObject);
+  return trimmedInformer<FunctionObject>(kc, functionsPath(namespace), { list, trim: trimObject });
 }
 
 export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=spool,app.kubernetes.io/component=function';
@@ -105,11 +109,9 @@ export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=spool,app.kubernet
 /** Deployments Spool made for functions, in every namespace. */
 export function deploymentInformer(kc: KubeConfig): Cache<V1Deployment> {
   const api = kc.makeApiClient(AppsV1Api);
-  return trimmedInformer<V1Deployment>(
-    kc,
-    '/apis/apps/v1/deployments',
-    () => api.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
-    trimDeployment,
-    MANAGED_SELECTOR,
-  );
+  return trimmedInformer<V1Deployment>(kc, '/apis/apps/v1/deployments', {
+    list: () => api.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+    trim: trimDeployment,
+    labelSelector: MANAGED_SELECTOR,
+  });
 }

@@ -22,47 +22,37 @@ export function trimObject<T extends { metadata?: V1ObjectMeta }>(object: T): T 
   return object.metadata ? { ...object, metadata: trimMetadata(object.metadata) } : object;
 }
 
-const keptCondition = (c: V1DeploymentCondition): V1DeploymentCondition => ({
-  type: c.type,
-  status: c.status,
-  ...(c.reason === undefined ? {} : { reason: c.reason }),
-});
+/** The named fields of `from` that are set; unset ones stay absent rather than undefined. */
+function definedFields<T extends object, K extends keyof T>(from: T, names: readonly K[]): Pick<T, K> {
+  const kept: Partial<Pick<T, K>> = {};
+  for (const name of names) if (from[name] !== undefined) kept[name] = from[name];
+  return kept as Pick<T, K>;
+}
+
+const keptCondition = (c: V1DeploymentCondition): V1DeploymentCondition =>
+  definedFields(c, ['type', 'status', 'reason']);
+
+const STATUS_FIELDS = [
+  'observedGeneration',
+  'replicas',
+  'readyReplicas',
+  'updatedReplicas',
+  'availableReplicas',
+] as const;
 
 /**
- * A Deployment as the Kubernetes runtime reads it: metadata (labels, annotations, owners), spec.replicas, and the
- * status counts and conditions. The pod template and strategy are dropped.
+ * A Deployment as the Kubernetes runtime reads it: metadata (labels, annotations, owners), spec.replicas and
+ * selector, and the status counts and conditions. The pod template and strategy are dropped.
  */
 export function trimDeployment(d: V1Deployment): V1Deployment {
-  const { spec, status } = d;
-  return {
-    ...(d.apiVersion === undefined ? {} : { apiVersion: d.apiVersion }),
-    ...(d.kind === undefined ? {} : { kind: d.kind }),
-    ...(d.metadata ? { metadata: trimMetadata(d.metadata) } : {}),
-    // The template is required by the type, never read from the cache: an empty one stands in.
-    ...(spec
-      ? {
-          spec: {
-            ...(spec.replicas === undefined ? {} : { replicas: spec.replicas }),
-            selector: spec.selector,
-            template: {},
-          },
-        }
-      : {}),
-    ...(status
-      ? {
-          status: {
-            ...(status.observedGeneration === undefined
-              ? {}
-              : { observedGeneration: status.observedGeneration }),
-            ...(status.replicas === undefined ? {} : { replicas: status.replicas }),
-            ...(status.readyReplicas === undefined ? {} : { readyReplicas: status.readyReplicas }),
-            ...(status.updatedReplicas === undefined ? {} : { updatedReplicas: status.updatedReplicas }),
-            ...(status.availableReplicas === undefined
-              ? {}
-              : { availableReplicas: status.availableReplicas }),
-            ...(status.conditions ? { conditions: status.conditions.map(keptCondition) } : {}),
-          },
-        }
-      : {}),
-  };
+  const { metadata, spec, status } = d;
+  const trimmed: V1Deployment = definedFields(d, ['apiVersion', 'kind']);
+  if (metadata) trimmed.metadata = trimMetadata(metadata);
+  // The template is required by the type, never read from the cache: an empty one stands in.
+  if (spec) trimmed.spec = { ...definedFields(spec, ['replicas']), selector: spec.selector, template: {} };
+  if (status) {
+    trimmed.status = definedFields(status, STATUS_FIELDS);
+    if (status.conditions) trimmed.status.conditions = status.conditions.map(keptCondition);
+  }
+  return trimmed;
 }
