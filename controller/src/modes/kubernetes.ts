@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { ControllerConfig } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { createController, type Controller } from '../controller.js';
+import { withSharedConnections } from '../kube/connections.js';
 import { scaleRequestConsumer } from '../kube/scale-request.js';
 import { createLeaseElector } from '../leader/lease-elector.js';
 import type { Log } from '../log.js';
@@ -34,7 +35,8 @@ export interface KubeControllerDeps {
 export type KubeController = Controller;
 
 export function createKubeController(deps: KubeControllerDeps): KubeController {
-  const { config, kc, clock, log } = deps;
+  const { config, clock, log } = deps;
+  const kc = withSharedConnections(deps.kc);
   return createController({
     config,
     redis: deps.redis,

@@ -24,6 +24,7 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import { deploymentInformer, namespacesCache, startInformer } from '../kube/informers.js';
+import { trimDeployment } from '../kube/trim.js';
 import { errorMessage, type Log } from '../log.js';
 import { decidePodFailure, type ReplicaFailure } from '../reconcile/pod-failure.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
@@ -115,6 +116,20 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const deployments = namespacesCache(o.namespaces ?? [], (ns) => deploymentInformer(o.kc, ns));
   let stopInformer: (() => Promise<void>) | undefined;
+  /**
+   * What the last apply answered, per Deployment not yet in the cache: the status written right after a create
+   * reads it, instead of "Deploying" followed by a second status write once the watch delivers the Deployment.
+   * An entry goes when the cache has the Deployment, which is then the only source.
+   */
+  const applied = new Map<string, V1Deployment>();
+  const cacheKey = (ref: FunctionRef): string => `${ref.namespace}/${deploymentName(ref)}`;
+  const observedDeployment = (ref: FunctionRef): V1Deployment | undefined =>
+    deployments.get(deploymentName(ref), ref.namespace) ?? applied.get(cacheKey(ref));
+  const cached = (d: V1Deployment): void => {
+    applied.delete(`${d.metadata?.namespace ?? 'default'}/${d.metadata?.name ?? ''}`);
+  };
+  deployments.on('add', cached);
+  deployments.on('delete', cached);
 
   /**
    * A new Deployment is created at `scale.min` replicas by the autoscaler's field manager, so it never starts
@@ -174,7 +189,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       if (current && appliedHash(current) === appliedHash(deployment)) return;
       if (!current) await createAtMin(fn, deployment, fn.spec.scale.min);
       try {
-        await objects.patch(
+        const answer = await objects.patch(
           deployment,
           undefined,
           undefined,
@@ -182,6 +197,9 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
           true,
           PatchStrategy.ServerSideApply,
         );
+        const ref = functionRef(fn);
+        if (!deployments.get(deploymentName(ref), ref.namespace))
+          applied.set(cacheKey(ref), trimDeployment(answer));
       } catch (cause) {
         throw applyFailure(
           cause,
@@ -191,6 +209,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     async remove(ref: FunctionRef) {
+      applied.delete(cacheKey(ref));
       // Only a Deployment this Function owns is deleted. One not (yet) in the cache, if it is the Function's,
       // goes with the Function anyway: the garbage collector follows its owner reference.
       const current = deployments.get(deploymentName(ref), ref.namespace);
@@ -220,7 +239,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     observeReplicas(ref: FunctionRef): Promise<ReplicaCounts> {
-      const d = deployments.get(deploymentName(ref), ref.namespace);
+      const d = observedDeployment(ref);
       return Promise.resolve({
         replicas: d?.spec?.replicas ?? 0,
         readyReplicas: d?.status?.readyReplicas ?? 0,
@@ -228,7 +247,7 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
     },
 
     async observe(ref: FunctionRef): Promise<ObservedReplicas | undefined> {
-      const d = deployments.get(deploymentName(ref), ref.namespace);
+      const d = observedDeployment(ref);
       if (!d) return undefined;
       const replicas = observed(d);
       // Pods are read only while nothing serves, so a healthy or idle function costs no request.
