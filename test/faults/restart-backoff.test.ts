@@ -18,8 +18,13 @@ interface CallState {
   readonly attempts: number;
 }
 
+/** Read tokens by call id: reading a call needs the token its 202 returned. */
+const tokens = new Map<string, string>();
+
 async function callState(s: Stack, id: string): Promise<CallState> {
-  const response = await fetch(`${s.gateway.url}/calls/${id}`);
+  const response = await fetch(`${s.gateway.url}/calls/${id}`, {
+    headers: { 'x-call-token': tokens.get(id) ?? '' },
+  });
   return (await response.json()) as CallState;
 }
 
@@ -45,7 +50,9 @@ describe('the user process in restart backoff', () => {
           },
         );
         expect(response.status).toBe(202);
-        return response.headers.get('x-call-id') ?? '';
+        const id = response.headers.get('x-call-id') ?? '';
+        tokens.set(id, response.headers.get('x-call-token') ?? '');
+        return id;
       }),
     );
     const states = await eventually(

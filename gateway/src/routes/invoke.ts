@@ -10,6 +10,7 @@ import {
   type InvocationResult,
   type ResolvedFunction,
 } from '@spool/api';
+import { withDeadline } from '@spool/node';
 import { readBody } from '../body.js';
 import { checkDestination } from '../callbacks.js';
 import { callTokenSha256, newCallToken } from '../call-token.js';
@@ -32,9 +33,15 @@ function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
  * than waiting out the queue; a function only starting still queues. Async calls are accepted regardless and
  * retried with backoff as usual.
  */
+const STATUS_READ_DEADLINE_MS = 250;
+
 async function refuseIfBroken(deps: AppDeps, fn: ResolvedFunction): Promise<void> {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
-  const why = unavailableReason(await deps.statuses.read(ref));
+  // Bounded, and a status Redis cannot give now is no verdict: the enqueue's own deadline answers an outage.
+  const status = await withDeadline(deps.statuses.read(ref), STATUS_READ_DEADLINE_MS, 'status read').catch(
+    () => undefined,
+  );
+  const why = unavailableReason(status);
   if (why !== undefined)
     throw new SpoolError('FUNCTION_UNAVAILABLE', `function ${functionKey(ref)} cannot serve: ${why}`);
 }
