@@ -16,6 +16,7 @@ afterEach(async () => {
 interface CallState {
   readonly state: string;
   readonly attempts: number;
+  readonly failedReason?: string;
 }
 
 /** Read tokens by call id: reading a call needs the token its 202 returned. */
@@ -82,7 +83,12 @@ describe('the user process in restart backoff', () => {
     expect({
       ...figures,
       crashed,
-      states: [...new Set(states.map((c) => `${c.state} after ${c.attempts}`))],
+      // A failed call names its reason, so a failure here says which path spent the attempt.
+      states: [
+        ...new Set(
+          states.map((c) => `${c.state} after ${c.attempts}${c.failedReason ? `: ${c.failedReason}` : ''}`),
+        ),
+      ],
       // Sent while no user process was up: every call reached user code only after the last crash.
       ranAfterBackoff: starts.length === n && starts.every((e) => e.atMs > lastCrashAtMs),
     }).toEqual({

@@ -146,13 +146,19 @@ class HttpRunner implements Runner {
       this.options.events.timedOut();
       return platformErrorResult('CALL_TIMEOUT', timeoutMessage(this.options.config.spec.timeoutSeconds));
     }
+    // A refused connection carried no byte of the call: the process was gone or not listening yet. That holds even
+    // when its exit is seen in the same moment (a call taken just after the process died, before the runner knew).
+    if (refusedConnection(error)) {
+      return notRunResult('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
+    }
     const exit = await settleExit(generation, this.options.clock);
     if (exit !== undefined) {
       return platformErrorResult('FUNCTION_CRASHED', `user process ${describeExit(exit)} during the call`);
     }
-    // A refused connection carried no byte of the call: the process was gone or not listening yet.
-    const result = refusedConnection(error) ? notRunResult : platformErrorResult;
-    return result('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
+    return platformErrorResult(
+      'FUNCTION_UNAVAILABLE',
+      `forwarding to the user process: ${describeError(error)}`,
+    );
   }
 
   /**
