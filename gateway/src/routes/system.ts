@@ -1,6 +1,5 @@
 // The system API (OpenFaaS paths): list and inspect functions, request a replica count, describe the provider.
 // Guarded by the admin bearer token when one is configured.
-import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
 import {
   SpoolError,
@@ -10,23 +9,16 @@ import {
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
+import { bearerToken, sameSecret } from '../credentials.js';
 import type { AppDeps } from '../deps.js';
 import { scaleQueryNamespace, scaleReplicas } from '../scale-request.js';
 
 export const SPOOL_VERSION = '0.1.0';
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export function requireAdmin(token: string | undefined) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (token === undefined) return next();
-    const header = req.get('authorization') ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!sameSecret(given, token))
+    if (!sameSecret(bearerToken(req.get('authorization')) ?? '', token))
       throw new SpoolError('UNAUTHORIZED', 'the system API needs Authorization: Bearer <admin token>');
     next();
   };
