@@ -1,11 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import {
-  callTokenMatches,
-  callTokenSha256,
-  newCallToken,
-  presentedCredential,
-  sameSecret,
-} from './call-token.js';
+import { callTokenMatches, callTokenSha256, newCallToken, presentedCredential } from './call-token.js';
 
 describe('call-read tokens', () => {
   const token = newCallToken();
@@ -36,17 +30,6 @@ describe('call-read tokens', () => {
       hex: true,
       holdsToken: false,
     });
-  });
-});
-
-describe('sameSecret', () => {
-  test.each([
-    { given: 's3cret', secret: 's3cret', want: true },
-    { given: 's3cre', secret: 's3cret', want: false },
-    { given: 's3cret!', secret: 's3cret', want: false },
-    { given: '', secret: 's3cret', want: false },
-  ])('"$given" vs "$secret": $want', ({ given, secret, want }) => {
-    expect(sameSecret(given, secret)).toBe(want);
   });
 });
 

@@ -1,6 +1,7 @@
 // Call-read tokens (issue 11 item 7): the secret an async call's 202 answers with, and the only non-admin way to
 // read `/calls/ID`. A call id names a call; it no longer grants reading it.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from './credentials.js';
 
 /** 32 random bytes: as hard to guess as the admin token, short enough for a header. */
 const TOKEN_BYTES = 32;
@@ -22,13 +23,6 @@ export function callTokenMatches(given: string, storedSha256: string | undefined
   return stored.length === presented.length && timingSafeEqual(presented, stored);
 }
 
-/** Whether `given` equals `secret`, in time that depends only on their lengths' equality. */
-export function sameSecret(given: string, secret: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(secret).digest();
-  return timingSafeEqual(a, b);
-}
-
 /**
  * The credential a request to `/calls/ID` presents: `X-Call-Token`, else an `Authorization: Bearer` value (which
  * may be the call's token or the admin token); undefined when there is none.
@@ -38,7 +32,6 @@ export function presentedCredential(headers: {
   readonly authorization: string | undefined;
 }): string | undefined {
   if (headers.callToken !== undefined && headers.callToken !== '') return headers.callToken;
-  const auth = headers.authorization ?? '';
-  const bearer = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : '';
+  const bearer = bearerToken(headers.authorization)?.trim() ?? '';
   return bearer === '' ? undefined : bearer;
 }

@@ -9,7 +9,8 @@ import {
   type InvocationResult,
 } from '@spool/api';
 import { describeCall } from '../call-status.js';
-import { callTokenMatches, presentedCredential, sameSecret } from '../call-token.js';
+import { callTokenMatches, presentedCredential } from '../call-token.js';
+import { sameSecret } from '../credentials.js';
 import type { AppDeps } from '../deps.js';
 
 /** A finished job's return value: null for a sync call skipped after its caller was answered. */

@@ -1,6 +1,5 @@
 // The system API (OpenFaaS paths): list and inspect functions, request a replica count, describe the provider.
 // Guarded by the admin token when one is configured: Bearer, or HTTP Basic USER:TOKEN as OpenFaaS clients send it.
-import { timingSafeEqual } from 'node:crypto';
 import { Router, json, type NextFunction, type Request, type Response } from 'express';
 import {
   SpoolError,
@@ -18,16 +17,11 @@ import {
   type GatewayConfig,
   type ResolvedFunction,
 } from '@spool/api';
+import { sameSecret } from '../credentials.js';
 import type { AppDeps } from '../deps.js';
 import { scaleQueryNamespace, scaleReplicas } from '../scale-request.js';
 
 export const SPOOL_VERSION = '0.1.0';
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** Both the user (Basic only) and the token are compared in constant time, each whatever the other's result. */
 export function isAdmin(header: string | undefined, token: string, user: string): boolean {
