@@ -43,7 +43,7 @@ export const errorCodes = {
   },
   RESPONSE_TOO_LARGE: {
     status: 502,
-    summary: 'The function answered a body larger than a call result may carry (64 MiB).',
+    summary: 'The function answered a body larger than its spec.maxResponseBytes (default 8 MiB).',
   },
   INVALID_RESPONSE: {
     status: 502,

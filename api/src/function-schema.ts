@@ -162,6 +162,15 @@ export const functionSpecSchema = object({
       }),
       4 * MiB,
     ),
+    maxResponseBytes: defaulted(
+      integer({
+        description:
+          'Largest response body passed on; the watchdog stops reading past it and the call answers 502 RESPONSE_TOO_LARGE.',
+        minimum: 1,
+        maximum: 64 * MiB,
+      }),
+      8 * MiB,
+    ),
     scale: defaulted(scaleSchema, {}),
     replicas: optional(
       integer({

@@ -103,6 +103,7 @@ describe('defaults', () => {
       timeoutSeconds: 30,
       concurrency: 10,
       maxBodyBytes: 4 * 1024 * 1024,
+      maxResponseBytes: 8 * 1024 * 1024,
       scale: { min: 0, max: 3, targetPerReplica: 10, idleSeconds: 300, scaleDownDelaySeconds: 30 },
       async: { maxAttempts: 3, backoffSeconds: 1, retainSeconds: 3600 },
     });

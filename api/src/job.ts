@@ -65,11 +65,21 @@ export interface InvocationResult {
   readonly attempt: number;
 }
 
-/** Published on the job's `replyTo` channel. */
-export interface Reply {
-  readonly callId: string;
-  readonly result: InvocationResult;
-}
+/**
+ * Published on the job's `replyTo` channel: the result itself, or for a large one a notice that the job has
+ * completed, so the gateway reads the result from the job (`REPLY_INLINE_MAX_CHARS`). The notice names nothing
+ * but the call: the gateway reads the job it enqueued for that call, never a key a message names.
+ */
+export type Reply =
+  | { readonly callId: string; readonly result: InvocationResult }
+  | { readonly callId: string; readonly completed: true };
+
+/**
+ * Largest result body (base64 characters) a reply carries inline. A larger one travels only in the job: a
+ * subscriber connection shared by every call must not hold megabytes (Redis drops a subscriber past its
+ * output buffer limit, 32 MB by default), and each byte on pub/sub is one more copy.
+ */
+export const REPLY_INLINE_MAX_CHARS = 64 * 1024;
 
 /** Queued on CALLBACK_QUEUE when an async call with a callback URL ends; a gateway POSTs it. */
 export interface CallbackJob {

@@ -159,7 +159,13 @@ export function createInvoker(options: InvokerOptions): Invoker {
   const replicas = new Map<string, ReplicaStatus>();
   const pending = new Map<
     string,
-    { ref: FunctionRef; jobId: string; finish: (result: InvocationResult) => void }
+    {
+      ref: FunctionRef;
+      jobId: string;
+      finish: (result: InvocationResult) => void;
+      /** Reads the job now: its replica says it completed, with a result too large to publish. */
+      lookNow: () => void;
+    }
   >();
   const withdrawals = new Map<string, Withdrawal>();
   const lastWakeMs = new Map<string, number>();
@@ -180,8 +186,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
   const onMessage = (channel: string, message: string): void => {
     if (channel === ownReplies) {
       const reply = decodeReply(message);
-      if (reply.ok) pending.get(reply.value.callId)?.finish(reply.value.result);
-      else drop(channel, reply.error);
+      if (!reply.ok) drop(channel, reply.error);
+      else if ('result' in reply.value) pending.get(reply.value.callId)?.finish(reply.value.result);
+      else pending.get(reply.value.callId)?.lookNow();
     } else if (channel === channels.scaled) {
       const status = decodeReplicaStatus(message);
       if (!status.ok) drop(channel, status.error);
@@ -315,9 +322,10 @@ export function createInvoker(options: InvokerOptions): Invoker {
       };
       const lookAt = (atMs: number): void => {
         if (answered) return;
+        clearTimeout(timer);
         timer = setTimeout(() => void look(), Math.max(0, atMs - now()));
       };
-      pending.set(callId, { ref: refOf(fn), jobId, finish });
+      pending.set(callId, { ref: refOf(fn), jobId, finish, lookNow: () => lookAt(now()) });
       lookAt(enqueuedAtMs + queueWaitMs);
     });
 

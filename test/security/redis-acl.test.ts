@@ -115,6 +115,8 @@ async function callThroughGateway(tenant: Tenant, body: string): Promise<Invocat
   return eventually(() => {
     const hit = received.find((r) => r.reply.callId === id && checkReplyScope(r.channel, id).ok);
     if (hit === undefined) throw new Error(`no in-scope reply yet for ${id}`);
+    // A small body: the reply carries its result, not a completed notice.
+    if (!('result' in hit.reply)) throw new Error(`a completed notice for ${id}, not its result`);
     return hit.reply.result;
   });
 }

@@ -12,6 +12,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from '
 import type { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
+  REPLY_INLINE_MAX_CHARS,
   decodeInvocationJob,
   dropLog,
   failureReason,
@@ -26,6 +27,7 @@ import {
   type DropLog,
   type InvocationJob,
   type InvocationResult,
+  type Reply,
   type WatchdogConfig,
 } from '@spool/api';
 import type { Clock } from './clock.js';
@@ -164,7 +166,9 @@ async function processInvocation(
     await job.moveToDelayed(Date.now() + NOT_RUN_DELAY_MS, token);
     throw new DelayedError();
   }
-  if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
+  // A large result is announced once the job has completed and holds it (onCompleted), never published itself.
+  if (data.replyTo !== undefined && repliedInline(result))
+    await deliverReply(options, data.replyTo, { callId: data.callId, result });
   if (data.kind === 'async' && isFailedResult(result)) throw new FailedAttemptError(result);
   return result;
 }
@@ -275,12 +279,14 @@ async function invoke(
   }
 }
 
-/** Published before the job completes: the gateway answers its caller one Redis round trip sooner. */
-async function deliverReply(
-  options: InvocationWorkerOptions,
-  channel: string,
-  reply: { callId: string; result: InvocationResult },
-): Promise<void> {
+const repliedInline = (result: InvocationResult): boolean =>
+  result.bodyBase64.length <= REPLY_INLINE_MAX_CHARS;
+
+/**
+ * An inline reply is published before the job completes: the gateway answers its caller one Redis round trip
+ * sooner. A completed notice only after: the gateway then reads the result from the job.
+ */
+async function deliverReply(options: InvocationWorkerOptions, channel: string, reply: Reply): Promise<void> {
   try {
     await publishReply(options.publisher, channel, reply);
   } catch (error) {
@@ -295,8 +301,11 @@ async function onCompleted(
   result: InvocationResult | null,
 ): Promise<void> {
   const data = readJob(options.config, job);
-  if (!data.ok || data.value.kind !== 'async' || result === null) return;
-  await sendCallback(options, callbackJobFor(data.value, { result }));
+  if (!data.ok || result === null) return;
+  const { callId, kind, replyTo } = data.value;
+  if (replyTo !== undefined && !repliedInline(result))
+    await deliverReply(options, replyTo, { callId, completed: true });
+  if (kind === 'async') await sendCallback(options, callbackJobFor(data.value, { result }));
 }
 
 async function onFailed(

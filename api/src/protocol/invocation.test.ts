@@ -247,6 +247,38 @@ describe('invocation result and reply', () => {
     expect(decodeReply(encodeReply(reply))).toEqual({ ok: true, value: reply });
   });
 
+  // A large result's reply is only a notice that the job completed (REPLY_INLINE_MAX_CHARS).
+  test.each([
+    {
+      name: 'a completed notice',
+      raw: { callId, completed: true },
+      want: { ok: true, value: { callId, completed: true } },
+    },
+    {
+      name: 'completed false',
+      raw: { callId, completed: false },
+      want: { ok: false, error: 'completed: must be true, was false' },
+    },
+    {
+      name: 'completed as text',
+      raw: { callId, completed: 'true' },
+      want: { ok: false, error: 'completed: must be true, was "true"' },
+    },
+    {
+      name: 'both a result and a notice',
+      raw: { callId, completed: true, result },
+      want: { ok: false, error: 'carries both "result" and "completed"' },
+    },
+    { name: 'neither', raw: { callId }, want: { ok: false, error: 'result: is required' } },
+    {
+      name: 'a notice without a call id',
+      raw: { completed: true },
+      want: { ok: false, error: 'callId: is required' },
+    },
+  ])('reply: $name', ({ raw, want }) => {
+    expect(decodeReply(JSON.stringify(raw))).toEqual(want);
+  });
+
   test.each([
     {
       name: 'status below 100',

@@ -3,11 +3,15 @@
 // a reply arrives as the string published on a gateway's reply channel.
 import {
   decodeJson,
+  decoded,
+  describeValue,
   integerOf,
+  isRecord,
   objectOf,
   oneOf,
   optional,
   refine,
+  refused,
   stringOf,
   type Decoded,
   type Decoder,
@@ -102,7 +106,17 @@ export const decodeInvocationResult: Decoder<InvocationResult> = objectOf({
   attempt: integerOf(0, 1000),
 });
 
-const replyShape: Decoder<Reply> = objectOf({ callId: callIdField, result: decodeInvocationResult });
+const resultReply = objectOf({ callId: callIdField, result: decodeInvocationResult });
+const literallyTrue: Decoder<true> = (value) =>
+  value === true ? decoded(true) : refused(`must be true, was ${describeValue(value)}`);
+const completedNotice = objectOf({ callId: callIdField, completed: literallyTrue });
+
+/** The result itself, or the notice that the job completed; a message with both fields is refused. */
+const replyShape: Decoder<Reply> = (value) => {
+  if (!isRecord(value) || !Object.hasOwn(value, 'completed')) return resultReply(value);
+  if (Object.hasOwn(value, 'result')) return refused('carries both "result" and "completed"');
+  return completedNotice(value);
+};
 
 /** A message on a gateway's reply channel. */
 export const decodeReply = (raw: string): Decoded<Reply> =>

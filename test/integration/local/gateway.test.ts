@@ -153,6 +153,45 @@ describe('sync calls', () => {
   });
 });
 
+// Issue 11 item 5: a large result never travels over the shared reply subscriber; a notice does, and the gateway
+// reads the result from the job. Calls beside it are answered as usual.
+describe('large results', () => {
+  const MiB = 1024 * 1024;
+  const big = (bytes: number): Promise<Response> => call(`${path(faulty)}/big?bytes=${bytes}`);
+
+  test('6 MiB answered in full while only small notices cross the reply channels; 4 calls beside it answer', async () => {
+    const watcher = new Redis(testRedisUrl());
+    let largestReply = 0;
+    watcher.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+      largestReply = Math.max(largestReply, message.length);
+    });
+    await watcher.psubscribe('spool:reply:*');
+    try {
+      const [large, ...small] = await Promise.all([
+        big(6 * MiB),
+        ...[1, 2, 3, 4].map(() => call(path(faulty))),
+      ]);
+      expect({
+        status: large?.status,
+        bytes: Buffer.from((await large?.arrayBuffer()) ?? new ArrayBuffer(0)).length,
+        small: small.map((r) => r.status),
+      }).toEqual({ status: 200, bytes: 6 * MiB, small: [200, 200, 200, 200] });
+      expect(largestReply).toBeGreaterThan(0);
+      expect(largestReply).toBeLessThan(64 * 1024 + 1024);
+    } finally {
+      await watcher.quit();
+    }
+  });
+
+  test("a result past the function's maxResponseBytes (default 8 MiB) is 502 RESPONSE_TOO_LARGE", async () => {
+    const res = await big(9 * MiB);
+    expect({ status: res.status, code: res.headers.get('x-spool-error') }).toEqual({
+      status: 502,
+      code: 'RESPONSE_TOO_LARGE',
+    });
+  });
+});
+
 /** The call id and read token an async call's 202 answered with. */
 const asyncCall = async (
   p: string,

@@ -243,7 +243,8 @@ describe('the watchdog', () => {
     cleanups.push(() => subscriber.quit());
     subscriber.on('message', (_channel: string, message: string) => {
       const reply = decodeReply(message);
-      if (reply.ok) replies.set(reply.value.callId, reply.value.result);
+      // Small results only here: each reply carries its result, never a completed notice.
+      if (reply.ok && 'result' in reply.value) replies.set(reply.value.callId, reply.value.result);
     });
     await subscriber.subscribe(replyChannel(gatewayId));
 

@@ -14,7 +14,10 @@ import {
   CALLBACK_QUEUE,
   KEY_PREFIX,
   callId,
+  decodeInvocationResult,
+  decodeReply,
   isRecord,
+  parseCallId,
   parseJson,
   parseWatchdogConfig,
   queueName,
@@ -25,7 +28,6 @@ import {
   type FunctionSpecInput,
   type InvocationJob,
   type InvocationResult,
-  type Reply,
   type ResolvedFunction,
 } from '@spool/api';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
@@ -48,7 +50,8 @@ interface Harness {
 }
 
 const cleanups: (() => Promise<unknown>)[] = [];
-const replies = new Map<string, InvocationResult>();
+/** Each call's reply: its result, or `completed` for a notice that the result is in the job. */
+const replies = new Map<string, InvocationResult | 'completed'>();
 const gatewayId = randomUUID();
 let subscriber: Redis;
 let pidDir: string;
@@ -57,8 +60,9 @@ beforeAll(async () => {
   pidDir = mkdtempSync(join(tmpdir(), 'spool-watchdog-pids-'));
   subscriber = new Redis(testRedisUrl());
   subscriber.on('message', (_channel: string, message: string) => {
-    const reply = JSON.parse(message) as Reply;
-    replies.set(reply.callId, reply.result);
+    const reply = decodeReply(message);
+    if (!reply.ok) throw new Error(`a reply that does not decode: ${reply.error}`);
+    replies.set(reply.value.callId, 'result' in reply.value ? reply.value.result : 'completed');
   });
   await subscriber.subscribe(replyChannel(gatewayId));
 });
@@ -162,8 +166,9 @@ async function enqueue(harness: Pick<Harness, 'ref' | 'queue'>, call: CallOption
 
 const jobIdOf = (id: string): string => id.split('.')[2] ?? id;
 
-function awaitReply(id: string, timeoutMs = 10_000): Promise<InvocationResult> {
-  return eventually(
+/** The call's result from its reply, or, after a completed notice, from its job as the gateway reads it. */
+async function awaitReply(id: string, timeoutMs = 10_000): Promise<InvocationResult> {
+  const reply = await eventually(
     () => {
       const result = replies.get(id);
       if (result === undefined) throw new Error(`no reply yet for ${id}`);
@@ -171,6 +176,13 @@ function awaitReply(id: string, timeoutMs = 10_000): Promise<InvocationResult> {
     },
     { timeoutMs },
   );
+  if (reply !== 'completed') return reply;
+  const call = parseCallId(id);
+  if (call === undefined) throw new Error(`not a call id: ${id}`);
+  const job = await Job.fromId(openQueue(call.ref), call.jobId);
+  const result = decodeInvocationResult(job?.returnvalue);
+  if (!result.ok) throw new Error(`the completed job's result does not decode: ${result.error}`);
+  return result.value;
 }
 
 async function finishedJob(
@@ -432,6 +444,74 @@ describe('http mode', () => {
       result: { status: 500, attempt: 2 },
     });
     await callback.remove();
+  });
+});
+
+// Issue 11 item 5: a response past spec.maxResponseBytes is cut off where it crosses the limit, never read whole.
+describe('response limit', () => {
+  const MiB = 1024 * 1024;
+  const sentBy = (id: string): number => Number(readFileSync(join(pidDir, `${id}.sent`), 'utf8'));
+
+  test('600 MB streamed against the default 8 MiB limit: 502 RESPONSE_TOO_LARGE, read no further, the process serves on', async () => {
+    const harness = await startHarness(faultySpec({ timeoutSeconds: 30 }));
+    const id = await enqueue(harness, { method: 'GET', path: '/big', query: `bytes=${600 * MiB}` });
+    const result = await awaitReply(id, 30_000);
+    expect(result).toMatchObject({ status: 502, error: { code: 'RESPONSE_TOO_LARGE' } });
+    expect(result.error?.message).toContain(`spec.maxResponseBytes (${8 * MiB} bytes)`);
+    // What the server got out before its client left: the limit plus what the sockets' buffers held.
+    const sent = await eventually(() => sentBy(id));
+    expect(sent).toBeLessThan(16 * MiB);
+
+    const next = await call(harness, { method: 'GET', path: '/after' });
+    expect(next.status).toBe(200);
+  });
+
+  test('a declared Content-Length past the limit is refused before the body is read', async () => {
+    const harness = await startHarness(faultySpec({ maxResponseBytes: MiB }));
+    const id = await enqueue(harness, {
+      method: 'GET',
+      path: '/big',
+      query: `bytes=${600 * MiB}&declare=1`,
+    });
+    const result = await awaitReply(id);
+    expect(result).toMatchObject({ status: 502, error: { code: 'RESPONSE_TOO_LARGE' } });
+    expect(result.error?.message).toContain(`${600 * MiB} bytes or more`);
+    expect(await eventually(() => sentBy(id))).toBeLessThan(8 * MiB);
+  });
+
+  test.each([
+    { bytes: MiB, declare: '0', status: 200 },
+    { bytes: MiB, declare: '1', status: 200 },
+    { bytes: MiB + 1, declare: '0', status: 502 },
+    { bytes: MiB + 1, declare: '1', status: 502 },
+  ])(
+    '$bytes bytes (declared: $declare) against a 1 MiB limit: $status',
+    async ({ bytes, declare, status }) => {
+      const harness = await startHarness(faultySpec({ maxResponseBytes: MiB }));
+      const result = await call(harness, {
+        method: 'GET',
+        path: '/big',
+        query: `bytes=${bytes}&declare=${declare}`,
+      });
+      expect({
+        status: result.status,
+        bytes: status === 200 ? Buffer.from(result.bodyBase64, 'base64').length : 0,
+      }).toEqual({ status, bytes: status === 200 ? bytes : 0 });
+    },
+  );
+
+  test('fork mode: stdout past the limit answers 502 RESPONSE_TOO_LARGE and the process group is killed', async () => {
+    const script = `echo $$ > "${pidDir}/$SPOOL_CALL_ID.pid"; exec cat /dev/zero`;
+    const harness = await startHarness({
+      image: 'sh',
+      command: ['sh', '-c', script],
+      mode: 'fork',
+      maxResponseBytes: MiB,
+    });
+    const id = await enqueue(harness);
+    expect(await awaitReply(id)).toMatchObject({ status: 502, error: { code: 'RESPONSE_TOO_LARGE' } });
+    const pid = Number(readFileSync(join(pidDir, `${id}.pid`), 'utf8'));
+    await eventually(() => expect(isAlive(pid)).toBe(false));
   });
 });
 

@@ -10,6 +10,7 @@ import {
   describeExit,
   type ExitStatus,
 } from '../process-group.js';
+import { BoundedBody, responseTooLarge } from './bounded-body.js';
 import { callSignal, whenAborted } from './call-signal.js';
 import { forkVars } from './http-request.js';
 import {
@@ -34,16 +35,19 @@ export function callFailedMessage(exit: ExitStatus, stderrTail: string): string 
 }
 
 interface Output {
-  stdout(): Buffer;
+  readonly stdout: BoundedBody;
   stderrTail(): string;
   /** Resolves after the process exited and its stdout and stderr closed. */
   readonly closed: Promise<ExitStatus>;
 }
 
-function captureOutput(child: ChildProcess): Output {
-  const stdout: Buffer[] = [];
+/** `overflow` is called for every chunk once stdout is past `limit`; nothing past it is kept. */
+function captureOutput(child: ChildProcess, limit: number, overflow: () => void): Output {
+  const stdout = new BoundedBody(limit);
   let stderr: Buffer = Buffer.alloc(0);
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (!stdout.add(chunk)) overflow();
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = appendTail(stderr, chunk, STDERR_TAIL_BYTES);
   });
@@ -53,7 +57,7 @@ function captureOutput(child: ChildProcess): Output {
       if (child.pid === undefined) resolve({ code: null, signal: null, error: error.message });
     });
   });
-  return { stdout: () => Buffer.concat(stdout), stderrTail: () => stderr.toString('utf8'), closed };
+  return { stdout, stderrTail: () => stderr.toString('utf8'), closed };
 }
 
 function writeBody(child: ChildProcess, body: Buffer): void {
@@ -111,11 +115,18 @@ class ForkRunner implements Runner {
 
   private async collect(child: ChildProcess, job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
     const { config, clock } = this.options;
-    const output = captureOutput(child);
+    const limit = config.spec.maxResponseBytes;
+    const tooLarge = new AbortController();
+    const output = captureOutput(child, limit, () => tooLarge.abort());
     writeBody(child, Buffer.from(job.request.bodyBase64, 'base64'));
     const call = callSignal(clock, config.spec.timeoutSeconds * 1000, signal);
     try {
-      const exit = await Promise.race([output.closed, whenAborted(call.signal).then(() => undefined)]);
+      const stop = Promise.race([whenAborted(call.signal), whenAborted(tooLarge.signal)]);
+      const exit = await Promise.race([output.closed, stop.then(() => undefined)]);
+      if (tooLarge.signal.aborted) {
+        await killProcessGroup(child, config.killGraceMs, clock);
+        return responseTooLarge(limit, output.stdout.bytesSeen());
+      }
       if (exit === undefined) {
         await killProcessGroup(child, config.killGraceMs, clock);
         if (call.timedOut()) this.options.events.timedOut();
@@ -128,7 +139,7 @@ class ForkRunner implements Runner {
       return {
         status: 200,
         headers: { 'content-type': 'application/octet-stream' },
-        bodyBase64: output.stdout().toString('base64'),
+        bodyBase64: output.stdout.concat().toString('base64'),
       };
     } finally {
       call.dispose();

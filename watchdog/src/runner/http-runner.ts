@@ -4,6 +4,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { decideRestart, forwardableHeaders, restartBackoff, type InvocationJob } from '@spool/api';
 import type { Clock, Timer } from '../clock.js';
 import { describeError } from '../logger.js';
+import { BoundedBody, declaredTooLarge, responseTooLarge } from './bounded-body.js';
 import {
   appendTail,
   describeExit,
@@ -120,7 +121,12 @@ class HttpRunner implements Runner {
       generation.inFlight += 1;
       let timedOut = false;
       try {
-        return await forward(this.agent, this.target, job, call.signal);
+        return await forward(
+          this.agent,
+          this.target,
+          { job, limit: this.options.config.spec.maxResponseBytes },
+          call.signal,
+        );
       } catch (error) {
         timedOut = call.timedOut();
         return await this.failed(generation, timedOut, error);
@@ -346,10 +352,11 @@ async function settleExit(generation: Generation, clock: Clock): Promise<ExitSta
   return settled.signal.aborted ? exit : undefined;
 }
 
+/** Sends the call to the user server and reads its answer, up to `limit` body bytes. */
 function forward(
   agent: Agent,
   target: TcpTarget,
-  job: InvocationJob,
+  { job, limit }: { readonly job: InvocationJob; readonly limit: number },
   signal: AbortSignal,
 ): Promise<RunResult> {
   const body = Buffer.from(job.request.bodyBase64, 'base64');
@@ -358,8 +365,17 @@ function forward(
     const req = httpRequest(
       { ...target, agent, method: job.request.method, path: requestPath(job.request), headers, signal },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const body = new BoundedBody(limit);
+        const refuse = (bytes: number): void => {
+          // The rest is never read: the connection goes, and the user server sees its client leave.
+          resolve(responseTooLarge(limit, bytes));
+          req.destroy();
+        };
+        const declared = res.headers['content-length'];
+        if (declaredTooLarge(declared, limit)) return refuse(Number(declared));
+        res.on('data', (chunk: Buffer) => {
+          if (!body.add(chunk)) refuse(body.bytesSeen());
+        });
         res.once('error', reject);
         res.once('close', () => {
           if (!res.complete) reject(new Error('the user server closed the connection mid-response'));
@@ -369,7 +385,7 @@ function forward(
             status: res.statusCode ?? 502,
             // headersDistinct keeps every line of a repeated header (two Set-Cookie stay two).
             headers: forwardableHeaders(res.headersDistinct),
-            bodyBase64: Buffer.concat(chunks).toString('base64'),
+            bodyBase64: body.concat().toString('base64'),
           }),
         );
       },
