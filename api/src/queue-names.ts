@@ -7,6 +7,14 @@ import type { FunctionRef } from './names.js';
 /** BullMQ's key prefix; keys read `spool:{ns.name}:wait`, `spool:{ns.name}:active`, … */
 export const KEY_PREFIX = 'spool';
 
+/**
+ * The options of every BullMQ `Queue` on a function's queue. Spool reads no BullMQ event (results travel as
+ * replies and return values), and each `completed` event would keep one more copy of a result, 10,000 per
+ * queue by default (300 calls of 100 KB left 28 MB there): the events stream is trimmed to nothing. Every
+ * `Queue` writes this limit to the queue's meta when it starts, the last writer winning, so all share this object.
+ */
+export const FUNCTION_QUEUE_OPTIONS = { prefix: KEY_PREFIX, streams: { events: { maxLen: 0 } } } as const;
+
 /** `{namespace.name}`: namespaces and names are DNS labels, so the dot cannot be ambiguous. */
 export const queueName = (ref: FunctionRef): string => `{${ref.namespace}.${ref.name}}`;
 

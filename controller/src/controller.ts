@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  KEY_PREFIX,
+  FUNCTION_QUEUE_OPTIONS,
   REPLICA_STATUS_KEY,
   callCounterKey,
   functionKey,
@@ -67,7 +67,7 @@ export interface Controller {
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
 
 async function forgetQueue(redis: Redis, ref: FunctionRef): Promise<void> {
-  const queue = new Queue(queueName(ref), { connection: redis, prefix: KEY_PREFIX });
+  const queue = new Queue(queueName(ref), { ...FUNCTION_QUEUE_OPTIONS, connection: redis });
   try {
     await queue.obliterate({ force: true });
   } finally {

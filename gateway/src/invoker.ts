@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  KEY_PREFIX,
+  FUNCTION_QUEUE_OPTIONS,
   REPLICA_STATUS_KEY,
   SpoolError,
   asyncInvocationJob,
@@ -176,7 +176,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     const key = functionKey(ref);
     let queue = queues.get(key);
     if (!queue) {
-      queue = new Queue(queueName(ref), { connection: redis, prefix: KEY_PREFIX });
+      queue = new Queue(queueName(ref), { ...FUNCTION_QUEUE_OPTIONS, connection: redis });
       queues.set(key, queue);
     }
     return queue;

@@ -4,7 +4,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
-import { FUNCTION_STATUS_KEY, channels, encodeReplicaStatus, type ResolvedFunction } from '@spool/api';
+import {
+  FUNCTION_STATUS_KEY,
+  KEY_PREFIX,
+  channels,
+  encodeReplicaStatus,
+  queueName,
+  type ResolvedFunction,
+} from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import {
@@ -161,6 +168,7 @@ describe('large results', () => {
 
   test('6 MiB answered in full while only small notices cross the reply channels; 4 calls beside it answer', async () => {
     const watcher = new Redis(testRedisUrl());
+    const commands = new Redis(testRedisUrl());
     let largestReply = 0;
     watcher.on('pmessage', (_pattern: string, _channel: string, message: string) => {
       largestReply = Math.max(largestReply, message.length);
@@ -178,8 +186,11 @@ describe('large results', () => {
       }).toEqual({ status: 200, bytes: 6 * MiB, small: [200, 200, 200, 200] });
       expect(largestReply).toBeGreaterThan(0);
       expect(largestReply).toBeLessThan(64 * 1024 + 1024);
+      // No copy in BullMQ's events stream either (FUNCTION_QUEUE_OPTIONS): it would hold 8 MB of base64 here.
+      const events = `${KEY_PREFIX}:${queueName({ namespace: faulty.metadata.namespace, name: 'faulty' })}:events`;
+      expect(Number(await commands.memory('USAGE', events))).toBeLessThan(MiB);
     } finally {
-      await watcher.quit();
+      await Promise.all([watcher.quit(), commands.quit()]);
     }
   });
 
