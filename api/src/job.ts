@@ -81,6 +81,12 @@ export type Reply =
  */
 export const REPLY_INLINE_MAX_CHARS = 64 * 1024;
 
+/**
+ * A body too large to travel in a reply. A sync call with one (request or result) is also not kept for `/calls`
+ * once answered, so what Redis retains of sync calls is bounded per call, not by what callers send.
+ */
+export const isLargeBody = (bodyBase64: string): boolean => bodyBase64.length > REPLY_INLINE_MAX_CHARS;
+
 /** Queued on CALLBACK_QUEUE when an async call with a callback URL ends; a gateway POSTs it. */
 export interface CallbackJob {
   readonly callId: string;

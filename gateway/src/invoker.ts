@@ -18,6 +18,7 @@ import {
   syncInvocationJob,
   channels,
   functionKey,
+  isLargeBody,
   jobKey,
   jobLockKey,
   queueName,
@@ -311,7 +312,12 @@ export function createInvoker(options: InvokerOptions): Invoker {
         const queue = queueFor(refOf(fn));
         const decision = decideUnanswered(await readJob(queue, jobId, now()), wait, now());
         if (answered) return;
-        if (decision.kind === 'answer') return finish(decision.result);
+        if (decision.kind === 'answer') {
+          finish(decision.result);
+          // A large result is read from its job once (after a completed notice); then the job is not kept.
+          if (isLargeBody(decision.result.bodyBase64)) void queue.remove(jobId).catch(() => undefined);
+          return;
+        }
         if (decision.kind === 'give-up')
           return finish(gatewayFailure('CALL_TIMEOUT', decision.message, now()));
         if (decision.kind === 'recheck') return lookAt(decision.atMs);

@@ -12,12 +12,12 @@ import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from '
 import type { Redis } from 'ioredis';
 import {
   KEY_PREFIX,
-  REPLY_INLINE_MAX_CHARS,
   decodeInvocationJob,
   dropLog,
   failureReason,
   functionKey,
   isFailedResult,
+  isLargeBody,
   parseCallId,
   queueName,
   refused,
@@ -279,8 +279,7 @@ async function invoke(
   }
 }
 
-const repliedInline = (result: InvocationResult): boolean =>
-  result.bodyBase64.length <= REPLY_INLINE_MAX_CHARS;
+const repliedInline = (result: InvocationResult): boolean => !isLargeBody(result.bodyBase64);
 
 /**
  * An inline reply is published before the job completes: the gateway answers its caller one Redis round trip
@@ -302,10 +301,21 @@ async function onCompleted(
 ): Promise<void> {
   const data = readJob(options.config, job);
   if (!data.ok || result === null) return;
-  const { callId, kind, replyTo } = data.value;
+  const { callId, kind, replyTo, request } = data.value;
   if (replyTo !== undefined && !repliedInline(result))
     await deliverReply(options, replyTo, { callId, completed: true });
+  // Its caller has the reply already: a large request is not kept (a large result goes once the gateway read it).
+  else if (kind === 'sync' && isLargeBody(request.bodyBase64)) await removeAnswered(options, job);
   if (kind === 'async') await sendCallback(options, callbackJobFor(data.value, { result }));
+}
+
+async function removeAnswered(options: InvocationWorkerOptions, job: Job<unknown>): Promise<void> {
+  try {
+    await job.remove();
+  } catch (error) {
+    // Kept a while longer: removeOnComplete still bounds it.
+    options.logger.error('removing an answered call with a large body', { error });
+  }
 }
 
 async function onFailed(

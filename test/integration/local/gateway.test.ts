@@ -2,13 +2,16 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   FUNCTION_STATUS_KEY,
+  FUNCTION_QUEUE_OPTIONS,
   KEY_PREFIX,
   channels,
   encodeReplicaStatus,
+  parseCallId,
   queueName,
   type ResolvedFunction,
 } from '@spool/api';
@@ -192,6 +195,33 @@ describe('large results', () => {
     } finally {
       await Promise.all([watcher.quit(), commands.quit()]);
     }
+  });
+
+  test('a sync call with a large request or result is not kept once answered; a small one is', async () => {
+    const jobOf = async (res: Response): Promise<unknown> => {
+      const call = parseCallId(res.headers.get('x-call-id') ?? '');
+      if (call === undefined) throw new Error('no call id');
+      const queue = new Queue(queueName(call.ref), {
+        ...FUNCTION_QUEUE_OPTIONS,
+        connection: { url: testRedisUrl() },
+      });
+      try {
+        return await queue.getJob(call.jobId);
+      } finally {
+        await queue.close();
+      }
+    };
+    const largeResult = await big(MiB);
+    const largeRequest = await call(path(wc), { method: 'POST', body: Buffer.alloc(512 * 1024, 1) });
+    const small = await call(path(wc), { method: 'POST', body: 'hello' });
+    expect([largeResult.status, (await largeRequest.text()).trim(), small.status]).toEqual([
+      200,
+      '524288',
+      200,
+    ]);
+    await eventually(async () => expect(await jobOf(largeResult)).toBeUndefined());
+    await eventually(async () => expect(await jobOf(largeRequest)).toBeUndefined());
+    expect(await jobOf(small)).toBeDefined();
   });
 
   test("a result past the function's maxResponseBytes (default 8 MiB) is 502 RESPONSE_TOO_LARGE", async () => {
