@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { startRedisServer, freePort } from '../test/support/redis-server.js';
 import { descendantsOf } from '@spool/test-cluster';
 import { cpuSeconds, envOf, pidsWithEnv, startService, stopService } from './processes.js';
@@ -14,6 +15,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
 const token = 'bench';
 const node = process.execPath;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Body sizes of the payload table: each is POSTed to echo, so it travels both ways. */
+const PAYLOADS = [
+  { label: '1 KiB', bytes: KiB },
+  { label: '64 KiB', bytes: 64 * KiB },
+  { label: '1 MiB', bytes: MiB },
+  { label: '8 MiB', bytes: 8 * MiB },
+];
 
 function functionsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'spool-bench-fns-'));
@@ -27,6 +37,8 @@ spec:
   workingDir: ${join(root, 'examples/echo')}
   concurrency: 128
   timeoutSeconds: 10
+  maxBodyBytes: ${16 * MiB}
+  maxResponseBytes: ${16 * MiB}
   scale: ${scale}
 `;
   writeFileSync(join(dir, 'warm.yaml'), fn('warm', '{ min: 1, max: 1 }'));
@@ -64,9 +76,9 @@ interface Measured extends LoadResult {
   readonly cpuMsPerCall: number;
 }
 
-function measure(url: string, connections: number, pids: readonly number[]): Measured {
+function measure(url: string, connections: number, pids: readonly number[], body?: Buffer): Measured {
   const before = pids.map(cpuSeconds);
-  const result = runWrk(url, connections, seconds);
+  const result = runWrk(url, connections, seconds, body);
   const used = pids.map(cpuSeconds).reduce((sum, after, i) => sum + after - before[i]!, 0);
   return { ...result, cpuMsPerCall: (used * 1000) / Math.max(result.requests, 1) };
 }
@@ -94,6 +106,11 @@ async function coldStarts(gateway: string, rounds: number): Promise<number[]> {
 }
 
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+}
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
@@ -140,6 +157,21 @@ async function main(): Promise<void> {
           `${fmt(spool.perSecond / direct.perSecond, 3)} | ${fmt(direct.cpuMsPerCall, 3)} | ${fmt(spool.cpuMsPerCall, 3)} | ${spool.errors} |`,
       );
     }
+    const payloadRows: string[] = [];
+    const admin = new Redis(redis.url);
+    for (const { label, bytes } of PAYLOADS) {
+      const body = Buffer.alloc(bytes, 'x');
+      const direct = measure(userUrl, 1, [userPid], body);
+      const memoryBefore = await usedMemory(admin);
+      const spool = measure(`${gateway}/function/warm`, 1, spoolPids, body);
+      // What Redis still holds of those calls once answered: the 5-minute /calls history of sync calls.
+      const retainedPerCall = (await usedMemory(admin)) - memoryBefore;
+      payloadRows.push(
+        `| ${label} | ${fmt(direct.p50Ms)} | ${fmt(spool.p50Ms)} | +${fmt(spool.p50Ms - direct.p50Ms)} | ` +
+          `${fmt(spool.cpuMsPerCall, 2)} | ${fmt(retainedPerCall / Math.max(spool.requests, 1) / bytes, 3)} | ${spool.errors} |`,
+      );
+    }
+    await admin.quit();
     const cold = (await coldStarts(gateway, 5)).sort((a, b) => a - b);
     console.log(`
 Warm sync path, ${seconds} s per run, POST of 17 bytes, wrk on the same machine (2 cores shared by everything).
@@ -149,6 +181,13 @@ CPU per call: direct counts the user process; spool counts gateway + redis-serve
 | concurrency | direct p50 / p99 ms | spool p50 / p99 ms | added p50 ms | direct calls/s | spool calls/s | spool ÷ direct | direct CPU ms/call | spool CPU ms/call | spool errors |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Payloads at concurrency 1: the same body POSTed to echo, so it travels both ways. "Retained" is Redis's used
+memory after the run minus before, per call, as a share of the body: what the sync history keeps.
+
+| body | direct p50 ms | spool p50 ms | added p50 ms | spool CPU ms/call | retained ÷ body | spool errors |
+|---|---|---|---|---|---|---|
+${payloadRows.join('\n')}
 
 Scale from zero to first response (echo, process runtime), ${cold.length} rounds: median ${fmt(cold[Math.floor(cold.length / 2)]!, 0)} ms, min ${fmt(cold[0]!, 0)} ms, max ${fmt(cold[cold.length - 1]!, 0)} ms.`);
   } finally {

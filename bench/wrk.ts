@@ -21,17 +21,33 @@ function percentile(report: string, p: string): number {
   return toMs(m[1]!, m[2]!);
 }
 
-/** Every request POSTs the same small body, as a typical JSON call would. */
-const postScript = ((): string => {
-  const file = join(mkdtempSync(join(tmpdir(), 'spool-bench-')), 'post.lua');
+/** The 17-byte JSON body a typical call POSTs. */
+export const SMALL_BODY = Buffer.from('{"hello":"world"}');
+
+const scripts = new Map<Buffer, string>();
+
+/** A wrk script that POSTs `body` with every request (read from a file, so a body of megabytes works too). */
+function postScript(body: Buffer): string {
+  const known = scripts.get(body);
+  if (known !== undefined) return known;
+  const dir = mkdtempSync(join(tmpdir(), 'spool-bench-'));
+  writeFileSync(join(dir, 'body'), body);
+  const file = join(dir, 'post.lua');
   writeFileSync(
     file,
-    'wrk.method = "POST"\nwrk.body = \'{"hello":"world"}\'\nwrk.headers["Content-Type"] = "application/json"\n',
+    `local f = io.open("${join(dir, 'body')}", "rb")\nwrk.body = f:read("*all")\nf:close()\n` +
+      'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n',
   );
+  scripts.set(body, file);
   return file;
-})();
+}
 
-export function runWrk(url: string, connections: number, seconds: number): LoadResult {
+export function runWrk(
+  url: string,
+  connections: number,
+  seconds: number,
+  body: Buffer = SMALL_BODY,
+): LoadResult {
   const threads = Math.min(2, connections);
   const args = [
     '-t',
@@ -42,7 +58,7 @@ export function runWrk(url: string, connections: number, seconds: number): LoadR
     `${seconds}s`,
     '--latency',
     '-s',
-    postScript,
+    postScript(body),
     url,
   ];
   const report = execFileSync('wrk', args, {
