@@ -15,6 +15,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
 const token = 'bench';
 const node = process.execPath;
+/** `SPOOL_BENCH_PROFILE_DIR=DIR`: gateway and watchdog write V8 CPU profiles there (`npm run bench:profile` sums them). */
+const profileDir = process.env['SPOOL_BENCH_PROFILE_DIR'];
+/** `SPOOL_BENCH_CASES=small,payloads,cold` (the default: all): which tables to measure, e.g. one to profile. */
+const cases = new Set((process.env['SPOOL_BENCH_CASES'] ?? 'small,payloads,cold').split(','));
+const profiled = (script: string): string[] =>
+  profileDir === undefined ? [script] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, script];
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** Body sizes of the payload table: each is POSTed to echo, so it travels both ways. */
@@ -107,6 +113,11 @@ async function coldStarts(gateway: string, rounds: number): Promise<number[]> {
 
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 
+const coldLine = (sorted: readonly number[]): string =>
+  sorted.length === 0
+    ? ''
+    : `Scale from zero to first response (echo, process runtime), ${sorted.length} rounds: median ${fmt(sorted[Math.floor(sorted.length / 2)]!, 0)} ms, min ${fmt(sorted[0]!, 0)} ms, max ${fmt(sorted[sorted.length - 1]!, 0)} ms.`;
+
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
@@ -122,12 +133,12 @@ async function main(): Promise<void> {
     ...common,
     SPOOL_RUNTIME: 'process',
     SPOOL_STATE_DIR: mkdtempSync(join(tmpdir(), 'spool-bench-state-')),
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([node, join(root, 'watchdog/dist/main.js')]),
+    SPOOL_WATCHDOG_COMMAND: JSON.stringify([node, ...profiled(join(root, 'watchdog/dist/main.js'))]),
     SPOOL_METRICS_HOST: '127.0.0.1',
     SPOOL_METRICS_PORT: '0',
     SPOOL_SCALE_INTERVAL_MS: '1000',
   });
-  const gw = startService(node, [join(root, 'gateway/dist/main.js')], {
+  const gw = startService(node, profiled(join(root, 'gateway/dist/main.js')), {
     ...common,
     SPOOL_HOST: '127.0.0.1',
     SPOOL_PORT: String(gatewayPort),
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
 
     runWrk(`${gateway}/function/warm`, 16, 2); // warm-up: JIT, connections, Redis scripts loaded
     const rows: string[] = [];
-    for (const c of [1, 16, 64]) {
+    for (const c of cases.has('small') ? [1, 16, 64] : []) {
       const direct = measure(userUrl, c, [userPid]);
       const spool = measure(`${gateway}/function/warm`, c, spoolPids);
       rows.push(
@@ -159,7 +170,7 @@ async function main(): Promise<void> {
     }
     const payloadRows: string[] = [];
     const admin = new Redis(redis.url);
-    for (const { label, bytes } of PAYLOADS) {
+    for (const { label, bytes } of cases.has('payloads') ? PAYLOADS : []) {
       const body = Buffer.alloc(bytes, 'x');
       const direct = measure(userUrl, 1, [userPid], body);
       const memoryBefore = await usedMemory(admin);
@@ -172,7 +183,7 @@ async function main(): Promise<void> {
       );
     }
     await admin.quit();
-    const cold = (await coldStarts(gateway, 5)).sort((a, b) => a - b);
+    const cold = (await coldStarts(gateway, cases.has('cold') ? 5 : 0)).sort((a, b) => a - b);
     console.log(`
 Warm sync path, ${seconds} s per run, POST of 17 bytes, wrk on the same machine (2 cores shared by everything).
 "direct" calls the user server the watchdog runs; "spool" goes client → gateway → Redis → watchdog → user server.
@@ -189,7 +200,7 @@ memory after the run minus before, per call, as a share of the body: what the sy
 |---|---|---|---|---|---|---|
 ${payloadRows.join('\n')}
 
-Scale from zero to first response (echo, process runtime), ${cold.length} rounds: median ${fmt(cold[Math.floor(cold.length / 2)]!, 0)} ms, min ${fmt(cold[0]!, 0)} ms, max ${fmt(cold[cold.length - 1]!, 0)} ms.`);
+${coldLine(cold)}`);
   } finally {
     await stopService(gw);
     await stopService(controller);
