@@ -62,9 +62,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...ioModules, ...services].map((name) => ({
+          // ioredis is the one client it wires: every service reaches the same Redis the same way (ADR 0005).
+          paths: [...ioModules.filter((m) => m !== 'ioredis'), ...services].map((name) => ({
             name,
-            message: '@spool/node imports only @spool/api and Node itself',
+            message: '@spool/node imports only @spool/api, Node itself and ioredis',
           })),
         },
       ],

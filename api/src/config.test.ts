@@ -50,7 +50,8 @@ describe('parseGatewayConfig', () => {
     {
       name: 'redis URL',
       env: { SPOOL_REDIS_URL: 'localhost:6379' },
-      error: 'SPOOL_REDIS_URL must be a redis:// or rediss:// URL, was: "localhost:6379"',
+      error:
+        'SPOOL_REDIS_URL must be a redis:// or rediss:// URL, or redis-cluster://host:port,host:port for a cluster, was: "localhost:6379"',
     },
   ])('rejects $name', ({ env, error }) => {
     expect(() => parseGatewayConfig({ SPOOL_FUNCTIONS_DIR: 'x', ...env })).toThrow(error);

@@ -2,6 +2,7 @@
 import { parseJson } from './decode.js';
 import { defaultCallbackAllow, parseCallbackPolicy, type CallbackPolicy } from './callback-policy.js';
 import { ConfigError } from './errors.js';
+import { parseRedisTarget } from './redis-target.js';
 import { functionSpecSchema, type FunctionSpec } from './function-schema.js';
 import { formatProblems, type ResolvedFunction } from './function.js';
 import { DEFAULT_NAMESPACE, WATCHDOG_PORT, type FunctionRef } from './names.js';
@@ -48,8 +49,8 @@ function oneOf<T extends string>(env: Env, key: string, fallback: T, values: rea
 
 function redisUrl(env: Env): string {
   const raw = present(env, 'SPOOL_REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\/[^\s]+$/.test(raw))
-    throw new ConfigError(`SPOOL_REDIS_URL must be a redis:// or rediss:// URL, was: "${raw}"`);
+  const target = parseRedisTarget(raw);
+  if (!target.ok) throw new ConfigError(`SPOOL_REDIS_URL ${target.error}, was: "${raw}"`);
   return raw;
 }
 

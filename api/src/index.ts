@@ -18,5 +18,6 @@ export { validate, withDefaults, toOpenApi, type Problem, type Schema } from './
 export { errorsMarkdown, functionReferenceMarkdown } from './reference-doc.js';
 export { CRD_NAME, functionCrd } from './crd.js';
 export * from './redis-acl.js';
+export * from './redis-target.js';
 export * from './callback-outbox.js';
 export * from './openfaas.js';

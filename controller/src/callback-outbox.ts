@@ -3,7 +3,7 @@
 // The controller's cost is one drain per notice plus one LLEN per function per sweep, which its autoscaler pays
 // anyway; the gateways' cost does not grow with the number of functions.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { pipelineGroups, type Redis } from '@spool/node';
 import {
   CALLBACK_JOB_OPTIONS,
   OUTBOX_BATCH,
@@ -52,9 +52,10 @@ export async function drainCallbackOutbox(
 
 /** Lengths of the outboxes of `refs`, in one pipeline: the sweep that catches notices nobody heard. */
 export async function observeOutboxes(redis: Redis, refs: readonly FunctionRef[]): Promise<number[]> {
-  const pipeline = redis.pipeline();
-  for (const ref of refs) pipeline.llen(callbackOutboxKey(ref));
-  const results = (await pipeline.exec()) ?? [];
+  const results = await pipelineGroups(
+    redis,
+    refs.map((ref) => (pipeline) => pipeline.llen(callbackOutboxKey(ref))),
+  );
   return refs.map((ref, i) => {
     const [error, value] = results[i] ?? [new Error('no reply'), 0];
     if (error) throw new Error(`reading the callback outbox of ${functionKey(ref)}`, { cause: error });

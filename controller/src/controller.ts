@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   FUNCTION_QUEUE_OPTIONS,
   REPLICA_STATUS_KEY,

@@ -3,8 +3,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
 import { parseControllerConfig } from '@spool/api';
+import { connectRedis, type Redis } from '@spool/node';
 import { systemClock } from './clock.js';
 import type { Controller } from './controller.js';
 import { createLogger, errorMessage } from './log.js';
@@ -17,7 +17,7 @@ const log = createLogger({ component: 'controller' });
 // maxRetriesPerRequest null: commands wait through a Redis restart instead of failing the tick.
 // An error listener: ioredis reconnects by itself, and would otherwise print each failed attempt as unhandled.
 const redis = (): Redis =>
-  new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
+  connectRedis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
     log.warn('redis-error', { error: error.message }),
   );
 

@@ -2,7 +2,7 @@
 // The rules are built in `@spool/api` (redis-acl.ts); this module only sends them. Every call is idempotent, so
 // the level-triggered reconcile loop may call it on every pass.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   CONTROLLER_USER,
   DEFAULT_USER_OFF_RULES,

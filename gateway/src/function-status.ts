@@ -1,7 +1,7 @@
 // A Function's status as the controller recorded it, for /system/function/NAME: in local mode the checked JSON the
 // controller's reconcile keeps in FUNCTION_STATUS_KEY; in Kubernetes mode the status subresource, already on the
 // watched Function.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   FUNCTION_STATUS_KEY,
   decodeFunctionStatusJson,

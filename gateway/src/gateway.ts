@@ -1,7 +1,6 @@
 // createGateway(deps): wires invoker, registry, metrics, callbacks and the app; start() listens, close() drains.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
 import {
   CALLBACK_QUEUE,
   channels,
@@ -14,7 +13,7 @@ import {
   type GatewayConfig,
   type SelfAddress,
 } from '@spool/api';
-import { createLogger, systemClock, withDeadline } from '@spool/node';
+import { createLogger, duplicateRedis, systemClock, withDeadline, type Redis } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
@@ -137,7 +136,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   });
   // Its own connection with an offline queue: BullMQ's worker blocks on it and must wait through an outage.
-  const callbackRedis = redis.duplicate({
+  const callbackRedis = duplicateRedis(redis, {
     enableOfflineQueue: true,
     maxRetriesPerRequest: null,
     autoResendUnfulfilledCommands: true,

@@ -1,6 +1,6 @@
 // A function's invocation count for /system/function(s): the call counter every gateway INCRs at enqueue
 // (`callCounterKey`, also the autoscaler's activity signal), so all gateway replicas report one number.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import { callCounterKey, type FunctionRef } from '@spool/api';
 
 /** A stored counter, untrusted: anything but a non-negative integer reads as 0. */

@@ -2,7 +2,7 @@
 // connection for all queues, one subscriber for all replies. Nothing here grows with the number of functions.
 import { randomUUID } from 'node:crypto';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   FUNCTION_QUEUE_OPTIONS,
   REPLICA_STATUS_KEY,

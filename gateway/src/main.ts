@@ -1,11 +1,11 @@
 // The gateway service: env → config → tracing → Redis → registry → createGateway → listen; SIGTERM drains.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { parseGatewayConfig } from '@spool/api';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createLogger, whenReady } from '@spool/node';
+import { connectRedis as connect, createLogger, whenReady, type Redis } from '@spool/node';
 import { commandConnectionOptions, createGateway, redisScaler } from './gateway.js';
 import { kubeRegistry, kubeScaler } from './kube-registry.js';
 import { redisRegistry } from './registry.js';
@@ -24,7 +24,7 @@ const log = createLogger({ component: 'gateway' });
 // The command connection fails fast while Redis is away (commandConnectionOptions); the subscriber queues its
 // SUBSCRIBEs and re-subscribes after each reconnect.
 const connectRedis = (options: RedisOptions): Redis =>
-  new Redis(config.redisUrl, options).on('error', (error: Error) =>
+  connect(config.redisUrl, options).on('error', (error: Error) =>
     log.warn('Redis connection error; reconnecting', { error: error.message }),
   );
 const redis = connectRedis({ ...commandConnectionOptions, connectionName: 'spool-gateway' });

@@ -1,6 +1,6 @@
 // Is Redis reachable? Probes both gateway connections, serves /healthz, and says when calls waiting on a reply
 // must be given up (the subscriber is down, so their reply cannot arrive) and when Redis is back (issue 10).
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import { withDeadline } from '@spool/node';
 
 export interface RedisWatchState {

@@ -1,6 +1,6 @@
 // Which functions exist. Local mode reads the registry the controller publishes in Redis;
 // Kubernetes mode (kube-registry.ts) watches Function resources.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   LOCAL_FUNCTIONS_KEY,
   channels,

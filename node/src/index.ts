@@ -1,4 +1,4 @@
-// @spool/node: the Node.js adapters every service shares (time, process groups, logs); imports only @spool/api.
+// @spool/node: the Node.js adapters every service shares (time, process groups, logs, the Redis connection).
 export { systemClock } from './clock.js';
 export { DeadlineExceeded, withDeadline } from './deadline.js';
 export { whenReady, type ReadyReporter } from './redis-ready.js';
@@ -11,3 +11,4 @@ export {
   type Logger,
   type LoggerOptions,
 } from './log.js';
+export { connectRedis, duplicateRedis, pipelineGroups, type CommandGroup, type Redis } from './redis.js';

@@ -1,4 +1,4 @@
-// Waiting for a Redis client to finish connecting, typed by shape so that this package needs no Redis client.
+// Waiting for a Redis client to finish connecting, typed by shape: a single server's client and a cluster's both fit.
 
 /** What ioredis's client offers for it: its status, and a `ready` event. */
 export interface ReadyReporter {

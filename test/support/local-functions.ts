@@ -2,8 +2,7 @@
 // a real gateway in front, all on the test run's Redis.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { whenReady } from '@spool/node';
+import { connectRedis, whenReady, type Redis } from '@spool/node';
 import {
   parseGatewayConfig,
   parseWatchdogConfig,
@@ -58,7 +57,7 @@ export async function startWatchdog(
   );
   const watchdog = createWatchdog({
     config,
-    createRedis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    createRedis: () => connectRedis(redisUrl, { maxRetriesPerRequest: null }),
     baseEnv: { ...process.env, ...env },
     logger: silentLogger,
   });
@@ -84,12 +83,12 @@ export async function startGateway(
     SPOOL_REDIS_URL: testRedisUrl(),
     ...env,
   });
-  const redis = new Redis(config.redisUrl, {
+  const redis = connectRedis(config.redisUrl, {
     ...commandConnectionOptions,
     connectionName: 'spool-test-gateway',
   });
   await whenReady(redis);
-  const subscriber = new Redis(config.redisUrl, {
+  const subscriber = connectRedis(config.redisUrl, {
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',
   });

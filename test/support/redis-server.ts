@@ -45,8 +45,10 @@ export function waitForReady(child: ChildProcess): Promise<void> {
   });
 }
 
+/** `args` are added to the command line, e.g. cluster mode's (test/support/redis-cluster.ts). */
 export async function startRedisServer(
   binary = process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
+  args: readonly string[] = [],
 ): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'spool-redis-'));
   const port = await freePort();
@@ -65,6 +67,7 @@ export async function startRedisServer(
       dir,
       '--loglevel',
       'notice',
+      ...args,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -1,6 +1,6 @@
 // Composition root of the watchdog: env → config → Redis → createWatchdog().start(); SIGTERM/SIGINT drain, then exit.
-import { Redis } from 'ioredis';
 import { parseWatchdogConfig } from '@spool/api';
+import { connectRedis } from '@spool/node';
 import { watchLifeline } from './lifeline.js';
 import { stderrLogger } from './logger.js';
 import { startTracing } from './tracing.js';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     // null: BullMQ's blocking fetch must wait as long as it asks, not fail after 20 retries.
     // The error listener: ioredis reconnects by itself, and would otherwise print each attempt as unhandled.
     createRedis: () =>
-      new Redis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
+      connectRedis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
         logger.error('redis error', { error: error.message }),
       ),
     baseEnv: env,

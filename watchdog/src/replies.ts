@@ -1,6 +1,6 @@
 // The two ways a result leaves the watchdog besides the job's return value: a reply publish and a callback job.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   CALLBACK_JOB_OPTIONS,
   callbackOutboxChannel,

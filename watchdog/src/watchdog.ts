@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { trace, type Tracer } from '@opentelemetry/api';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import { CALLBACK_QUEUE, KEY_PREFIX, type CallbackJob, type WatchdogConfig } from '@spool/api';
 import { withDeadline } from '@spool/node';
 import { systemClock, type Clock } from './clock.js';

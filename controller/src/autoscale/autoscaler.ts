@@ -1,6 +1,6 @@
 // The autoscaler loop: a timer and wake events both call one tick(key), which observes the queue, decides and
 // scales. Shaped after knative's `runScalerTicker` + `Poke`; the decision itself is decide.ts, pure.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   REPLICA_STATUS_KEY,
   channels,

@@ -1,6 +1,6 @@
 // Queue depth and call counter for the autoscaler: five O(1) commands per function in one pipelined round trip, no
 // BullMQ objects, so a tick over 1,000 functions costs 5,000 commands (LLEN, ZCARD and GET are O(1)).
-import type { Redis } from 'ioredis';
+import { pipelineGroups, type Redis } from '@spool/node';
 import { callCounterKey, functionKey, queueKey, type FunctionRef } from '@spool/api';
 
 export interface QueueCounts {
@@ -37,15 +37,16 @@ export function decodeCallCounter(value: unknown): number | undefined {
 
 /** The counts of each function, in the order given, from one pipeline. */
 export async function observeQueues(redis: Redis, refs: readonly FunctionRef[]): Promise<QueueCounts[]> {
-  const pipeline = redis.pipeline();
-  for (const ref of refs) {
-    pipeline.llen(queueKey(ref, 'wait'));
-    pipeline.zcard(queueKey(ref, 'prioritized'));
-    pipeline.llen(queueKey(ref, 'active'));
-    pipeline.zcard(queueKey(ref, 'delayed'));
-    pipeline.get(callCounterKey(ref));
-  }
-  const results = await pipeline.exec();
+  const results = await pipelineGroups(
+    redis,
+    refs.map((ref) => (pipeline) => {
+      pipeline.llen(queueKey(ref, 'wait'));
+      pipeline.zcard(queueKey(ref, 'prioritized'));
+      pipeline.llen(queueKey(ref, 'active'));
+      pipeline.zcard(queueKey(ref, 'delayed'));
+      pipeline.get(callCounterKey(ref));
+    }),
+  );
   return refs.map((ref, i) => {
     const at = COMMANDS_PER_FUNCTION * i;
     return {

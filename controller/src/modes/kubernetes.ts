@@ -2,7 +2,7 @@
 // Function), status in the status subresource. Only the replica holding the Lease reconciles and scales; the
 // others keep warm caches and wait.
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import type { ControllerConfig } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { createController, type Controller } from '../controller.js';

@@ -1,6 +1,6 @@
 // Local mode: the one control loop over a folder watched live and the process runtime, with status and the
 // gateway's registry in Redis. No Lease: one controller serves one folder.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import type { ControllerConfig } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { createController, type Controller } from '../controller.js';

@@ -1,6 +1,6 @@
 // Local mode's registry, as the gateway reads it (gateway `redisRegistry`): each served function's resolved spec in
 // LOCAL_FUNCTIONS_KEY, and its key on the functions channel whenever that entry changes. Written by reconcile.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import {
   LOCAL_FUNCTIONS_KEY,
   channels,

@@ -1,6 +1,6 @@
 // Local mode: each function's status is checked JSON in one Redis hash (FUNCTION_STATUS_KEY), which the gateway
 // reads for /system/function/NAME. Refusals are in the status and the controller's log.
-import type { Redis } from 'ioredis';
+import type { Redis } from '@spool/node';
 import { FUNCTION_STATUS_KEY, decodeFunctionStatusJson, type FunctionStatus } from '@spool/api';
 import type { Log } from '../log.js';
 import { sameStatus, type StatusWriter } from './status-writer.js';
