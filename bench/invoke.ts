@@ -1,26 +1,15 @@
 // `npm run bench`: the warm sync path through Spool against calling the same user process directly
 // (the physical limit), at concurrency 1, 16 and 64, with the CPU each call costs; then scale from zero.
 // Everything runs as real processes on this machine: redis-server, controller, gateway, watchdog, user server.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startRedisServer, freePort } from '../test/support/redis-server.js';
-import { descendantsOf } from '@spool/test-cluster';
-import { cpuSeconds, envOf, pidsWithEnv, startService, stopService } from './processes.js';
+import { startRedisServer } from '../test/support/redis-server.js';
+import { cpuSeconds, pidsWithEnv } from './processes.js';
+import { describeFn, startSpool, waitUntil } from './stack.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
-const token = 'bench';
-const node = process.execPath;
-/** `SPOOL_BENCH_PROFILE_DIR=DIR`: gateway and watchdog write V8 CPU profiles there (`npm run bench:profile` sums them). */
-const profileDir = process.env['SPOOL_BENCH_PROFILE_DIR'];
 /** `SPOOL_BENCH_CASES=small,payloads,cold` (the default: all): which tables to measure, e.g. one to profile. */
 const cases = new Set((process.env['SPOOL_BENCH_CASES'] ?? 'small,payloads,cold').split(','));
-const profiled = (script: string): string[] =>
-  profileDir === undefined ? [script] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, script];
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** Body sizes of the payload table: each is POSTed to echo, so it travels both ways. */
@@ -31,60 +20,13 @@ const PAYLOADS = [
   { label: '8 MiB', bytes: 8 * MiB },
 ];
 
-function functionsDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spool-bench-fns-'));
-  const fn = (name: string, scale: string): string => `apiVersion: spool.dev/v1alpha1
-kind: Function
-metadata:
-  name: ${name}
-spec:
-  image: bench
-  command: [node, server.mjs]
-  workingDir: ${join(root, 'examples/echo')}
-  concurrency: 128
-  timeoutSeconds: 10
-  maxBodyBytes: ${16 * MiB}
-  maxResponseBytes: ${16 * MiB}
-  scale: ${scale}
-`;
-  writeFileSync(join(dir, 'warm.yaml'), fn('warm', '{ min: 1, max: 1 }'));
-  writeFileSync(
-    join(dir, 'cold.yaml'),
-    fn('cold', '{ min: 0, max: 1, idleSeconds: 1, scaleDownDelaySeconds: 0 }'),
-  );
-  return dir;
-}
-
-async function waitUntil(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const describeFn = async (
-  gateway: string,
-  name: string,
-): Promise<{ replicas: number; availableReplicas: number }> =>
-  (
-    await fetch(`${gateway}/system/function/${name}`, { headers: { authorization: `Bearer ${token}` } })
-  ).json() as Promise<{
-    replicas: number;
-    availableReplicas: number;
-  }>;
-
 interface Measured extends LoadResult {
   readonly cpuMsPerCall: number;
 }
 
 function measure(url: string, connections: number, pids: readonly number[], body?: Buffer): Measured {
   const before = pids.map(cpuSeconds);
-  const result = runWrk(url, connections, seconds, body);
+  const result = runWrk(url, connections, seconds, body === undefined ? {} : { body });
   const used = pids.map(cpuSeconds).reduce((sum, after, i) => sum + after - before[i]!, 0);
   return { ...result, cpuMsPerCall: (used * 1000) / Math.max(result.requests, 1) };
 }
@@ -125,37 +67,16 @@ async function usedMemory(redis: Redis): Promise<number> {
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();
-  const gatewayPort = await freePort();
-  const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const fnDir = functionsDir();
-  const common = { SPOOL_REDIS_URL: redis.url, SPOOL_FUNCTIONS_DIR: fnDir };
-  const controller = startService(node, [join(root, 'controller/dist/main.js')], {
-    ...common,
-    SPOOL_RUNTIME: 'process',
-    SPOOL_STATE_DIR: mkdtempSync(join(tmpdir(), 'spool-bench-state-')),
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([node, ...profiled(join(root, 'watchdog/dist/main.js'))]),
-    SPOOL_METRICS_HOST: '127.0.0.1',
-    SPOOL_METRICS_PORT: '0',
-    SPOOL_SCALE_INTERVAL_MS: '1000',
+  const spool = await startSpool(redis.url, {
+    warm: '{ min: 1, max: 1 }',
+    cold: '{ min: 0, max: 1, idleSeconds: 1, scaleDownDelaySeconds: 0 }',
   });
-  const gw = startService(node, profiled(join(root, 'gateway/dist/main.js')), {
-    ...common,
-    SPOOL_HOST: '127.0.0.1',
-    SPOOL_PORT: String(gatewayPort),
-    SPOOL_ADMIN_TOKEN: token,
-  });
+  const { gateway } = spool;
   try {
-    await waitUntil(
-      'the warm replica',
-      async () =>
-        (await describeFn(gateway, 'warm').catch(() => ({ availableReplicas: 0 }))).availableReplicas === 1,
-    );
-    const [watchdogPid] = pidsWithEnv(['SPOOL_FUNCTION_NAME=warm']);
-    if (watchdogPid === undefined) throw new Error('no watchdog process for warm');
-    const userPid = descendantsOf(watchdogPid)[0];
-    if (userPid === undefined) throw new Error('no user process under the watchdog');
-    const userUrl = `http://127.0.0.1:${envOf(watchdogPid)['SPOOL_USER_PORT']}/`;
-    const spoolPids = [gw.pid!, redis.pid, watchdogPid, userPid];
+    const [replica] = await spool.replicasOf('warm');
+    if (replica === undefined) throw new Error('no watchdog process for warm');
+    const { watchdogPid, userPid, userUrl } = replica;
+    const spoolPids = [spool.gatewayPid, redis.pid, watchdogPid, userPid];
 
     runWrk(`${gateway}/function/warm`, 16, 2); // warm-up: JIT, connections, Redis scripts loaded
     const rows: string[] = [];
@@ -202,8 +123,7 @@ ${payloadRows.join('\n')}
 
 ${coldLine(cold)}`);
   } finally {
-    await stopService(gw);
-    await stopService(controller);
+    await spool.stop();
     await redis.stop();
   }
 }

@@ -49,3 +49,9 @@ export function envOf(pid: number): Record<string, string> {
       .map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
   );
 }
+
+/** Whether the process runs Spool's watchdog (its user process inherits the same environment). */
+export const isWatchdog = (pid: number): boolean =>
+  readProc(String(pid), 'cmdline')
+    .split('\0')
+    .some((arg) => arg.endsWith('watchdog/dist/main.js'));

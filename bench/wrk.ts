@@ -24,21 +24,29 @@ function percentile(report: string, p: string): number {
 /** The 17-byte JSON body a typical call POSTs. */
 export const SMALL_BODY = Buffer.from('{"hello":"world"}');
 
-const scripts = new Map<Buffer, string>();
+export interface WrkLoad {
+  /** POSTed with every request. @defaultValue SMALL_BODY */
+  readonly body?: Buffer;
+  /** Paths taken in turn, one per request (several functions behind one gateway); else the URL's own path. */
+  readonly paths?: readonly string[];
+}
 
-/** A wrk script that POSTs `body` with every request (read from a file, so a body of megabytes works too). */
-function postScript(body: Buffer): string {
-  const known = scripts.get(body);
-  if (known !== undefined) return known;
+/** A wrk script that POSTs `body` (read from a file, so megabytes work too), to each of `paths` in turn if given. */
+function postScript(body: Buffer, paths: readonly string[] | undefined): string {
   const dir = mkdtempSync(join(tmpdir(), 'spool-bench-'));
   writeFileSync(join(dir, 'body'), body);
   const file = join(dir, 'post.lua');
+  const rotate =
+    paths === undefined
+      ? ''
+      : `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }\nlocal turn = 0\n` +
+        'request = function()\n  turn = turn % #paths + 1\n  return wrk.format(nil, paths[turn])\nend\n';
   writeFileSync(
     file,
     `local f = io.open("${join(dir, 'body')}", "rb")\nwrk.body = f:read("*all")\nf:close()\n` +
-      'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n',
+      'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n' +
+      rotate,
   );
-  scripts.set(body, file);
   return file;
 }
 
@@ -46,7 +54,7 @@ export function runWrk(
   url: string,
   connections: number,
   seconds: number,
-  body: Buffer = SMALL_BODY,
+  { body = SMALL_BODY, paths }: WrkLoad = {},
 ): LoadResult {
   const threads = Math.min(2, connections);
   const args = [
@@ -58,7 +66,7 @@ export function runWrk(
     `${seconds}s`,
     '--latency',
     '-s',
-    postScript(body),
+    postScript(body, paths),
     url,
   ];
   const report = execFileSync('wrk', args, {

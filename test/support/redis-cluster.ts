@@ -1,5 +1,5 @@
-// A real Redis Cluster on loopback for tests: `masters` redis-server processes in cluster mode, each with one
-// replica, joined by `redis-cli --cluster create`, ready once every node says the cluster is ok.
+// A real Redis Cluster on loopback for tests and benchmarks: `masters` redis-server processes in cluster mode,
+// each with `replicas` replicas, joined by `redis-cli --cluster create`, ready once every node says it is ok.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -26,9 +26,9 @@ const run = promisify(execFile);
 /** Short enough that a failover takes a few seconds, long enough for a loaded machine's heartbeats. */
 const NODE_TIMEOUT_MS = 3_000;
 
-export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
+export async function startRedisCluster(masters = 3, replicas = 1): Promise<TestRedisCluster> {
   const servers = await Promise.all(
-    Array.from({ length: masters * 2 }, () =>
+    Array.from({ length: masters * (1 + replicas) }, () =>
       startRedisServer(undefined, [
         '--cluster-enabled',
         'yes',
@@ -54,7 +54,7 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
     'create',
     ...nodes.map((n) => `127.0.0.1:${n.port}`),
     '--cluster-replicas',
-    '1',
+    String(replicas),
     '--cluster-yes',
   ]);
   const ask = async (node: RedisClusterNode, ...command: [string, ...string[]]): Promise<unknown> => {

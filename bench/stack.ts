@@ -1,0 +1,128 @@
+// The local Spool a benchmark drives: controller (process runtime) and gateway as real processes on a Redis the
+// benchmark started, serving `echo` Functions written to a folder of their own.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/redis-server.js';
+import { descendantsOf } from '@spool/test-cluster';
+import { envOf, isWatchdog, pidsWithEnv, startService, stopService } from './processes.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const node = process.execPath;
+const MiB = 1024 * 1024;
+export const ADMIN_TOKEN = 'bench';
+
+/** `SPOOL_BENCH_PROFILE_DIR=DIR`: gateway and watchdog write V8 CPU profiles there (`npm run bench:profile` sums them). */
+const profileDir = process.env['SPOOL_BENCH_PROFILE_DIR'];
+const profiled = (script: string): string[] =>
+  profileDir === undefined ? [script] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, script];
+
+/** An `echo` Function named `name` with this `scale` (YAML flow), taking bodies up to 16 MiB both ways. */
+const echoFunction = (name: string, scale: string): string => `apiVersion: spool.dev/v1alpha1
+kind: Function
+metadata:
+  name: ${name}
+spec:
+  image: bench
+  command: [node, server.mjs]
+  workingDir: ${join(root, 'examples/echo')}
+  concurrency: 128
+  timeoutSeconds: 10
+  maxBodyBytes: ${16 * MiB}
+  maxResponseBytes: ${16 * MiB}
+  scale: ${scale}
+`;
+
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const describeFn = async (
+  gateway: string,
+  name: string,
+): Promise<{ replicas: number; availableReplicas: number }> =>
+  (
+    await fetch(`${gateway}/system/function/${name}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  ).json() as Promise<{ replicas: number; availableReplicas: number }>;
+
+/** One warm replica's processes: its watchdog and the user server under it, and the server's own URL. */
+export interface Replica {
+  readonly watchdogPid: number;
+  readonly userPid: number;
+  readonly userUrl: string;
+}
+
+export interface BenchSpool {
+  readonly gateway: string;
+  readonly gatewayPid: number;
+  /** Waits until `name` has `replicas` available, then finds their processes. */
+  replicasOf(name: string, replicas?: number): Promise<Replica[]>;
+  stop(): Promise<void>;
+}
+
+export async function startSpool(
+  redisUrl: string,
+  functions: Readonly<Record<string, string>>,
+): Promise<BenchSpool> {
+  const fnDir = mkdtempSync(join(tmpdir(), 'spool-bench-fns-'));
+  for (const [name, scale] of Object.entries(functions))
+    writeFileSync(join(fnDir, `${name}.yaml`), echoFunction(name, scale));
+  const gatewayPort = await freePort();
+  const gateway = `http://127.0.0.1:${gatewayPort}`;
+  const common = { SPOOL_REDIS_URL: redisUrl, SPOOL_FUNCTIONS_DIR: fnDir };
+  const services: ChildProcess[] = [
+    startService(node, [join(root, 'controller/dist/main.js')], {
+      ...common,
+      SPOOL_RUNTIME: 'process',
+      SPOOL_STATE_DIR: mkdtempSync(join(tmpdir(), 'spool-bench-state-')),
+      SPOOL_WATCHDOG_COMMAND: JSON.stringify([node, ...profiled(join(root, 'watchdog/dist/main.js'))]),
+      SPOOL_METRICS_HOST: '127.0.0.1',
+      SPOOL_METRICS_PORT: '0',
+      SPOOL_SCALE_INTERVAL_MS: '1000',
+    }),
+  ];
+  const gw = startService(node, profiled(join(root, 'gateway/dist/main.js')), {
+    ...common,
+    SPOOL_HOST: '127.0.0.1',
+    SPOOL_PORT: String(gatewayPort),
+    SPOOL_ADMIN_TOKEN: ADMIN_TOKEN,
+  });
+  services.unshift(gw);
+  return {
+    gateway,
+    gatewayPid: gw.pid!,
+    async replicasOf(name, replicas = 1) {
+      await waitUntil(
+        `${replicas} replicas of ${name}`,
+        async () =>
+          (await describeFn(gateway, name).catch(() => ({ availableReplicas: 0 }))).availableReplicas ===
+          replicas,
+      );
+      return pidsWithEnv([`SPOOL_FUNCTION_NAME=${name}`])
+        .filter(isWatchdog)
+        .map((watchdogPid) => {
+          const userPid = descendantsOf(watchdogPid)[0];
+          if (userPid === undefined) throw new Error(`no user process under watchdog ${watchdogPid}`);
+          return {
+            watchdogPid,
+            userPid,
+            userUrl: `http://127.0.0.1:${envOf(watchdogPid)['SPOOL_USER_PORT']}/`,
+          };
+        });
+    },
+    // The gateway first, so no call is in flight when the controller stops the replicas.
+    stop: async () => {
+      for (const service of services) await stopService(service);
+    },
+  };
+}
