@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds, pidsWithEnv } from './processes.js';
-import { describeFn, startSpool, waitUntil } from './stack.js';
+import { WARM, describeFn, startSpool, waitUntil } from './stack.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
@@ -68,8 +68,8 @@ async function usedMemory(redis: Redis): Promise<number> {
 async function main(): Promise<void> {
   const redis = await startRedisServer();
   const spool = await startSpool(redis.url, {
-    warm: '{ min: 1, max: 1 }',
-    cold: '{ min: 0, max: 1, idleSeconds: 1, scaleDownDelaySeconds: 0 }',
+    warm: WARM,
+    cold: { scale: '{ min: 0, max: 1, idleSeconds: 1, scaleDownDelaySeconds: 0 }', concurrency: 128 },
   });
   const { gateway } = spool;
   try {

@@ -55,3 +55,9 @@ export const isWatchdog = (pid: number): boolean =>
   readProc(String(pid), 'cmdline')
     .split('\0')
     .some((arg) => arg.endsWith('watchdog/dist/main.js'));
+
+/** Resident memory of a process, in bytes. */
+export function rssBytes(pid: number): number {
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readProc(String(pid), 'status'))?.[1];
+  return Number(kib ?? NaN) * 1024;
+}

@@ -6,7 +6,7 @@ import { queueKey } from '@spool/api';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds } from './processes.js';
-import { startSpool } from './stack.js';
+import { WARM, startSpool } from './stack.js';
 import { runWrk } from './wrk.js';
 
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
@@ -53,10 +53,7 @@ async function cluster(): Promise<Target> {
 }
 
 async function measure(target: Target): Promise<string> {
-  const spool = await startSpool(
-    target.url,
-    Object.fromEntries(FUNCTIONS.map((name) => [name, '{ min: 1, max: 1 }'])),
-  );
+  const spool = await startSpool(target.url, Object.fromEntries(FUNCTIONS.map((name) => [name, WARM])));
   try {
     const replicas = (await Promise.all(FUNCTIONS.map((name) => spool.replicasOf(name)))).flat();
     const pids = [

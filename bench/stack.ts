@@ -19,21 +19,33 @@ const profileDir = process.env['SPOOL_BENCH_PROFILE_DIR'];
 const profiled = (script: string): string[] =>
   profileDir === undefined ? [script] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, script];
 
-/** An `echo` Function named `name` with this `scale` (YAML flow), taking bodies up to 16 MiB both ways. */
-const echoFunction = (name: string, scale: string): string => `apiVersion: spool.dev/v1alpha1
-kind: Function
-metadata:
-  name: ${name}
-spec:
-  image: bench
-  command: [node, server.mjs]
-  workingDir: ${join(root, 'examples/echo')}
-  concurrency: 128
-  timeoutSeconds: 10
-  maxBodyBytes: ${16 * MiB}
-  maxResponseBytes: ${16 * MiB}
-  scale: ${scale}
-`;
+/** A benchmark's `echo` Function: `scale` as YAML flow and `concurrency`, each left to Spool's default if unset. */
+export interface EchoShape {
+  readonly scale?: string;
+  readonly concurrency?: number;
+}
+
+/** The `echo` example as a Function, taking bodies up to 16 MiB both ways. */
+const echoFunction = (name: string, { scale, concurrency }: EchoShape): string =>
+  [
+    'apiVersion: spool.dev/v1alpha1',
+    'kind: Function',
+    'metadata:',
+    `  name: ${name}`,
+    'spec:',
+    '  image: bench',
+    '  command: [node, server.mjs]',
+    `  workingDir: ${join(root, 'examples/echo')}`,
+    '  timeoutSeconds: 10',
+    `  maxBodyBytes: ${16 * MiB}`,
+    `  maxResponseBytes: ${16 * MiB}`,
+    ...(concurrency === undefined ? [] : [`  concurrency: ${concurrency}`]),
+    ...(scale === undefined ? [] : [`  scale: ${scale}`]),
+    '',
+  ].join('\n');
+
+/** One warm replica of each, serving up to 128 calls at once: the tuned shape most tables measure. */
+export const WARM: EchoShape = { scale: '{ min: 1, max: 1 }', concurrency: 128 };
 
 export async function waitUntil(
   what: string,
@@ -62,6 +74,19 @@ export interface Replica {
   readonly userUrl: string;
 }
 
+/** The replicas of `name` whose watchdog has its user server running. */
+function replicaProcesses(name: string): Replica[] {
+  return pidsWithEnv([`SPOOL_FUNCTION_NAME=${name}`])
+    .filter(isWatchdog)
+    .flatMap((watchdogPid) => {
+      const userPid = descendantsOf(watchdogPid)[0];
+      const userPort = envOf(watchdogPid)['SPOOL_USER_PORT'];
+      return userPid === undefined
+        ? []
+        : [{ watchdogPid, userPid, userUrl: `http://127.0.0.1:${userPort}/` }];
+    });
+}
+
 export interface BenchSpool {
   readonly gateway: string;
   readonly gatewayPid: number;
@@ -72,11 +97,11 @@ export interface BenchSpool {
 
 export async function startSpool(
   redisUrl: string,
-  functions: Readonly<Record<string, string>>,
+  functions: Readonly<Record<string, EchoShape>>,
 ): Promise<BenchSpool> {
   const fnDir = mkdtempSync(join(tmpdir(), 'spool-bench-fns-'));
-  for (const [name, scale] of Object.entries(functions))
-    writeFileSync(join(fnDir, `${name}.yaml`), echoFunction(name, scale));
+  for (const [name, shape] of Object.entries(functions))
+    writeFileSync(join(fnDir, `${name}.yaml`), echoFunction(name, shape));
   const gatewayPort = await freePort();
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   const common = { SPOOL_REDIS_URL: redisUrl, SPOOL_FUNCTIONS_DIR: fnDir };
@@ -102,23 +127,16 @@ export async function startSpool(
     gateway,
     gatewayPid: gw.pid!,
     async replicasOf(name, replicas = 1) {
-      await waitUntil(
-        `${replicas} replicas of ${name}`,
-        async () =>
-          (await describeFn(gateway, name).catch(() => ({ availableReplicas: 0 }))).availableReplicas ===
-          replicas,
-      );
-      return pidsWithEnv([`SPOOL_FUNCTION_NAME=${name}`])
-        .filter(isWatchdog)
-        .map((watchdogPid) => {
-          const userPid = descendantsOf(watchdogPid)[0];
-          if (userPid === undefined) throw new Error(`no user process under watchdog ${watchdogPid}`);
-          return {
-            watchdogPid,
-            userPid,
-            userUrl: `http://127.0.0.1:${envOf(watchdogPid)['SPOOL_USER_PORT']}/`,
-          };
-        });
+      let found: Replica[] = [];
+      // Until the gateway reports them available and each watchdog has its user process (a replica may still be
+      // starting or stopping in between).
+      await waitUntil(`${replicas} replicas of ${name}`, async () => {
+        const available = (await describeFn(gateway, name).catch(() => ({ availableReplicas: -1 })))
+          .availableReplicas;
+        found = replicaProcesses(name);
+        return available === replicas && found.length === replicas;
+      });
+      return found;
     },
     // The gateway first, so no call is in flight when the controller stops the replicas.
     stop: async () => {

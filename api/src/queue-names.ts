@@ -19,7 +19,7 @@ export const FUNCTION_QUEUE_OPTIONS = { prefix: KEY_PREFIX, streams: { events: {
 export const queueName = (ref: FunctionRef): string => `{${ref.namespace}.${ref.name}}`;
 
 /** The BullMQ lists and sorted sets whose sizes the autoscaler reads (BullMQ `QueueKeys`). */
-export type QueueKeyType = 'wait' | 'prioritized' | 'active' | 'delayed';
+export type QueueKeyType = 'wait' | 'prioritized' | 'active' | 'delayed' | 'completed' | 'failed';
 
 /** A BullMQ key of one function's queue, e.g. `spool:{default.echo}:wait`, for reading counts without a Queue object. */
 export const queueKey = (ref: FunctionRef, type: QueueKeyType): string =>
