@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { callCounterKey, queueKey } from '@spool/api';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds, rssBytes } from './processes.js';
-import { WARM, describeFn, startSpool, waitUntil } from './stack.js';
+import { WARM, describeFn, replicaProcesses, startSpool, waitUntil } from './stack.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
@@ -31,22 +31,19 @@ async function defaultAutoscaling(): Promise<string> {
   // sized for 10 calls per replica).
   const spool = await startSpool(redis.url, { tuned: WARM, defaults: {} });
   try {
-    const pidsOf = async (name: string): Promise<number[]> => [
+    // The replicas running when the load starts and when it ends (the autoscaler may move in between).
+    const pidsOf = (name: string) => (): number[] => [
       spool.gatewayPid,
       redis.pid,
-      ...(await spool.replicasOf(name, (await describeFn(spool.gateway, name)).availableReplicas)).flatMap(
-        (r) => [r.watchdogPid, r.userPid],
-      ),
+      ...replicaProcesses(name).flatMap((r) => [r.watchdogPid, r.userPid]),
     ];
     await spool.replicasOf('tuned');
     runWrk(`${spool.gateway}/function/tuned`, 16, 2);
-    const tunedPids = await pidsOf('tuned');
-    const tuned = loadWithCpu(`${spool.gateway}/function/tuned`, () => tunedPids);
+    const tuned = loadWithCpu(`${spool.gateway}/function/tuned`, pidsOf('tuned'));
     // Load scales it up; then measure at the replica count the autoscaler chose.
     runWrk(`${spool.gateway}/function/defaults`, 64, 5);
     const replicas = (await describeFn(spool.gateway, 'defaults')).availableReplicas;
-    const defaultPids = await pidsOf('defaults');
-    const defaults = loadWithCpu(`${spool.gateway}/function/defaults`, () => defaultPids);
+    const defaults = loadWithCpu(`${spool.gateway}/function/defaults`, pidsOf('defaults'));
     const row = (label: string, r: LoadResult & { cpuMsPerCall: number }, n: number): string =>
       `| ${label} | ${n} | ${Math.round(r.perSecond)} | ${fmt(r.p50Ms)} / ${fmt(r.p99Ms)} | ${fmt(r.cpuMsPerCall, 3)} | ${r.errors} |`;
     return `Default autoscaling at concurrency 64 (${seconds} s): \`echo\` with Spool's defaults (concurrency 10, scale 0 to 20)

@@ -75,7 +75,7 @@ export interface Replica {
 }
 
 /** The replicas of `name` whose watchdog has its user server running. */
-function replicaProcesses(name: string): Replica[] {
+export function replicaProcesses(name: string): Replica[] {
   return pidsWithEnv([`SPOOL_FUNCTION_NAME=${name}`])
     .filter(isWatchdog)
     .flatMap((watchdogPid) => {
