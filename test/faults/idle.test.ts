@@ -6,23 +6,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { channels, functionKey, parseControllerConfig, type ReplicaStatus } from '@spool/api';
-import {
-  createLocalController,
-  createProcessRuntime,
-  silentLog,
-  staticSource,
-  systemClock,
-  type Controller,
-} from '@spool/controller';
+import { channels, functionKey, type ReplicaStatus } from '@spool/api';
+import { staticSource } from '@spool/controller';
 import { eventually } from '../support/eventually.js';
-import {
-  fixturePath,
-  functionFixture,
-  repoRoot,
-  startGateway,
-  type TestGateway,
-} from '../support/local-functions.js';
+import { fixturePath, functionFixture, startGateway, type TestGateway } from '../support/local-functions.js';
+import { startLocalController, type LocalController } from '../support/local-stack.js';
 import { testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
 import { report, tally, type LedgerEntry } from './support.js';
 
@@ -50,7 +38,7 @@ const ledger = (): LedgerEntry[] =>
 
 const seen: ReplicaStatus[] = [];
 let events: Redis;
-let controller: Controller;
+let local: LocalController;
 let gateway: TestGateway;
 
 beforeAll(async () => {
@@ -61,37 +49,13 @@ beforeAll(async () => {
   });
   await events.subscribe(channels.scaled);
   // The controller's defaults (scale interval, lock settings), as `npm start` runs it.
-  const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
-    SPOOL_METRICS_HOST: '127.0.0.1',
-    SPOOL_METRICS_PORT: '0',
-  });
-  const runtime = createProcessRuntime({
-    watchdogCommand: config.watchdogCommand,
-    redisUrl: config.redisUrl,
-    stateDir,
-    baseEnv: process.env,
-    watchdog: { lock: config.watchdogLock },
-    clock: systemClock,
-    log: silentLog,
-  });
-  controller = createLocalController({
-    config,
-    redis: () => new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
-    runtime,
-    source: staticSource([fn]),
-    clock: systemClock,
-    log: silentLog,
-  });
-  await controller.start();
+  local = await startLocalController({ source: staticSource([fn]), stateDir });
   gateway = await startGateway([fn]);
 });
 
 afterAll(async () => {
   await gateway?.close();
-  await controller?.close();
+  await local?.close();
   events?.disconnect();
   rmSync(stateDir, { recursive: true, force: true });
 });

@@ -2,33 +2,20 @@
 // each comes back (Redis on the same port with its AOF) and calls succeed again; a killed controller's
 // replicas do not outlive it; SIGTERM to the launcher leaves no process of the stack behind.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { taggedProcesses } from '../../scripts/stack-processes.js';
 import { descendantsOf, isAlive } from '@spool/test-cluster';
 import { eventually } from '../support/eventually.js';
-import { repoRoot } from '../support/local-functions.js';
-import { freePort } from '../support/redis-server.js';
+import { startLauncher, type Launcher, type StackFile } from './support/launcher.js';
 import { call, executions, report, tally, type Answer } from './support/tally.js';
 
 jest.setTimeout(180_000);
 
-interface StackFile {
-  readonly pid: number;
-  readonly stack: string;
-  readonly children: Record<'redis' | 'controller' | 'gateway', number | null>;
-}
-
-const stateDir = mkdtempSync(join(tmpdir(), 'spool-fault-stack-'));
-const countLog = join(stateDir, 'runs.log');
+let stack: Launcher;
 let launcher: ChildProcess;
 let url: string;
-let output = '';
-
-const stackFile = (): StackFile =>
-  JSON.parse(readFileSync(join(stateDir, 'local-stack.json'), 'utf8')) as StackFile;
+let countLog: string;
+const stackFile = (): StackFile => stack.stackFile();
 
 const calls = (prefix: string, n: number): Promise<Answer[]> =>
   Promise.all(
@@ -38,40 +25,12 @@ const calls = (prefix: string, n: number): Promise<Answer[]> =>
   );
 
 beforeAll(async () => {
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  launcher = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/local.ts')], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      SPOOL_STATE_DIR: stateDir,
-      SPOOL_PORT: String(port),
-      SPOOL_FUNCTIONS_DIR: join(repoRoot, 'test/faults/fixtures'),
-      COUNT_LOG: countLog,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  // The first call also waits for the controller to start the function's replica.
-  await eventually(
-    async () => {
-      const { status } = await call(`${url}/function/count?id=first`, 'first');
-      if (status !== 200) throw new Error(`the stack answered ${status}`);
-    },
-    { timeoutMs: 60_000, intervalMs: 250 },
-  );
+  stack = await startLauncher();
+  ({ process: launcher, url, countLog } = stack);
 });
 
-afterAll(() => {
-  // Only if a test failed before the SIGTERM test: kill whatever of this stack is left.
-  if (launcher.exitCode === null) launcher.kill('SIGKILL');
-  if (existsSync(join(stateDir, 'local-stack.json'))) {
-    for (const p of taggedProcesses(`${stackFile().stack}/`)) process.kill(p.pid, 'SIGKILL');
-  }
-  rmSync(stateDir, { recursive: true, force: true });
-});
+// Only if a test failed before the SIGTERM test: kill whatever of this stack is left.
+afterAll(() => stack?.remove());
 
 describe('the supervised local stack', () => {
   test.each(['redis', 'gateway', 'controller'] as const)(
@@ -103,7 +62,7 @@ describe('the supervised local stack', () => {
       expect({
         statuses: answers.map((a) => a.status),
         ranOnce: answers.every((a) => runs.get(a.id) === 1),
-        line: output.includes(`spool: ${name} exited (SIGKILL)`),
+        line: stack.output().includes(`spool: ${name} exited (SIGKILL)`),
       }).toEqual({ statuses: answers.map(() => 200), ranOnce: true, line: true });
     },
   );

@@ -5,19 +5,12 @@ import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { parseControllerConfig } from '@spool/api';
-import {
-  createLocalController,
-  createProcessRuntime,
-  silentLog,
-  staticSource,
-  systemClock,
-} from '@spool/controller';
+import { staticSource } from '@spool/controller';
 import type { Watchdog } from '@spool/watchdog';
 import { isAlive } from '@spool/test-cluster';
 import { eventually } from '../support/eventually.js';
 import { repoRoot, testFunction } from '../support/local-functions.js';
+import { startLocalController } from '../support/local-stack.js';
 import { killableRedis, type KillableRedis } from './support/killable-redis.js';
 import { startGatewayOn, startWatchdogOn, type FaultGateway } from './support/spool.js';
 import { call, executions, report, tally, type Answer } from './support/tally.js';
@@ -237,31 +230,12 @@ test('controller close() with Redis gone returns within its deadline and stops i
     },
     'count',
   );
-  const config = parseControllerConfig({
-    SPOOL_REDIS_URL: redis.url,
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
-    SPOOL_METRICS_HOST: '127.0.0.1',
-    SPOOL_METRICS_PORT: '0',
-  });
-  const runtime = createProcessRuntime({
-    watchdogCommand: config.watchdogCommand,
-    redisUrl: config.redisUrl,
-    stateDir,
-    baseEnv: process.env,
-    clock: systemClock,
-    log: silentLog,
-  });
-  const controller = createLocalController({
-    config,
-    redis: () => new Redis(redis.url, { maxRetriesPerRequest: null }).on('error', () => undefined),
-    runtime,
+  const { controller, runtime } = await startLocalController({
     source: staticSource([fn]),
-    clock: systemClock,
-    log: silentLog,
+    redisUrl: redis.url,
+    stateDir,
   });
   cleanups.push(() => controller.close());
-  await controller.start();
   const replica = await eventually(() => {
     const [r] = runtime.replicas({ namespace: fn.metadata.namespace, name: fn.metadata.name });
     expect(r).toBeDefined();

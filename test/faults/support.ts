@@ -4,22 +4,12 @@ import { expect } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  parseControllerConfig,
-  type FunctionRef,
-  type FunctionSpecInput,
-  type ResolvedFunction,
-} from '@spool/api';
-import { createProcessRuntime, silentLog, systemClock, type ProcessRuntime } from '@spool/controller';
+import type { FunctionRef, FunctionSpecInput, ResolvedFunction } from '@spool/api';
+import type { ProcessRuntime } from '@spool/controller';
 import { eventually } from '../support/eventually.js';
-import {
-  fixturePath,
-  functionFixture,
-  repoRoot,
-  startGateway,
-  type TestGateway,
-} from '../support/local-functions.js';
-import { testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
+import { fixturePath, functionFixture, startGateway, type TestGateway } from '../support/local-functions.js';
+import { localControllerConfig, localProcessRuntime } from '../support/local-stack.js';
+import { uniqueFunctionRef } from '../support/redis.js';
 
 export interface LedgerEntry {
   readonly event: 'start' | 'end' | 'child' | 'crash';
@@ -61,20 +51,7 @@ export async function startStack(
     env: [{ name: 'LEDGER_FILE', value: ledgerFile }],
     ...spec,
   });
-  const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
-  });
-  const runtime = createProcessRuntime({
-    watchdogCommand: config.watchdogCommand,
-    redisUrl: config.redisUrl,
-    stateDir,
-    baseEnv: process.env,
-    watchdog: { lock: config.watchdogLock },
-    clock: systemClock,
-    log: silentLog,
-  });
+  const runtime = localProcessRuntime(localControllerConfig(), { stateDir });
   await runtime.apply(fn);
   await runtime.scale(ref, replicas);
   await eventually(

@@ -3,23 +3,16 @@
 // 503 FUNCTION_UNAVAILABLE naming the reason (within 5 s); an async call is still accepted. Real controller
 // (process runtime, real watchdog processes), real gateway, real Redis, default watchdog settings.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { parseControllerConfig, parseGatewayConfig, type ResolvedFunction } from '@spool/api';
-import {
-  createLocalController,
-  createProcessRuntime,
-  silentLog,
-  staticSource,
-  systemClock,
-  type Controller,
-} from '@spool/controller';
-import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
+import type { ResolvedFunction } from '@spool/api';
+import { staticSource } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
-import { repoRoot, testFunction } from '../../support/local-functions.js';
-import { testRedisUrl } from '../../support/redis.js';
+import { testFunction } from '../../support/local-functions.js';
+import {
+  startLocalController,
+  startRegistryGateway,
+  type LocalController,
+  type RegistryGateway,
+} from '../../support/local-stack.js';
 
 jest.setTimeout(120_000);
 
@@ -36,63 +29,19 @@ const missingCommand = testFunction(
   'missing-command',
 );
 
-let controller: Controller;
-let gateway: Gateway;
+let local: LocalController;
+let gateway: RegistryGateway;
 let url: string;
-const clients: Redis[] = [];
-const client = (): Redis => {
-  const r = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-  clients.push(r);
-  return r;
-};
 
 beforeAll(async () => {
-  const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
-    SPOOL_METRICS_HOST: '127.0.0.1',
-    SPOOL_METRICS_PORT: '0',
-  });
-  const runtime = createProcessRuntime({
-    watchdogCommand: config.watchdogCommand,
-    redisUrl: config.redisUrl,
-    stateDir: mkdtempSync(join(tmpdir(), 'spool-broken-')),
-    baseEnv: process.env,
-    watchdog: { lock: config.watchdogLock },
-    clock: systemClock,
-    log: silentLog,
-  });
-  controller = createLocalController({
-    config,
-    redis: client,
-    runtime,
-    source: staticSource([exitsAtStart, missingCommand]),
-    clock: systemClock,
-    log: silentLog,
-  });
-  await controller.start();
-  const subscriber = client();
-  gateway = createGateway({
-    config: parseGatewayConfig({
-      SPOOL_FUNCTIONS_DIR: 'unused',
-      SPOOL_HOST: '127.0.0.1',
-      SPOOL_PORT: '0',
-      SPOOL_REDIS_URL: testRedisUrl(),
-    }),
-    redis: client(),
-    subscriber,
-    registry: await redisRegistry(client(), subscriber),
-    gatewayId: 'broken-functions-test',
-    log: silentLog,
-  });
-  url = `http://127.0.0.1:${(await gateway.start()).port}`;
+  local = await startLocalController({ source: staticSource([exitsAtStart, missingCommand]) });
+  gateway = await startRegistryGateway();
+  url = gateway.url;
 });
 
 afterAll(async () => {
   await gateway.close();
-  await controller.close();
-  for (const r of clients) r.disconnect();
+  await local.close();
 });
 
 interface Described {

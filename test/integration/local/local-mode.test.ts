@@ -6,25 +6,16 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
-import {
-  channels,
-  parseControllerConfig,
-  parseGatewayConfig,
-  type ReplicaStatus,
-  type ResolvedFunction,
-} from '@spool/api';
-import {
-  createLocalController,
-  createProcessRuntime,
-  silentLog,
-  staticSource,
-  systemClock,
-  type Controller,
-  type ProcessRuntime,
-} from '@spool/controller';
-import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
+import { channels, type ReplicaStatus, type ResolvedFunction } from '@spool/api';
+import { staticSource, type ProcessRuntime } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
-import { examplePath, fixturePath, repoRoot, testFunction } from '../../support/local-functions.js';
+import { examplePath, fixturePath, testFunction } from '../../support/local-functions.js';
+import {
+  startLocalController,
+  startRegistryGateway,
+  type LocalController,
+  type RegistryGateway,
+} from '../../support/local-stack.js';
 import { testRedisUrl } from '../../support/redis.js';
 import { descendantsOf } from '@spool/test-cluster';
 
@@ -70,72 +61,32 @@ const startedCalls = (): { pid: number; call: string }[] => {
     });
 };
 
-let controller: Controller;
+let local: LocalController;
 let runtime: ProcessRuntime;
-let gateway: Gateway;
+let gateway: RegistryGateway;
 let url: string;
-const clients: Redis[] = [];
+let events: Redis;
 const seen: ReplicaStatus[] = [];
-const client = (): Redis => {
-  const r = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-  clients.push(r);
-  return r;
-};
 
 beforeAll(async () => {
-  const events = client();
+  events = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
   events.on('message', (_c: string, m: string) => seen.push(JSON.parse(m) as ReplicaStatus));
   await events.subscribe(channels.scaled);
-  const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
-    SPOOL_SCALE_INTERVAL_MS: '200',
-    SPOOL_METRICS_HOST: '127.0.0.1',
-    SPOOL_METRICS_PORT: '0',
-  });
-  runtime = createProcessRuntime({
-    watchdogCommand: config.watchdogCommand,
-    redisUrl: config.redisUrl,
+  // The default lock, as the controller's main gives replicas, so a killed replica's call re-runs in seconds.
+  local = await startLocalController({
+    source: staticSource([burst, sturdy]),
+    env: { SPOOL_SCALE_INTERVAL_MS: '200' },
     stateDir,
-    baseEnv: process.env,
-    // What the controller's main gives replicas: the default lock, so a killed replica's call re-runs in seconds.
-    watchdog: { lock: config.watchdogLock },
-    clock: systemClock,
-    log: silentLog,
   });
-  const functions: ResolvedFunction[] = [burst, sturdy];
-  controller = createLocalController({
-    config,
-    redis: client,
-    runtime,
-    source: staticSource(functions),
-    clock: systemClock,
-    log: silentLog,
-  });
-  await controller.start();
-  const gatewayConfig = parseGatewayConfig({
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_HOST: '127.0.0.1',
-    SPOOL_PORT: '0',
-    SPOOL_REDIS_URL: testRedisUrl(),
-  });
-  const subscriber = client();
-  gateway = createGateway({
-    config: gatewayConfig,
-    redis: client(),
-    subscriber,
-    registry: await redisRegistry(client(), subscriber),
-    gatewayId: 'local-mode-test',
-    log: silentLog,
-  });
-  url = `http://127.0.0.1:${(await gateway.start()).port}`;
+  runtime = local.runtime;
+  gateway = await startRegistryGateway();
+  url = gateway.url;
 });
 
 afterAll(async () => {
   await gateway.close();
-  await controller.close();
-  for (const r of clients) r.disconnect();
+  await local.close();
+  events.disconnect();
 });
 
 const invoke = (fn: ResolvedFunction, ms: number, call = ''): Promise<Response> =>

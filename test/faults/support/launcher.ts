@@ -1,0 +1,81 @@
+// `npm start`'s own launcher (scripts/local.ts) run by a fault test: its state folder, its stack file, its output,
+// and a kill of whatever of the stack is left if a test ends before the launcher was stopped.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { taggedProcesses } from '../../../scripts/stack-processes.js';
+import { eventually } from '../../support/eventually.js';
+import { repoRoot } from '../../support/local-functions.js';
+import { freePort } from '../../support/redis-server.js';
+import { call } from './tally.js';
+
+export interface StackFile {
+  readonly pid: number;
+  readonly stack: string;
+  readonly children: Record<'redis' | 'controller' | 'gateway', number | null>;
+}
+
+export interface Launcher {
+  readonly process: ChildProcess;
+  readonly url: string;
+  readonly stateDir: string;
+  /** The count function's execution log (test/faults/fixtures/count). */
+  readonly countLog: string;
+  stackFile(): StackFile;
+  /** Everything the launcher and its children printed so far. */
+  output(): string;
+  /** Kills whatever of this stack is left and removes its folder. */
+  remove(): void;
+}
+
+/**
+ * The launcher serving test/faults/fixtures, started as `npm start` starts it, with its defaults; resolves once a
+ * first call is answered 200 (which also waits for the controller to start the function's replica).
+ */
+export async function startLauncher(): Promise<Launcher> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'spool-fault-stack-'));
+  const countLog = join(stateDir, 'runs.log');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/local.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      SPOOL_STATE_DIR: stateDir,
+      SPOOL_PORT: String(port),
+      SPOOL_FUNCTIONS_DIR: join(repoRoot, 'test/faults/fixtures'),
+      COUNT_LOG: countLog,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stackFile = (): StackFile =>
+    JSON.parse(readFileSync(join(stateDir, 'local-stack.json'), 'utf8')) as StackFile;
+  const launcher: Launcher = {
+    process: child,
+    url,
+    stateDir,
+    countLog,
+    stackFile,
+    output: () => output,
+    remove: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      if (existsSync(join(stateDir, 'local-stack.json'))) {
+        for (const p of taggedProcesses(`${stackFile().stack}/`)) process.kill(p.pid, 'SIGKILL');
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  await eventually(
+    async () => {
+      const { status } = await call(`${url}/function/count?id=first`, 'first');
+      if (status !== 200) throw new Error(`the stack answered ${status}`);
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return launcher;
+}
