@@ -20,3 +20,4 @@ export { CRD_NAME, functionCrd } from './crd.js';
 export * from './redis-acl.js';
 export * from './callback-outbox.js';
 export * from './openfaas.js';
+export * from './openfaas-deploy.js';
