@@ -83,23 +83,36 @@ function resourcesField(value: unknown, field: string, problems: Problems): Stri
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** Fields Spool has no counterpart for: accepted only at their zero value. */
+const isEmptyList = (value: unknown): boolean =>
+  value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+
+/** Fields Spool has no counterpart for, each accepted only at its zero value, with why it is refused. */
+const ZERO_ONLY: readonly { field: string; isZero: (v: unknown) => boolean; why: string }[] = [
+  {
+    field: 'secrets',
+    isZero: isEmptyList,
+    why: 'Spool has no secret store; give the Function Kubernetes secrets through env instead',
+  },
+  {
+    field: 'constraints',
+    isZero: isEmptyList,
+    why: 'Spool places function pods without OpenFaaS constraints',
+  },
+  {
+    field: 'readOnlyRootFilesystem',
+    isZero: (v) => v === undefined || v === false,
+    why: 'Spool cannot make the root filesystem read-only',
+  },
+  {
+    field: 'registryAuth',
+    isZero: (v) => v === undefined || v === '',
+    why: "Spool pulls with the cluster's image pull secrets only",
+  },
+  { field: 'network', isZero: (v) => v === undefined || v === '', why: 'Spool has no per-function network' },
+];
+
 function unsupportedFields(body: Readonly<Record<string, unknown>>, problems: Problems): void {
-  for (const field of ['constraints', 'secrets'] as const) {
-    const value = body[field];
-    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
-    problems.push(
-      field === 'secrets'
-        ? 'secrets: Spool has no secret store; give the Function Kubernetes secrets through env instead'
-        : 'constraints: Spool places function pods without OpenFaaS constraints',
-    );
-  }
-  const readOnly = body['readOnlyRootFilesystem'];
-  if (readOnly !== undefined && readOnly !== false)
-    problems.push('readOnlyRootFilesystem: Spool cannot make the root filesystem read-only');
-  const registryAuth = body['registryAuth'];
-  if (registryAuth !== undefined && registryAuth !== '')
-    problems.push('registryAuth: Spool pulls with the cluster’s image pull secrets only');
+  for (const { field, isZero, why } of ZERO_ONLY) if (!isZero(body[field])) problems.push(`${field}: ${why}`);
   for (const key of Object.keys(body))
     if (!KNOWN_FIELDS.has(key)) problems.push(`${key}: not a field of FunctionDeployment`);
 }
@@ -269,3 +282,9 @@ export function deleteTarget(
       problems.push(`${key}: not a field of DeleteFunctionRequest`);
   return problems.length > 0 ? refused(problems.join('; ')) : decoded(openfaasRef(name, aliasing, namespace));
 }
+
+/** Local mode: the folder under the state dir that holds Functions deployed through /system/functions. */
+export const DEPLOYED_FUNCTIONS_FOLDER = 'deployed-functions';
+
+/** One file per Function; neither a namespace nor a name holds a dot, so `NAMESPACE.NAME.yaml` is unique. */
+export const deployedFunctionFileName = (ref: FunctionRef): string => `${ref.namespace}.${ref.name}.yaml`;

@@ -3,6 +3,7 @@ import type { FunctionRef, GatewayConfig, SelfAddress } from '@spool/api';
 import type { Logger } from '@spool/node';
 import type { DrainState } from './drain.js';
 import type { FunctionStatusReader } from './function-status.js';
+import type { FunctionWriter } from './function-writer.js';
 import type { Invoker } from './invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -20,6 +21,8 @@ export interface AppDeps {
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
   readonly scaler: FunctionScaler;
+  /** Where POST/PUT/DELETE /system/functions write: files in the state dir (local), the Function (Kubernetes). */
+  readonly functions: FunctionWriter;
   /** The status the controller recorded (conditions), shown by /system/function/NAME. */
   readonly statuses: FunctionStatusReader;
   readonly metrics: GatewayMetrics;

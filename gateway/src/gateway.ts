@@ -19,6 +19,7 @@ import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
+import { localFunctionWriter, type FunctionWriter } from './function-writer.js';
 import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { redisInvocationCount } from './invocation-count.js';
 import { createInvoker } from './invoker.js';
@@ -39,6 +40,8 @@ export interface GatewayDeps {
   /** Identifies this replica's reply channel; unique per process. */
   readonly gatewayId: string;
   readonly scaler?: FunctionScaler;
+  /** Where /system/functions deploys; by default files under `config.stateDir` (local mode's writer). */
+  readonly functions?: FunctionWriter;
   /** Time for the invoker's stamps and the drain's waits; the system clock unless a test steps it. */
   readonly clock?: Clock;
   /** Where /system reads status; by default the registry's objects (Kubernetes) or the controller's hash (local). */
@@ -166,6 +169,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
+    functions: deps.functions ?? localFunctionWriter(config.stateDir, registry),
     statuses:
       deps.statuses ??
       (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
