@@ -22,6 +22,11 @@ export const errorCodes = {
     summary:
       "The /system API needs the admin bearer token; /calls/ID needs the call's read token or the admin token.",
   },
+  RBAC_FORBIDDEN: {
+    status: 403,
+    summary:
+      "The gateway's Kubernetes RBAC does not allow this /system route: POST, PUT and DELETE /system/functions need the chart's gateway.deployFunctions, /system/logs needs gateway.functionLogs.",
+  },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },
   FUNCTION_CONFLICT: {
     status: 409,

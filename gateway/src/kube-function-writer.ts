@@ -20,9 +20,17 @@ export const GATEWAY_FIELD_MANAGER = 'spool-gateway';
 const base = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 const statusOf = (error: unknown): number | undefined => (error as { code?: number }).code;
 
+/** The gateway's RBAC holds no write on functions unless the chart's gateway.deployFunctions grants it. */
+const notAllowed = (ref: FunctionRef): SpoolError =>
+  new SpoolError(
+    'RBAC_FORBIDDEN',
+    `the gateway may not write Function ${functionKey(ref)}: install the chart with gateway.deployFunctions=true`,
+  );
+
 /** The API server's refusal of the object (schema, label syntax) is the caller's: 400 with its message. */
 function applyError(error: unknown, ref: FunctionRef): Error {
   const status = statusOf(error);
+  if (status === 403) return notAllowed(ref);
   if (status === 400 || status === 422) {
     const message = decodeApiErrorMessage((error as { body?: unknown }).body);
     return new SpoolError(
@@ -81,6 +89,7 @@ export function kubeFunctionWriter(kc: KubeConfig): FunctionWriter {
       } catch (error) {
         if (statusOf(error) === 404)
           throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
+        if (statusOf(error) === 403) throw notAllowed(ref);
         throw new Error(`deleting Function ${functionKey(ref)}`, { cause: error });
       }
     },

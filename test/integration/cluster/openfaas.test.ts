@@ -1,0 +1,157 @@
+// faas-cli's deploy, update, remove and logs in Kubernetes mode on the real control plane (issue 13 items 4, 5, 8):
+// the gateway under the chart's RBAC with gateway.deployFunctions and gateway.functionLogs server-side applies the
+// Function (field manager spool-gateway), the controller serves it, and /system/logs reads its pods' logs; under
+// the default RBAC the same routes are 403 RBAC_FORBIDDEN.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
+import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
+import type { KubeController } from '@spool/controller';
+import { eventually, kubeConfig, uniqueNamespace, type TestNamespace } from '../../support/cluster.js';
+import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import {
+  installNamespacedRbac,
+  installSpoolResources,
+  startKubeController,
+  startKubeGateway,
+  type KubeGateway,
+} from '../../support/spool-cluster.js';
+
+jest.setTimeout(180_000);
+
+const objects = kubeConfig().makeApiClient(CustomObjectsApi);
+const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
+
+let ns: TestNamespace;
+let redis: RedisServer;
+let rbac: Awaited<ReturnType<typeof installNamespacedRbac>>;
+let controller: KubeController;
+let gateway: KubeGateway;
+let plainGateway: KubeGateway;
+
+beforeAll(async () => {
+  await installSpoolResources(); // the CRD, and the default RBAC (no Function writes, no logs) as spool-gateway
+  ns = await uniqueNamespace();
+  redis = await startRedisServer();
+  rbac = await installNamespacedRbac(`openfaas-${randomUUID().slice(0, 6)}`, [ns.name], {
+    'gateway.deployFunctions': 'true',
+    'gateway.functionLogs': 'true',
+  });
+  controller = await startKubeController(redis.url, undefined, {
+    serviceAccount: rbac.controller,
+    namespaces: [ns.name],
+  });
+  // The suite's namespace is the default one, so faas-cli's openfaas-fn reaches it.
+  const env = { SPOOL_DEFAULT_NAMESPACE: ns.name };
+  gateway = await startKubeGateway(redis.url, [ns.name], rbac.gateway, env);
+  plainGateway = await startKubeGateway(redis.url, [ns.name], 'spool-gateway', env);
+});
+
+afterAll(async () => {
+  await plainGateway?.close();
+  await gateway?.close();
+  await controller?.close();
+  await rbac?.cleanup();
+  await ns?.cleanup();
+  await redis?.stop();
+});
+
+/** faas-cli deploy's body for the example echo function (its image is in the process node's table). */
+const deployment = (changes: Record<string, unknown> = {}): Record<string, unknown> => ({
+  service: 'echo',
+  image: 'spool/example-echo:0.1.0',
+  namespace: 'openfaas-fn',
+  envProcess: 'node server.mjs',
+  envVars: { GREETING: 'one' },
+  labels: { tier: 'web' },
+  annotations: { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '2' },
+  ...changes,
+});
+
+const system = (gw: KubeGateway, method: string, body: unknown): Promise<Response> =>
+  fetch(`${gw.url}/system/functions`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+const readFunction = async (): Promise<(FunctionResource & { metadata: Record<string, unknown> }) | 404> =>
+  (
+    objects.getNamespacedCustomObject({ ...fnApi, namespace: ns.name, name: 'echo' }) as Promise<
+      FunctionResource & { metadata: Record<string, unknown> }
+    >
+  ).catch((error: { code?: number }) => {
+    if (error.code === 404) return 404 as const;
+    throw error;
+  });
+
+describe('faas-cli deploy / update / remove on Kubernetes', () => {
+  test('the default RBAC refuses deploy and remove with 403 RBAC_FORBIDDEN, writing nothing', async () => {
+    const posted = await system(plainGateway, 'POST', deployment());
+    const removed = await system(plainGateway, 'DELETE', { functionName: 'echo' });
+    expect({
+      posted: posted.status,
+      code: ((await posted.json()) as { code: string }).code,
+      removed: removed.status,
+      fn: await readFunction(),
+    }).toEqual({ posted: 403, code: 'RBAC_FORBIDDEN', removed: 403, fn: 404 });
+  });
+
+  test('PUT of an unknown function is 404; POST is 202, applied by spool-gateway, and the function serves', async () => {
+    expect((await system(gateway, 'PUT', deployment())).status).toBe(404);
+    expect((await system(gateway, 'POST', deployment())).status).toBe(202);
+    const fn = await readFunction();
+    if (fn === 404) throw new Error('the Function was not created');
+    const managers = (fn.metadata['managedFields'] as { manager: string; operation: string }[]).map(
+      (m) => `${m.manager}/${m.operation}`,
+    );
+    expect({
+      managers,
+      annotation: fn.metadata.annotations?.['spool.dev/deployed-by'],
+      spec: { command: fn.spec.command, env: fn.spec.env, scale: fn.spec.scale },
+    }).toEqual({
+      managers: expect.arrayContaining(['spool-gateway/Apply']),
+      annotation: 'system-api',
+      spec: {
+        command: ['node', 'server.mjs'],
+        env: [{ name: 'GREETING', value: 'one' }],
+        scale: expect.objectContaining({ min: 1, max: 2 }),
+      },
+    });
+    await eventually(
+      async () => {
+        const res = await fetch(`${gateway.url}/function/echo`, { method: 'POST', body: 'hi' });
+        expect({ status: res.status, body: await res.text() }).toEqual({ status: 200, body: 'hi' });
+      },
+      { timeoutMs: 60_000 },
+    );
+    const described = (await (await fetch(`${gateway.url}/system/function/echo`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(described).toMatchObject({ namespace: ns.name, source: 'system-api', labels: { tier: 'web' } });
+  });
+
+  test('POST again is 409; PUT is 202 and changes the Function; a field Spool cannot map is 400', async () => {
+    expect((await system(gateway, 'POST', deployment())).status).toBe(409);
+    expect((await system(gateway, 'PUT', deployment({ envVars: { GREETING: 'two' } }))).status).toBe(202);
+    const refused = await system(gateway, 'PUT', deployment({ secrets: ['db'] }));
+    expect({
+      status: refused.status,
+      message: ((await refused.json()) as { message: string }).message,
+    }).toEqual({
+      status: 400,
+      message: expect.stringContaining('secrets:'),
+    });
+    const fn = await readFunction();
+    expect(fn === 404 ? fn : fn.spec.env).toEqual([{ name: 'GREETING', value: 'two' }]);
+  });
+
+  test('DELETE is 202 and the Function is gone; again is 404', async () => {
+    expect((await system(gateway, 'DELETE', { functionName: 'echo', namespace: 'openfaas-fn' })).status).toBe(
+      202,
+    );
+    await eventually(async () => expect(await readFunction()).toBe(404), { timeoutMs: 30_000 });
+    expect((await system(gateway, 'DELETE', { functionName: 'echo' })).status).toBe(404);
+  });
+});
