@@ -21,3 +21,4 @@ export * from './redis-acl.js';
 export * from './callback-outbox.js';
 export * from './openfaas.js';
 export * from './openfaas-deploy.js';
+export * from './openfaas-logs.js';

@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger, whenReady } from '@spool/node';
 import { commandConnectionOptions, createGateway, redisScaler } from './gateway.js';
 import { kubeFunctionWriter } from './kube-function-writer.js';
+import { kubeLogReader } from './kube-logs.js';
 import { kubeRegistry, kubeScaler } from './kube-registry.js';
 import { redisRegistry } from './registry.js';
 
@@ -35,17 +36,19 @@ const subscriber = connectRedis({ maxRetriesPerRequest: null, connectionName: 's
 await Promise.all([whenReady(redis), whenReady(subscriber)]);
 const kc = new KubeConfig();
 if (config.registry === 'kubernetes') kc.loadFromDefault();
-const { registry, scaler, functions } =
+const { registry, scaler, functions, logs } =
   config.registry === 'kubernetes'
     ? {
         registry: await kubeRegistry(kc, config.namespaces, log),
         scaler: kubeScaler(kc),
         functions: kubeFunctionWriter(kc),
+        logs: kubeLogReader(kc),
       }
     : {
         registry: await redisRegistry(redis, subscriber, log),
         scaler: redisScaler(redis),
         functions: undefined,
+        logs: undefined,
       };
 const gatewayId = `${hostname()}-${randomUUID().slice(0, 8)}`;
 const gateway = createGateway({
@@ -55,6 +58,7 @@ const gateway = createGateway({
   registry,
   scaler,
   ...(functions ? { functions } : {}),
+  ...(logs ? { logs } : {}),
   gatewayId,
   log,
 });

@@ -14,7 +14,7 @@ import {
   systemClock,
   type KubeController,
 } from '@spool/controller';
-import { createGateway, kubeFunctionWriter, kubeRegistry, kubeScaler } from '@spool/gateway';
+import { createGateway, kubeFunctionWriter, kubeLogReader, kubeRegistry, kubeScaler } from '@spool/gateway';
 import { renderChart } from '../../scripts/chart.js';
 import { binaryPaths } from '@spool/test-cluster';
 import { kubeConfig, kubectl } from './cluster.js';
@@ -167,6 +167,7 @@ export async function startKubeGateway(
     registry: await kubeRegistry(kc, config.namespaces, log),
     scaler: kubeScaler(kc),
     functions: kubeFunctionWriter(kc),
+    logs: kubeLogReader(kc),
     gatewayId: `test-${randomUUID().slice(0, 8)}`,
     log,
   });

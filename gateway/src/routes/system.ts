@@ -8,6 +8,8 @@ import {
   functionFromDeployment,
   functionKey,
   goArch,
+  logLine,
+  logRequestOf,
   openfaasRef,
   openfaasStatus,
   parseAuthorization,
@@ -179,6 +181,36 @@ function deployRoutes(deps: AppDeps, router: Router): void {
   });
 }
 
+/**
+ * `GET /system/logs`: NDJSON, one faas-provider logs.Message per line. The response starts with the first line
+ * or once the history is out, so a refusal before then is still a JSON error; `follow` streams until the client
+ * leaves (its connection closing aborts the reader).
+ */
+async function streamLogs(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  const request = accepted(logRequestOf(req.query, deps.config));
+  if (!deps.registry.get(request.ref)) throw await notDeployed(deps, request.ref);
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  const start = (): void => {
+    if (res.headersSent) return;
+    res.status(200).set('content-type', 'application/x-ndjson');
+    res.flushHeaders();
+  };
+  await deps.logs.stream(
+    request,
+    {
+      emit: (message) => {
+        start();
+        res.write(logLine(message));
+      },
+      ready: start,
+    },
+    abort.signal,
+  );
+  start();
+  res.end();
+}
+
 export function systemRoutes(deps: AppDeps): Router {
   const router = Router();
   router.use('/system', requireAdmin(deps.config.adminToken, deps.config.adminUser));
@@ -208,6 +240,7 @@ export function systemRoutes(deps: AppDeps): Router {
     await deps.scaler.requestReplicas({ namespace: fn.metadata.namespace, name: fn.metadata.name }, replicas);
     res.status(202).json({ name: fn.metadata.name, namespace: fn.metadata.namespace, replicas });
   });
+  router.get('/system/logs', (req, res) => streamLogs(deps, req, res));
   router.get('/system/namespaces', (_req, res) => {
     res.json(servedNamespaces(deps));
   });

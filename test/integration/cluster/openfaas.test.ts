@@ -155,3 +155,59 @@ describe('faas-cli deploy / update / remove on Kubernetes', () => {
     expect((await system(gateway, 'DELETE', { functionName: 'echo' })).status).toBe(404);
   });
 });
+
+describe('faas-cli logs on Kubernetes', () => {
+  const talker = deployment({
+    service: 'talker',
+    // The echo image's folder is examples/echo; the fixture prints `call <call>` for each call.
+    envProcess: 'node ../../test/fixtures/live-server.mjs',
+    envVars: { LOG_CALLS: '1' },
+  });
+  const logs = (gw: KubeGateway, query: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${gw.url}/system/logs?${query}`, init);
+  const texts = (body: string): { instance: string; text: string }[] =>
+    body
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { instance: string; text: string });
+
+  beforeAll(async () => {
+    const res = await system(gateway, 'POST', talker);
+    if (res.status !== 202) throw new Error(`deploying talker: ${res.status} ${await res.text()}`);
+  });
+
+  test("the pods' logs as NDJSON logs.Messages, named by pod; follow streams until the client leaves", async () => {
+    const history = await eventually(
+      async () => {
+        await fetch(`${gateway.url}/function/talker?call=first`, { method: 'POST' });
+        const res = await logs(gateway, 'name=talker&namespace=openfaas-fn&tail=100');
+        expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+        const lines = texts(await res.text());
+        expect(lines.map((l) => l.text)).toContain('call first');
+        return lines;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(history.find((l) => l.text === 'call first')?.instance).toMatch(/^fn-talker-/);
+    const leave = new AbortController();
+    const res = await logs(gateway, 'name=talker&tail=0&follow=true', { signal: leave.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await fetch(`${gateway.url}/function/talker?call=second`, { method: 'POST' });
+    let text = '';
+    while (!text.includes('call second')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    leave.abort();
+    expect(texts(text).map((l) => l.text)).toContain('call second');
+  });
+
+  test('the default RBAC refuses logs with 403 RBAC_FORBIDDEN', async () => {
+    const res = await logs(plainGateway, 'name=talker');
+    expect({ status: res.status, code: ((await res.json()) as { code: string }).code }).toEqual({
+      status: 403,
+      code: 'RBAC_FORBIDDEN',
+    });
+  });
+});

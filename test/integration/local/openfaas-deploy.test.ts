@@ -182,7 +182,7 @@ describe('faas-cli deploy / update / remove in local mode', () => {
 
   test('POST of a function that exists is 409; PUT updates it (202) and the new spec serves', async () => {
     expect(await answer(await system('POST', deployment()))).toMatchObject({ status: 409 });
-    const changed = deployment({ envVars: { GREETING: 'updated' } });
+    const changed = deployment({ envVars: { GREETING: 'updated', LOG_CALLS: '1' } });
     expect(await answer(await system('PUT', changed))).toEqual({ status: 202, text: '' });
     await eventually(
       async () => expect(await invoke('deployed')).toEqual({ status: 200, greeting: 'updated' }),
@@ -190,6 +190,68 @@ describe('faas-cli deploy / update / remove in local mode', () => {
         timeoutMs: 30_000,
       },
     );
+  });
+
+  test('faas-cli logs: the replica log as NDJSON logs.Messages; tail; 404 for an unknown function; 400 for a bad query', async () => {
+    const query = 'name=deployed&namespace=openfaas-fn&tail=50';
+    const messages = await eventually(
+      async () => {
+        // Again on each try: the first may meet the rollout the update started.
+        await fetch(`${stack.url}/function/deployed?call=marker-1`, { method: 'POST' });
+        const res = await fetch(`${stack.url}/system/logs?${query}`, { headers: admin });
+        expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+        const lines = (await res.text()).split('\n').filter((l) => l !== '');
+        const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(parsed.map((m) => m['text'])).toContain('call marker-1');
+        return parsed;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const marker = messages.find((m) => m['text'] === 'call marker-1');
+    expect(Object.keys(marker ?? {}).sort()).toEqual(['instance', 'name', 'namespace', 'text', 'timestamp']);
+    expect(marker).toMatchObject({
+      name: 'deployed',
+      namespace: ns,
+      instance: expect.stringMatching(/^deployed-\d+$/),
+    });
+    expect(Number.isNaN(Date.parse(String(marker?.['timestamp'])))).toBe(false);
+    // tail counts per replica, as Kubernetes' tailLines counts per pod.
+    const one = await (
+      await fetch(`${stack.url}/system/logs?name=deployed&tail=1`, { headers: admin })
+    ).text();
+    const instances = one
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { instance: string }).instance);
+    expect(instances.length).toBeGreaterThan(0);
+    expect(new Set(instances).size).toBe(instances.length);
+    const unknown = await fetch(`${stack.url}/system/logs?name=nobody`, { headers: admin });
+    const bad = await fetch(`${stack.url}/system/logs?name=deployed&tail=ten`, { headers: admin });
+    expect({ unknown: unknown.status, bad: bad.status }).toEqual({ unknown: 404, bad: 400 });
+  });
+
+  test('faas-cli logs --follow streams new lines until the client leaves', async () => {
+    const leave = new AbortController();
+    const res = await fetch(`${stack.url}/system/logs?name=deployed&tail=0&follow=true`, {
+      headers: admin,
+      signal: leave.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await fetch(`${stack.url}/function/deployed?call=marker-2`, { method: 'POST' });
+    let text = '';
+    while (!text.includes('call marker-2')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    leave.abort();
+    const lines = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { text: string });
+    expect(lines.map((l) => l.text)).toContain('call marker-2');
+    expect(lines.map((l) => l.text)).not.toContain('call marker-1');
   });
 
   test.each([
