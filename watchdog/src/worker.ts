@@ -296,7 +296,15 @@ async function onCompleted(
 ): Promise<void> {
   const data = readJob(options.config, job);
   if (!data.ok || data.value.kind !== 'async' || result === null) return;
+  countAsyncCall(options, data.value, result.status);
   await sendCallback(options, callbackJobFor(data.value, { result }));
+}
+
+/** An async call's final outcome in OpenFaaS's gateway metrics: status code, and time since it was accepted. */
+function countAsyncCall(options: InvocationWorkerOptions, data: InvocationJob, status: number): void {
+  const labels = { code: String(status) };
+  options.metrics.asyncInvocations.inc(labels);
+  options.metrics.asyncDuration.observe(labels, Math.max(0, options.clock.now() - data.enqueuedAtMs) / 1000);
 }
 
 async function onFailed(
@@ -312,6 +320,8 @@ async function onFailed(
   if (read.value.kind === 'sync') return replyFailed(options, job, read.value, error);
   if (job.finishedOn === undefined) return;
   const now = options.clock.now();
+  // A failure with no result (refused, stalled too often) is the platform's: 500, as the gateway would answer.
+  countAsyncCall(options, read.value, error instanceof FailedAttemptError ? error.result.status : 500);
   const ended =
     error instanceof FailedAttemptError
       ? { result: error.result }

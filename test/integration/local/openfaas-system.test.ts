@@ -236,4 +236,26 @@ describe('metrics', () => {
       ),
     ).toEqual([]);
   });
+
+  test('an async call is counted in gateway_function_invocation_total and _seconds once, when it finishes', async () => {
+    const series = `gateway_function_invocation_total{code="200",function_name="echo.${ns}"}`;
+    const countIn = (text: string): number => {
+      const row = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return row === undefined ? 0 : Number(row.slice(series.length + 1));
+    };
+    const before = countIn(await watchdog.metrics.registry.metrics());
+    const accepted = await call(`/async-function/echo`, { method: 'POST', body: 'later' });
+    expect(accepted.status).toBe(202);
+    await eventually(
+      async () => expect(countIn(await watchdog.metrics.registry.metrics())).toBe(before + 1),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const counts = (await watchdog.metrics.registry.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('gateway_functions_seconds_count{') && l.includes('code="200"'));
+    expect(counts).toEqual([expect.stringContaining(`function_name="echo.${ns}"`)]);
+    expect(counts[0]?.endsWith(` ${before + 1}`)).toBe(true);
+  });
 });
