@@ -22,3 +22,4 @@ export * from './callback-outbox.js';
 export * from './openfaas.js';
 export * from './openfaas-deploy.js';
 export * from './openfaas-logs.js';
+export * from './metrics-lint.js';

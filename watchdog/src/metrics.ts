@@ -1,6 +1,6 @@
 // The watchdog's Prometheus registry; call metrics keep of-watchdog's names so OpenFaaS dashboards work as they are.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { metricFunctionName, type FunctionRef } from '@spool/api';
+import { MISNAMED_DEFAULT_METRICS, metricFunctionName, type FunctionRef } from '@spool/api';
 
 export interface WatchdogMetrics {
   readonly registry: Registry;
@@ -21,6 +21,7 @@ export function createMetrics(ref: FunctionRef): WatchdogMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ function_name: metricFunctionName(ref) });
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const registers = [registry];
   return {
     registry,
