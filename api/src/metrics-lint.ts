@@ -60,38 +60,62 @@ function parse(text: string): Map<string, Family> {
   };
   for (const line of text.split('\n')) {
     const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
-    if (meta) {
-      const [, kind, name = '', rest = ''] = meta;
-      if (kind === 'HELP') family(name).help = rest;
-      else family(name).type = rest;
-      continue;
-    }
-    const sample = SAMPLE.exec(line);
-    if (!sample) continue;
-    const owner = familyOf(sample[1] ?? '', families) ?? family(sample[1] ?? '');
-    for (const label of (sample[3] ?? '').matchAll(LABEL)) owner.labels.add(label[1] ?? '');
+    if (meta) readMeta(family(meta[2] ?? ''), meta[1], meta[3] ?? '');
+    else readSample(line, families, family);
   }
   return families;
 }
 
+function readMeta(f: Family, kind: string | undefined, rest: string): void {
+  if (kind === 'HELP') f.help = rest;
+  else f.type = rest;
+}
+
+function readSample(
+  line: string,
+  families: ReadonlyMap<string, Family>,
+  family: (name: string) => Family,
+): void {
+  const sample = SAMPLE.exec(line);
+  if (!sample) return;
+  const name = sample[1] ?? '';
+  const owner = familyOf(name, families) ?? family(name);
+  for (const label of (sample[3] ?? '').matchAll(LABEL)) owner.labels.add(label[1] ?? '');
+}
+
+const isHistogramLike = (f: Family): boolean => f.type === 'histogram' || f.type === 'summary';
+
+/** promlint's naming rules: each holds of a family, or its problem is reported. */
+const NAME_RULES: readonly { readonly holds: (f: Family) => boolean; readonly problem: string }[] = [
+  { holds: (f) => SNAKE_CASE.test(f.name), problem: 'metric names should be written in snake_case' },
+  {
+    holds: (f) => !f.name.includes(':'),
+    problem: 'metric names should not contain colons (recording rules only)',
+  },
+  {
+    holds: (f) => f.type !== 'counter' || f.name.endsWith('_total'),
+    problem: 'counter metrics should have "_total" suffix',
+  },
+  {
+    holds: (f) => f.type === 'counter' || !f.name.endsWith('_total'),
+    problem: 'non-counter metrics should not have "_total" suffix',
+  },
+  {
+    holds: (f) => isHistogramLike(f) || !/_(count|sum|bucket)$/.test(f.name),
+    problem: 'non-histogram and non-summary metrics should not have "_count", "_sum" or "_bucket" suffixes',
+  },
+  {
+    holds: (f) => !/_(gauge|counter|histogram|summary)(_|$)/.test(f.name),
+    problem: 'metric names should not include the metric type',
+  },
+];
+
 function nameProblems(f: Family): string[] {
-  const problems: string[] = [];
-  if (!SNAKE_CASE.test(f.name)) problems.push('metric names should be written in snake_case');
-  if (f.name.includes(':')) problems.push('metric names should not contain colons (recording rules only)');
-  if (f.type === 'counter' && !f.name.endsWith('_total'))
-    problems.push('counter metrics should have "_total" suffix');
-  if (f.type !== 'counter' && f.name.endsWith('_total'))
-    problems.push('non-counter metrics should not have "_total" suffix');
-  if (f.type !== 'histogram' && f.type !== 'summary' && /_(count|sum|bucket)$/.test(f.name))
-    problems.push(
-      'non-histogram and non-summary metrics should not have "_count", "_sum" or "_bucket" suffixes',
-    );
+  const problems = NAME_RULES.filter((rule) => !rule.holds(f)).map((rule) => rule.problem);
   for (const word of f.name.split('_')) {
     const base = NON_BASE_UNITS[word];
     if (base !== undefined && base !== word) problems.push(`use base unit "${base}" instead of "${word}"`);
   }
-  if (/_(gauge|counter|histogram|summary)(_|$)/.test(f.name))
-    problems.push('metric names should not include the metric type');
   return problems;
 }
 

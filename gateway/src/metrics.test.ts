@@ -4,7 +4,7 @@ import { createGatewayMetrics } from './metrics.js';
 
 test("every gateway metric passes promtool's checks but OpenFaaS's two historic names", async () => {
   const metrics = createGatewayMetrics({
-    observe: async () => [{ label: 'echo.default', replicas: 1, queued: 2 }],
+    observe: () => Promise.resolve([{ label: 'echo.default', replicas: 1, queued: 2 }]),
   });
   const labels = { function_name: 'echo.default', code: '200' };
   metrics.invocations.inc(labels);
