@@ -130,7 +130,7 @@ test('faas-cli scale: ?namespace=openfaas-fn and a body naming the alias', async
   const res = await call('/system/scale-function/echo?namespace=openfaas-fn', {
     method: 'POST',
     headers: { ...admin, 'content-type': 'application/json' },
-    body: JSON.stringify({ serviceName: 'echo', namespace: 'openfaas-fn', replicas: 1 }),
+    body: JSON.stringify(fixture('scale-service-request.json')),
   });
   expect({ status: res.status, body: await res.json() }).toEqual({
     status: 202,
