@@ -203,6 +203,7 @@ supervise('gateway', process.execPath, [join(root, 'gateway/dist/main.js')], {
   SPOOL_REDIS_URL: redisUrl,
   SPOOL_REGISTRY: 'local',
   SPOOL_FUNCTIONS_DIR: functionsDir,
+  SPOOL_STATE_DIR: stateDir,
   SPOOL_HOST: '127.0.0.1',
   SPOOL_PORT: String(gatewayPort),
   SPOOL_ADMIN_TOKEN: token,

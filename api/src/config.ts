@@ -93,6 +93,11 @@ export interface GatewayConfig {
   /** Where functions are learned: the local folder of Function YAML files, or a watch on the API server. */
   readonly registry: 'local' | 'kubernetes';
   readonly functionsDir: string | undefined;
+  /**
+   * Local mode: Functions deployed through `/system/functions` are kept under `<stateDir>/deployed-functions/`,
+   * which the controller reads beside the functions folder. @defaultValue .spool
+   */
+  readonly stateDir: string;
   /** Kubernetes mode: namespaces served; empty means all. */
   readonly namespaces: readonly string[];
   /** Unqualified `/function/NAME` resolves to this namespace. */
@@ -154,6 +159,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     buildSha: '',
     registry: 'local',
     functionsDir: undefined,
+    stateDir: '.spool',
     namespaces: [],
     defaultNamespace: DEFAULT_NAMESPACE,
     maxBodyBytes: 64 * MiB,
@@ -185,6 +191,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     buildSha: present(env, 'SPOOL_BUILD_SHA') ?? d.buildSha,
     registry,
     functionsDir,
+    stateDir: present(env, 'SPOOL_STATE_DIR') ?? d.stateDir,
     namespaces: Object.freeze(list(env, 'SPOOL_NAMESPACES')),
     defaultNamespace: present(env, 'SPOOL_DEFAULT_NAMESPACE') ?? d.defaultNamespace,
     maxBodyBytes: integer(env, 'SPOOL_MAX_BODY_BYTES', d.maxBodyBytes, { min: 1 }),

@@ -22,7 +22,17 @@ export const errorCodes = {
     summary:
       "The /system API needs the admin bearer token; /calls/ID needs the call's read token or the admin token.",
   },
+  RBAC_FORBIDDEN: {
+    status: 403,
+    summary:
+      "The gateway's Kubernetes RBAC does not allow this /system route: POST, PUT and DELETE /system/functions need the chart's gateway.deployFunctions, /system/logs needs gateway.functionLogs.",
+  },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },
+  FUNCTION_CONFLICT: {
+    status: 409,
+    summary:
+      'POST /system/functions named a function that exists (PUT updates it), or, in local mode, one defined in the functions folder, which only its file changes.',
+  },
   BODY_TOO_LARGE: { status: 413, summary: "The body is larger than the function's maxBodyBytes." },
   INVALID_FUNCTION: {
     status: 422,

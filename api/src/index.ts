@@ -21,3 +21,6 @@ export * from './redis-acl.js';
 export * from './redis-target.js';
 export * from './callback-outbox.js';
 export * from './openfaas.js';
+export * from './openfaas-deploy.js';
+export * from './openfaas-logs.js';
+export * from './metrics-lint.js';

@@ -1,9 +1,9 @@
 // The controller's composition root, and its only impure top: env → config → clients → start; SIGTERM → close.
 // Both modes run the same loop (controller.ts); they differ only in source, runtime, status store and election.
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { parseControllerConfig } from '@spool/api';
+import { DEPLOYED_FUNCTIONS_FOLDER, parseControllerConfig } from '@spool/api';
 import { connectRedis, type Redis } from '@spool/node';
 import { systemClock } from './clock.js';
 import type { Controller } from './controller.js';
@@ -34,7 +34,8 @@ function localController(functionsDir: string): Controller {
       clock: systemClock,
       log,
     }),
-    source: { functionsDir },
+    // Functions the gateway deployed through /system/functions (it writes them under the same state dir).
+    source: { functionsDir, deployedFunctionsDir: join(resolve(config.stateDir), DEPLOYED_FUNCTIONS_FOLDER) },
     clock: systemClock,
     log,
   });

@@ -3,6 +3,8 @@ import type { FunctionRef, GatewayConfig, SelfAddress } from '@spool/api';
 import type { Logger } from '@spool/node';
 import type { DrainState } from './drain.js';
 import type { FunctionStatusReader } from './function-status.js';
+import type { FunctionWriter } from './function-writer.js';
+import type { LogReader } from './logs.js';
 import type { Invoker } from './invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -20,6 +22,10 @@ export interface AppDeps {
   readonly registry: FunctionRegistry;
   readonly invoker: Invoker;
   readonly scaler: FunctionScaler;
+  /** Where POST/PUT/DELETE /system/functions write: files in the state dir (local), the Function (Kubernetes). */
+  readonly functions: FunctionWriter;
+  /** Where GET /system/logs reads: replica log files (local), pod logs (Kubernetes). */
+  readonly logs: LogReader;
   /** The status the controller recorded (conditions), shown by /system/function/NAME. */
   readonly statuses: FunctionStatusReader;
   readonly metrics: GatewayMetrics;

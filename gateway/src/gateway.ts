@@ -18,9 +18,12 @@ import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
+import { localFunctionWriter, type FunctionWriter } from './function-writer.js';
 import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { redisInvocationCount } from './invocation-count.js';
 import { createInvoker } from './invoker.js';
+import { localLogReader } from './local-logs.js';
+import type { LogReader } from './logs.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
 import { createRedisWatch } from './redis-watch.js';
@@ -38,6 +41,10 @@ export interface GatewayDeps {
   /** Identifies this replica's reply channel; unique per process. */
   readonly gatewayId: string;
   readonly scaler?: FunctionScaler;
+  /** Where /system/functions deploys; by default files under `config.stateDir` (local mode's writer). */
+  readonly functions?: FunctionWriter;
+  /** Where /system/logs reads; by default the replica log files under `config.stateDir` (local mode). */
+  readonly logs?: LogReader;
   /** Time for the invoker's stamps and the drain's waits; the system clock unless a test steps it. */
   readonly clock?: Clock;
   /** Where /system reads status; by default the registry's objects (Kubernetes) or the controller's hash (local). */
@@ -165,6 +172,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
+    functions: deps.functions ?? localFunctionWriter(config.stateDir, registry),
+    logs: deps.logs ?? localLogReader(config.stateDir),
     statuses:
       deps.statuses ??
       (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),

@@ -10,3 +10,8 @@ export {
 export { redisRegistry, staticRegistry, type FunctionRegistry } from './registry.js';
 export { SPOOL_ERROR_HEADER } from './http-errors.js';
 export { kubeRegistry, kubeScaler } from './kube-registry.js';
+export { kubeFunctionWriter, GATEWAY_FIELD_MANAGER } from './kube-function-writer.js';
+export { deployedFunctionsDir, localFunctionWriter, type FunctionWriter } from './function-writer.js';
+export { kubeLogReader } from './kube-logs.js';
+export { localLogReader } from './local-logs.js';
+export type { LogReader, LogSink } from './logs.js';

@@ -7,6 +7,8 @@ import { parseGatewayConfig } from '@spool/api';
 import { KubeConfig } from '@kubernetes/client-node';
 import { connectRedis as connect, createLogger, whenReady, type Redis } from '@spool/node';
 import { commandConnectionOptions, createGateway, redisScaler } from './gateway.js';
+import { kubeFunctionWriter } from './kube-function-writer.js';
+import { kubeLogReader } from './kube-logs.js';
 import { kubeRegistry, kubeScaler } from './kube-registry.js';
 import { redisRegistry } from './registry.js';
 
@@ -34,12 +36,32 @@ const subscriber = connectRedis({ maxRetriesPerRequest: null, connectionName: 's
 await Promise.all([whenReady(redis), whenReady(subscriber)]);
 const kc = new KubeConfig();
 if (config.registry === 'kubernetes') kc.loadFromDefault();
-const { registry, scaler } =
+const { registry, scaler, functions, logs } =
   config.registry === 'kubernetes'
-    ? { registry: await kubeRegistry(kc, config.namespaces, log), scaler: kubeScaler(kc) }
-    : { registry: await redisRegistry(redis, subscriber, log), scaler: redisScaler(redis) };
+    ? {
+        registry: await kubeRegistry(kc, config.namespaces, log),
+        scaler: kubeScaler(kc),
+        functions: kubeFunctionWriter(kc),
+        logs: kubeLogReader(kc),
+      }
+    : {
+        registry: await redisRegistry(redis, subscriber, log),
+        scaler: redisScaler(redis),
+        functions: undefined,
+        logs: undefined,
+      };
 const gatewayId = `${hostname()}-${randomUUID().slice(0, 8)}`;
-const gateway = createGateway({ config, redis, subscriber, registry, scaler, gatewayId, log });
+const gateway = createGateway({
+  config,
+  redis,
+  subscriber,
+  registry,
+  scaler,
+  ...(functions ? { functions } : {}),
+  ...(logs ? { logs } : {}),
+  gatewayId,
+  log,
+});
 await gateway.start();
 
 let stopping = false;

@@ -1,5 +1,6 @@
 // Gateway metrics, keeping OpenFaaS's names where they exist so its dashboards and alerts work unchanged.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MISNAMED_DEFAULT_METRICS } from '@spool/api';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -74,5 +75,6 @@ export function createGatewayMetrics(sources: ScrapeSources): GatewayMetrics {
   });
   // process_* and nodejs_* (CPU, memory, event loop lag, GC, handles), as docs/http-api.md promises.
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
   return { registry, invocations, invocationsStarted, duration, coldStarts };
 }

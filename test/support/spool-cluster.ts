@@ -14,7 +14,7 @@ import {
   systemClock,
   type KubeController,
 } from '@spool/controller';
-import { createGateway, kubeRegistry, kubeScaler } from '@spool/gateway';
+import { createGateway, kubeFunctionWriter, kubeLogReader, kubeRegistry, kubeScaler } from '@spool/gateway';
 import { renderChart } from '../../scripts/chart.js';
 import { binaryPaths } from '@spool/test-cluster';
 import { kubeConfig, kubectl } from './cluster.js';
@@ -44,12 +44,13 @@ export async function installSpoolResources(): Promise<void> {
 export async function installNamespacedRbac(
   release: string,
   namespaces: readonly string[],
+  values: Readonly<Record<string, string>> = {},
 ): Promise<{ controller: string; gateway: string; cleanup: () => Promise<void> }> {
   const rbac = renderChart(binaryPaths().helm, {
     release,
     namespace: SPOOL_NAMESPACE,
     showOnly: ['templates/rbac.yaml'],
-    values: { watchNamespaces: `{${namespaces.join(',')}}` },
+    values: { watchNamespaces: `{${namespaces.join(',')}}`, ...values },
   });
   const file = join(mkdtempSync(join(tmpdir(), 'spool-rbac-')), 'rbac.yaml');
   writeFileSync(file, rbac);
@@ -144,6 +145,7 @@ export async function startKubeGateway(
   redisUrl: string,
   namespaces: readonly string[],
   serviceAccount = 'spool-gateway',
+  env: Readonly<Record<string, string>> = {},
 ): Promise<KubeGateway> {
   const kc = await serviceAccountKubeConfig(serviceAccount);
   const config = parseGatewayConfig({
@@ -153,6 +155,7 @@ export async function startKubeGateway(
     SPOOL_REDIS_URL: redisUrl,
     SPOOL_NAMESPACES: namespaces.join(','),
     SPOOL_QUEUE_WAIT_MS: '30000',
+    ...env,
   });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -163,6 +166,8 @@ export async function startKubeGateway(
     subscriber,
     registry: await kubeRegistry(kc, config.namespaces, log),
     scaler: kubeScaler(kc),
+    functions: kubeFunctionWriter(kc),
+    logs: kubeLogReader(kc),
     gatewayId: `test-${randomUUID().slice(0, 8)}`,
     log,
   });

@@ -1,6 +1,6 @@
 // The watchdog's Prometheus registry; call metrics keep of-watchdog's names so OpenFaaS dashboards work as they are.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { metricFunctionName, type FunctionRef } from '@spool/api';
+import { MISNAMED_DEFAULT_METRICS, metricFunctionName, type FunctionRef } from '@spool/api';
 
 export interface WatchdogMetrics {
   readonly registry: Registry;
@@ -11,6 +11,9 @@ export interface WatchdogMetrics {
   readonly restarts: Counter<'reason'>;
   readonly timeouts: Counter;
   readonly expiredSkipped: Counter;
+  /** OpenFaaS's gateway call metrics for async calls, counted once each where its final result is recorded. */
+  readonly asyncInvocations: Counter<'code'>;
+  readonly asyncDuration: Histogram<'code'>;
 }
 
 /** One registry per watchdog, so that several in one process (tests) never share series. */
@@ -18,6 +21,7 @@ export function createMetrics(ref: FunctionRef): WatchdogMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ function_name: metricFunctionName(ref) });
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
   const registers = [registry];
   return {
     registry,
@@ -55,6 +59,21 @@ export function createMetrics(ref: FunctionRef): WatchdogMetrics {
     expiredSkipped: new Counter({
       name: 'spool_watchdog_expired_calls_skipped_total',
       help: 'Sync calls taken off the queue after their caller had been answered 504, so not run.',
+      registers,
+    }),
+    // The gateway answers an async call 202 before it runs, and any replica may finish it, so the call is counted
+    // here, once, when its last attempt ends: summed by function_name these join the gateway's sync series.
+    asyncInvocations: new Counter({
+      name: 'gateway_function_invocation_total',
+      help: 'Async calls finished (after their last attempt), by HTTP status code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    asyncDuration: new Histogram({
+      name: 'gateway_functions_seconds',
+      help: 'Time from accepting an async call to its final result, queue wait and retries included.',
+      labelNames: ['code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
   };

@@ -306,7 +306,9 @@ async function onCompleted(
     await deliverReply(options, replyTo, { callId, completed: true });
   // Its caller has the reply already: a large request is not kept (a large result goes once the gateway read it).
   else if (kind === 'sync' && isLargeBody(request.bodyBase64)) await removeAnswered(options, job);
-  if (kind === 'async') await sendCallback(options, callbackJobFor(data.value, { result }));
+  if (kind !== 'async') return;
+  countAsyncCall(options, data.value, result.status);
+  await sendCallback(options, callbackJobFor(data.value, { result }));
 }
 
 async function removeAnswered(options: InvocationWorkerOptions, job: Job<unknown>): Promise<void> {
@@ -316,6 +318,13 @@ async function removeAnswered(options: InvocationWorkerOptions, job: Job<unknown
     // Kept a while longer: removeOnComplete still bounds it.
     options.logger.error('removing an answered call with a large body', { error });
   }
+}
+
+/** An async call's final outcome in OpenFaaS's gateway metrics: status code, and time since it was accepted. */
+function countAsyncCall(options: InvocationWorkerOptions, data: InvocationJob, status: number): void {
+  const labels = { code: String(status) };
+  options.metrics.asyncInvocations.inc(labels);
+  options.metrics.asyncDuration.observe(labels, Math.max(0, options.clock.now() - data.enqueuedAtMs) / 1000);
 }
 
 async function onFailed(
@@ -331,6 +340,8 @@ async function onFailed(
   if (read.value.kind === 'sync') return replyFailed(options, job, read.value, error);
   if (job.finishedOn === undefined) return;
   const now = options.clock.now();
+  // A failure with no result (refused, stalled too often) is the platform's: 500, as the gateway would answer.
+  countAsyncCall(options, read.value, error instanceof FailedAttemptError ? error.result.status : 500);
   const ended =
     error instanceof FailedAttemptError
       ? { result: error.result }

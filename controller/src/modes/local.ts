@@ -17,8 +17,11 @@ export interface LocalControllerDeps {
   /** Opens a Redis connection; three are opened (commands, subscriber, status) and closed on close(). */
   readonly redis: () => Redis;
   readonly runtime: Runtime;
-  /** The folder of Function YAML files, followed live; or another source (tests, embedding: `staticSource`). */
-  readonly source: FunctionSource | { readonly functionsDir: string };
+  /**
+   * The folder of Function YAML files, followed live, with the folder the gateway deploys into; or another
+   * source (tests, embedding: `staticSource`).
+   */
+  readonly source: FunctionSource | { readonly functionsDir: string; readonly deployedFunctionsDir?: string };
   readonly clock: Clock;
   readonly log?: Log;
   readonly metrics?: ControllerMetrics;
@@ -33,7 +36,14 @@ export function createLocalController(deps: LocalControllerDeps): Controller {
       store = deps.redis();
       const source =
         'functionsDir' in deps.source
-          ? createFolderSource({ root: deps.source.functionsDir, clock: deps.clock, log })
+          ? createFolderSource({
+              root: deps.source.functionsDir,
+              ...(deps.source.deployedFunctionsDir !== undefined
+                ? { deployedRoot: deps.source.deployedFunctionsDir }
+                : {}),
+              clock: deps.clock,
+              log,
+            })
           : deps.source;
       controller = createController({
         config: deps.config,

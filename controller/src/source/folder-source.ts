@@ -3,7 +3,7 @@
 // is the safety net for what a watch can miss (editors that swap files, folders mounted from elsewhere). Each scan
 // reads the whole tree and emits the keys whose document changed, so a burst of writes costs one scan.
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { FunctionResource } from '@spool/api';
 import type { Clock, Timer } from '../clock.js';
@@ -18,6 +18,11 @@ import type { DesiredFunction, FunctionSource } from './source.js';
 
 export interface FolderSourceOptions {
   readonly root: string;
+  /**
+   * Functions deployed through the gateway's /system/functions (`<stateDir>/deployed-functions`), read after
+   * `root`: on a duplicate name the folder's definition is kept. Created when missing.
+   */
+  readonly deployedRoot?: string;
   readonly clock: Clock;
   readonly log: Log;
   /** Quiet time after a file event before the folder is scanned; a save is often several events. */
@@ -53,9 +58,23 @@ async function readParsed(path: string): Promise<ParsedFile> {
   }
 }
 
-/** Every Function document under `root`, and every problem (broken YAML, no name, duplicates), in path order. */
-export async function scanFolder(root: string): Promise<FolderFunctions> {
-  const files = await yamlFiles(resolve(root));
+/** The deployed folder may be removed while Spool runs (a user clearing the state dir): then it holds nothing. */
+async function deployedFiles(root: string | undefined): Promise<string[]> {
+  if (root === undefined) return [];
+  try {
+    return await yamlFiles(resolve(root));
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+}
+
+/**
+ * Every Function document under `root`, then under `deployedRoot`, and every problem (broken YAML, no name,
+ * duplicates), in path order.
+ */
+export async function scanFolder(root: string, deployedRoot?: string): Promise<FolderFunctions> {
+  const files = [...(await yamlFiles(resolve(root))), ...(await deployedFiles(deployedRoot))];
   return mergeFiles(await Promise.all(files.map(readParsed)));
 }
 
@@ -75,7 +94,7 @@ export function createFolderSource(o: FolderSourceOptions): FunctionSource {
   let known = new Map<string, Known>();
   let reported = new Set<string>();
   let onChange: (key: string) => void = () => undefined;
-  let watcher: FSWatcher | undefined;
+  let watchers: FSWatcher[] = [];
   let interval: Timer | undefined;
   let debounce: Timer | undefined;
   let scanning: Promise<void> | undefined;
@@ -115,7 +134,7 @@ export function createFolderSource(o: FolderSourceOptions): FunctionSource {
 
   const scanOnce = async (): Promise<void> => {
     try {
-      for (const key of apply(await scanFolder(o.root))) onChange(key);
+      for (const key of apply(await scanFolder(o.root, o.deployedRoot))) onChange(key);
     } catch (error) {
       // The folder itself is unreadable (moved, permissions): keep serving what was last read.
       log.error('functions-folder-unreadable', { root: o.root, error: errorMessage(error) });
@@ -144,33 +163,36 @@ export function createFolderSource(o: FolderSourceOptions): FunctionSource {
     debounce = clock.setTimer(debounceMs, () => void scan());
   };
 
-  const startWatch = (): void => {
+  const startWatch = (root: string): void => {
     try {
-      watcher = watch(resolve(o.root), { recursive: true }, scheduleScan);
+      const watcher = watch(resolve(root), { recursive: true }, scheduleScan);
+      watchers.push(watcher);
       watcher.on('error', (error) => {
         // The periodic rescan carries on without the watch.
-        log.error('functions-watch-failed', { root: o.root, error: error.message });
-        watcher?.close();
-        watcher = undefined;
+        log.error('functions-watch-failed', { root, error: error.message });
+        watcher.close();
+        watchers = watchers.filter((w) => w !== watcher);
       });
     } catch (error) {
-      log.error('functions-watch-failed', { root: o.root, error: errorMessage(error) });
+      log.error('functions-watch-failed', { root, error: errorMessage(error) });
     }
   };
 
   return {
     async start(listener) {
       // The first read must succeed: a controller pointed at a folder that does not exist is misconfigured.
-      apply(await scanFolder(o.root));
+      if (o.deployedRoot !== undefined) await mkdir(o.deployedRoot, { recursive: true });
+      apply(await scanFolder(o.root, o.deployedRoot));
       onChange = listener;
-      startWatch();
+      startWatch(o.root);
+      if (o.deployedRoot !== undefined) startWatch(o.deployedRoot);
       interval = clock.setInterval(rescanMs, () => void scan());
     },
     get: (key) => known.get(key)?.desired,
     keys: () => [...known.keys()],
     async close() {
       closed = true;
-      watcher?.close();
+      for (const watcher of watchers) watcher.close();
       interval?.cancel();
       debounce?.cancel();
       await scanning;

@@ -4,14 +4,19 @@ import { Router, json, type NextFunction, type Request, type Response } from 'ex
 import {
   SpoolError,
   creationTimestampOf,
+  deleteTarget,
+  functionFromDeployment,
   functionKey,
   goArch,
+  logLine,
+  logRequestOf,
   openfaasRef,
   openfaasStatus,
   parseAuthorization,
   servedNamespace,
   statusState,
   type Condition,
+  type Decoded,
   type FunctionRef,
   type FunctionStatus,
   type GatewayConfig,
@@ -19,6 +24,7 @@ import {
 } from '@spool/api';
 import { sameSecret } from '../credentials.js';
 import type { AppDeps } from '../deps.js';
+import { isDeployedThroughApi } from '../function-writer.js';
 import { scaleQueryNamespace, scaleReplicas } from '../scale-request.js';
 
 export const SPOOL_VERSION = '0.1.0';
@@ -62,6 +68,12 @@ const conditionsOf = async (deps: AppDeps, ref: FunctionRef): Promise<readonly C
 
 const conditionsIn = (status: FunctionStatus | undefined): readonly Condition[] => status?.conditions ?? [];
 
+/** Where a Function is defined: through /system/functions, else the folder's (local) or kubectl's (Kubernetes). */
+const sourceOf = (deps: AppDeps, fn: ResolvedFunction): string => {
+  if (isDeployedThroughApi(fn)) return 'system-api';
+  return deps.config.registry === 'kubernetes' ? 'kubernetes' : 'folder';
+};
+
 async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<string, unknown>> {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
   const [counts, recorded, invocationCount] = await Promise.all([
@@ -79,6 +91,8 @@ async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<str
       invocationCount,
       createdAt: creationTimestampOf(fn),
     }),
+    // Where the Function is defined: deployed through /system/functions, or the folder's / kubectl's.
+    source: sourceOf(deps, fn),
     mode: fn.spec.mode,
     queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0),
     inFlight: counts['active'] ?? 0,
@@ -129,6 +143,74 @@ function servedNamespaces(deps: AppDeps): string[] {
   return [...found].sort();
 }
 
+/** A decoded request body, or 400 naming what is wrong with it. */
+function accepted<T>(result: Decoded<T>): T {
+  if (!result.ok) throw new SpoolError('INVALID_REQUEST', result.error);
+  return result.value;
+}
+
+/** FunctionDeployments are small; 1 MiB leaves room for large env maps and annotations. */
+const DEPLOYMENT_BODY_LIMIT = '1mb';
+
+/** POST, PUT and DELETE /system/functions: create, update (202, as OpenFaaS) and remove a Function. */
+function deployRoutes(deps: AppDeps, router: Router): void {
+  // Any Content-Type: a client that leaves it out still sends JSON (faas-provider's handlers never look).
+  const body = json({ limit: DEPLOYMENT_BODY_LIMIT, type: () => true });
+  const deployment = (req: Request) => {
+    const fn = accepted(functionFromDeployment(req.body, deps.config, queryNamespace(deps.config, req)));
+    return {
+      ref: { namespace: fn.metadata.namespace ?? deps.config.defaultNamespace, name: fn.metadata.name },
+      fn,
+    };
+  };
+  router.post('/system/functions', body, async (req, res) => {
+    const { ref, fn } = deployment(req);
+    await deps.functions.create(ref, fn);
+    res.status(202).end();
+  });
+  router.put('/system/functions', body, async (req, res) => {
+    const { ref, fn } = deployment(req);
+    await deps.functions.update(ref, fn);
+    res.status(202).end();
+  });
+  router.delete('/system/functions', body, async (req, res) => {
+    await deps.functions.remove(
+      accepted(deleteTarget(req.body, deps.config, queryNamespace(deps.config, req))),
+    );
+    res.status(202).end();
+  });
+}
+
+/**
+ * `GET /system/logs`: NDJSON, one faas-provider logs.Message per line. The response starts with the first line
+ * or once the history is out, so a refusal before then is still a JSON error; `follow` streams until the client
+ * leaves (its connection closing aborts the reader).
+ */
+async function streamLogs(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  const request = accepted(logRequestOf(req.query, deps.config));
+  if (!deps.registry.get(request.ref)) throw await notDeployed(deps, request.ref);
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  const start = (): void => {
+    if (res.headersSent) return;
+    res.status(200).set('content-type', 'application/x-ndjson');
+    res.flushHeaders();
+  };
+  await deps.logs.stream(
+    request,
+    {
+      emit: (message) => {
+        start();
+        res.write(logLine(message));
+      },
+      ready: start,
+    },
+    abort.signal,
+  );
+  start();
+  res.end();
+}
+
 export function systemRoutes(deps: AppDeps): Router {
   const router = Router();
   router.use('/system', requireAdmin(deps.config.adminToken, deps.config.adminUser));
@@ -139,6 +221,7 @@ export function systemRoutes(deps: AppDeps): Router {
       .filter((fn) => namespace === undefined || fn.metadata.namespace === namespace);
     res.json(await Promise.all(fns.map((fn) => describe(deps, fn))));
   });
+  deployRoutes(deps, router);
   router.get('/system/function/:name', async (req, res) => {
     const ref = openfaasRef(String(req.params['name']), deps.config, queryNamespace(deps.config, req));
     const fn = deps.registry.get(ref);
@@ -157,6 +240,7 @@ export function systemRoutes(deps: AppDeps): Router {
     await deps.scaler.requestReplicas({ namespace: fn.metadata.namespace, name: fn.metadata.name }, replicas);
     res.status(202).json({ name: fn.metadata.name, namespace: fn.metadata.namespace, replicas });
   });
+  router.get('/system/logs', (req, res) => streamLogs(deps, req, res));
   router.get('/system/namespaces', (_req, res) => {
     res.json(servedNamespaces(deps));
   });

@@ -130,7 +130,7 @@ test('faas-cli scale: ?namespace=openfaas-fn and a body naming the alias', async
   const res = await call('/system/scale-function/echo?namespace=openfaas-fn', {
     method: 'POST',
     headers: { ...admin, 'content-type': 'application/json' },
-    body: JSON.stringify({ serviceName: 'echo', namespace: 'openfaas-fn', replicas: 1 }),
+    body: JSON.stringify(fixture('scale-service-request.json')),
   });
   expect({ status: res.status, body: await res.json() }).toEqual({
     status: 202,
@@ -235,5 +235,27 @@ describe('metrics', () => {
         (m) => !text.includes(`# TYPE ${m} `),
       ),
     ).toEqual([]);
+  });
+
+  test('an async call is counted in gateway_function_invocation_total and _seconds once, when it finishes', async () => {
+    const series = `gateway_function_invocation_total{code="200",function_name="echo.${ns}"}`;
+    const countIn = (text: string): number => {
+      const row = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return row === undefined ? 0 : Number(row.slice(series.length + 1));
+    };
+    const before = countIn(await watchdog.metrics.registry.metrics());
+    const accepted = await call(`/async-function/echo`, { method: 'POST', body: 'later' });
+    expect(accepted.status).toBe(202);
+    await eventually(
+      async () => expect(countIn(await watchdog.metrics.registry.metrics())).toBe(before + 1),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const counts = (await watchdog.metrics.registry.metrics())
+      .split('\n')
+      .filter((l) => l.startsWith('gateway_functions_seconds_count{') && l.includes('code="200"'));
+    expect(counts).toEqual([expect.stringContaining(`function_name="echo.${ns}"`)]);
+    expect(counts[0]?.endsWith(` ${before + 1}`)).toBe(true);
   });
 });
