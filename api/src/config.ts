@@ -224,6 +224,15 @@ export interface WatchdogConfig {
   readonly startTimeoutMs: number;
   /** Ceiling of the doubling restart delay after crashes. */
   readonly restartBackoffMaxMs: number;
+  /**
+   * After this many quick crashes in a row of a user process that was never ready, the watchdog writes how it
+   * last ended to `terminationMessagePath` and exits, so that Kubernetes' CrashLoopBackOff carries the reason
+   * (issue 12). 0: never exit, keep restarting (local mode, where the process runtime reads `/_/ready`).
+   * @defaultValue 0
+   */
+  readonly exitAfterStartCrashes: number;
+  /** Where that reason is written before the exit: the container's termination message file. @defaultValue unset */
+  readonly terminationMessagePath: string | undefined;
   /** The queue lock and stall check: how soon a dead replica's calls run again elsewhere. */
   readonly lock: QueueLockConfig;
   /**
@@ -336,6 +345,8 @@ export const WATCHDOG_ENV = {
   startTimeoutMs: 'SPOOL_START_TIMEOUT_MS',
   restartBackoffMaxMs: 'SPOOL_RESTART_BACKOFF_MAX_MS',
   lifelineFd: 'SPOOL_LIFELINE_FD',
+  exitAfterStartCrashes: 'SPOOL_EXIT_AFTER_START_CRASHES',
+  terminationMessagePath: 'SPOOL_TERMINATION_MESSAGE_PATH',
 } as const satisfies Record<Exclude<keyof WatchdogSettings, 'lock'>, string>;
 
 export function parseWatchdogConfig(env: Env): WatchdogConfig {
@@ -354,6 +365,8 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     killGraceMs: integer(env, k.killGraceMs, 1000, { min: 0 }),
     startTimeoutMs: integer(env, k.startTimeoutMs, 30_000, { min: 1 }),
     restartBackoffMaxMs: integer(env, k.restartBackoffMaxMs, 10_000, { min: 1 }),
+    exitAfterStartCrashes: integer(env, k.exitAfterStartCrashes, 0, { min: 0, max: 100 }),
+    terminationMessagePath: present(env, k.terminationMessagePath),
     lifelineFd: optionalInteger(env, k.lifelineFd, { min: 3, max: 1023 }),
     lock: parseQueueLockConfig(env),
   };
