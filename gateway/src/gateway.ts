@@ -19,7 +19,7 @@ import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
-import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
+import { redisStatusMirror, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { redisInvocationCount } from './invocation-count.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -119,6 +119,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     log,
   });
+  // Local mode keeps a copy of every status current; Kubernetes mode has it on the watched Function.
+  const statusMirror =
+    deps.statuses === undefined && config.registry !== 'kubernetes'
+      ? redisStatusMirror(redis, deps.subscriber, log)
+      : undefined;
   const drain = createDrainState((ms) => clock.sleep(ms));
   const watch = createRedisWatch({
     redis,
@@ -133,6 +138,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     onBack: () => {
       log.info('Redis reachable again');
+      void statusMirror
+        ?.reload()
+        .catch((error: unknown) => log.warn('reloading function statuses', { error: String(error) }));
       void invoker.withdrawRefused();
     },
   });
@@ -166,9 +174,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
-    statuses:
-      deps.statuses ??
-      (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
+    statuses: deps.statuses ?? statusMirror ?? registryStatusReader(registry),
     metrics,
     invocationCount: redisInvocationCount(redis),
     drain,
@@ -180,6 +186,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     async start() {
       await invoker.start();
+      await statusMirror?.start();
       watch.start();
       void callbacks
         .run()
@@ -211,6 +218,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       callbackRedis.disconnect();
       await invoker.close();
       await closeWithin('closing the registry', () => registry.close(), log);
+      if (statusMirror) await closeWithin('closing the status mirror', () => statusMirror.close(), log);
     },
   };
 }
