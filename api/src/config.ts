@@ -349,6 +349,9 @@ export const WATCHDOG_ENV = {
   terminationMessagePath: 'SPOOL_TERMINATION_MESSAGE_PATH',
 } as const satisfies Record<Exclude<keyof WatchdogSettings, 'lock'>, string>;
 
+/** The watchdog's default `startTimeoutMs`: the process runtime judges StartTimeout by the same bound. */
+export const WATCHDOG_START_TIMEOUT_MS = 30_000;
+
 export function parseWatchdogConfig(env: Env): WatchdogConfig {
   const name = present(env, 'SPOOL_FUNCTION_NAME');
   if (name === undefined) throw new ConfigError('SPOOL_FUNCTION_NAME is required');
@@ -363,7 +366,7 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     userHost: present(env, k.userHost) ?? '127.0.0.1',
     userPort: integer(env, k.userPort, spec.port, { min: 1, max: 65535 }),
     killGraceMs: integer(env, k.killGraceMs, 1000, { min: 0 }),
-    startTimeoutMs: integer(env, k.startTimeoutMs, 30_000, { min: 1 }),
+    startTimeoutMs: integer(env, k.startTimeoutMs, WATCHDOG_START_TIMEOUT_MS, { min: 1 }),
     restartBackoffMaxMs: integer(env, k.restartBackoffMaxMs, 10_000, { min: 1 }),
     exitAfterStartCrashes: integer(env, k.exitAfterStartCrashes, 0, { min: 0, max: 100 }),
     terminationMessagePath: present(env, k.terminationMessagePath),
