@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signal, STACK_TAG_VAR, taggedProcesses } from './stack-processes.js';
 import { decideRestart } from '@spool/api';
+import { decideFailureLines, decodeListedFunctions } from './failure-lines.js';
 import { LOCAL_STACK_BACKOFF, describeRestart, orphanRoots, stackTag } from './supervise.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -222,3 +223,23 @@ Admin token: ${token}
   curl -H "Authorization: Bearer ${token}" ${url}/system/functions
 
 A part that crashes is restarted; Ctrl-C stops everything.`);
+
+/** How often the launcher asks which functions fail; each new reason is one line (failure-lines.ts). */
+const FAILURE_POLL_MS = 2_000;
+let printedFailures: ReadonlyMap<string, string> = new Map();
+async function reportFailures(): Promise<void> {
+  const body: unknown = await fetch(`${url}/system/functions`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(FAILURE_POLL_MS),
+  }).then((r) => (r.ok ? r.json() : undefined));
+  const listed = decodeListedFunctions(body);
+  if (!listed.ok) return;
+  const { lines, printed } = decideFailureLines(printedFailures, listed.value);
+  printedFailures = printed;
+  for (const line of lines) console.log(line);
+}
+const failurePoll = setInterval(() => {
+  // The gateway restarting or Redis away: no answer this round is no news; the supervisor reports those.
+  if (!stopping) reportFailures().catch(() => undefined);
+}, FAILURE_POLL_MS);
+failurePoll.unref();

@@ -158,6 +158,8 @@ const allSettings: WatchdogSettings = {
   killGraceMs: 0,
   startTimeoutMs: 5000,
   restartBackoffMaxMs: 500,
+  exitAfterStartCrashes: 3,
+  terminationMessagePath: '/dev/termination-log',
   lifelineFd: 3,
   lock: { lockDurationMs: 2000, lockRenewMs: 700, stalledIntervalMs: 900, maxStalledCount: 3 },
 };
@@ -215,6 +217,8 @@ describe('watchdogEnv', () => {
       killGraceMs: 1000,
       startTimeoutMs: 30_000,
       restartBackoffMaxMs: 10_000,
+      exitAfterStartCrashes: 0,
+      terminationMessagePath: undefined,
       lifelineFd: undefined,
       lock: defaultQueueLockConfig(),
     });

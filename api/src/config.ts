@@ -232,6 +232,15 @@ export interface WatchdogConfig {
   readonly startTimeoutMs: number;
   /** Ceiling of the doubling restart delay after crashes. */
   readonly restartBackoffMaxMs: number;
+  /**
+   * After this many quick crashes in a row of a user process that was never ready, the watchdog writes how it
+   * last ended to `terminationMessagePath` and exits, so that Kubernetes' CrashLoopBackOff carries the reason
+   * (issue 12). 0: never exit, keep restarting (local mode, where the process runtime reads `/_/ready`).
+   * @defaultValue 0
+   */
+  readonly exitAfterStartCrashes: number;
+  /** Where that reason is written before the exit: the container's termination message file. @defaultValue unset */
+  readonly terminationMessagePath: string | undefined;
   /** The queue lock and stall check: how soon a dead replica's calls run again elsewhere. */
   readonly lock: QueueLockConfig;
   /**
@@ -344,7 +353,12 @@ export const WATCHDOG_ENV = {
   startTimeoutMs: 'SPOOL_START_TIMEOUT_MS',
   restartBackoffMaxMs: 'SPOOL_RESTART_BACKOFF_MAX_MS',
   lifelineFd: 'SPOOL_LIFELINE_FD',
+  exitAfterStartCrashes: 'SPOOL_EXIT_AFTER_START_CRASHES',
+  terminationMessagePath: 'SPOOL_TERMINATION_MESSAGE_PATH',
 } as const satisfies Record<Exclude<keyof WatchdogSettings, 'lock'>, string>;
+
+/** The watchdog's default `startTimeoutMs`: the process runtime judges StartTimeout by the same bound. */
+export const WATCHDOG_START_TIMEOUT_MS = 30_000;
 
 export function parseWatchdogConfig(env: Env): WatchdogConfig {
   const name = present(env, 'SPOOL_FUNCTION_NAME');
@@ -360,8 +374,10 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     userHost: present(env, k.userHost) ?? '127.0.0.1',
     userPort: integer(env, k.userPort, spec.port, { min: 1, max: 65535 }),
     killGraceMs: integer(env, k.killGraceMs, 1000, { min: 0 }),
-    startTimeoutMs: integer(env, k.startTimeoutMs, 30_000, { min: 1 }),
+    startTimeoutMs: integer(env, k.startTimeoutMs, WATCHDOG_START_TIMEOUT_MS, { min: 1 }),
     restartBackoffMaxMs: integer(env, k.restartBackoffMaxMs, 10_000, { min: 1 }),
+    exitAfterStartCrashes: integer(env, k.exitAfterStartCrashes, 0, { min: 0, max: 100 }),
+    terminationMessagePath: present(env, k.terminationMessagePath),
     lifelineFd: optionalInteger(env, k.lifelineFd, { min: 3, max: 1023 }),
     lock: parseQueueLockConfig(env),
   };

@@ -53,6 +53,8 @@ export const FUNCTION_STATUS_KEY = `${KEY_PREFIX}:function-status`;
 export const channels = {
   /** A function in LOCAL_FUNCTIONS_KEY was added, changed or removed; payload: its key. */
   functions: `${KEY_PREFIX}:events:functions`,
+  /** A function's status in FUNCTION_STATUS_KEY was written or removed (local mode); payload: its key. */
+  functionStatus: `${KEY_PREFIX}:events:function-status`,
   /** The gateway enqueued for a function it believes is at zero replicas: scale now, not at the next poll. */
   wake: `${KEY_PREFIX}:events:wake`,
   /** The controller changed a function's replicas; payload `ReplicaStatus`. */

@@ -19,7 +19,7 @@ import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
 import { localFunctionWriter, type FunctionWriter } from './function-writer.js';
-import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
+import { redisStatusMirror, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { redisInvocationCount } from './invocation-count.js';
 import { createInvoker } from './invoker.js';
 import { localLogReader } from './local-logs.js';
@@ -125,6 +125,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     log,
   });
+  // Local mode keeps a copy of every status current; Kubernetes mode has it on the watched Function.
+  const statusMirror =
+    deps.statuses === undefined && config.registry !== 'kubernetes'
+      ? redisStatusMirror(redis, deps.subscriber, log)
+      : undefined;
   const drain = createDrainState((ms) => clock.sleep(ms));
   const watch = createRedisWatch({
     redis,
@@ -139,6 +144,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     onBack: () => {
       log.info('Redis reachable again');
+      void statusMirror
+        ?.reload()
+        .catch((error: unknown) => log.warn('reloading function statuses', { error: String(error) }));
       void invoker.withdrawRefused();
     },
   });
@@ -174,9 +182,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     scaler: deps.scaler ?? redisScaler(redis),
     functions: deps.functions ?? localFunctionWriter(config.stateDir, registry),
     logs: deps.logs ?? localLogReader(config.stateDir),
-    statuses:
-      deps.statuses ??
-      (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
+    statuses: deps.statuses ?? statusMirror ?? registryStatusReader(registry),
     metrics,
     invocationCount: redisInvocationCount(redis),
     drain,
@@ -188,6 +194,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     async start() {
       await invoker.start();
+      await statusMirror?.start();
       watch.start();
       void callbacks
         .run()
@@ -219,6 +226,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       callbackRedis.disconnect();
       await invoker.close();
       await closeWithin('closing the registry', () => registry.close(), log);
+      if (statusMirror) await closeWithin('closing the status mirror', () => statusMirror.close(), log);
     },
   };
 }

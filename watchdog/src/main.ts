@@ -1,4 +1,5 @@
 // Composition root of the watchdog: env → config → Redis → createWatchdog().start(); SIGTERM/SIGINT drain, then exit.
+import { writeFileSync } from 'node:fs';
 import { parseWatchdogConfig } from '@spool/api';
 import { connectRedis } from '@spool/node';
 import { watchLifeline } from './lifeline.js';
@@ -22,19 +23,27 @@ async function main(): Promise<void> {
       ),
     baseEnv: env,
     logger,
+    onGaveUp: (message) => {
+      writeTerminationMessage(config.terminationMessagePath, message);
+      shutDown(1);
+    },
   });
-  const onSignal = (signal: NodeJS.Signals): void => {
-    logger.info('signal received', { signal });
+  /** Drains and exits; `exitCode` 1 after giving up on a crashing user process, so the pod shows the crash. */
+  const shutDown = (exitCode: number): void => {
     void watchdog
       .close()
       .then(async (clean) => {
         await stopTracing();
-        process.exit(clean ? 0 : 1);
+        process.exit(clean ? exitCode : 1);
       })
       .catch((error: unknown) => {
         logger.error('shutdown failed', { error });
         process.exit(1);
       });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.info('signal received', { signal });
+    shutDown(0);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -46,6 +55,17 @@ async function main(): Promise<void> {
     });
   }
   await watchdog.start();
+}
+
+/** Best effort: the exit code and the last log line still tell the story when the file cannot be written. */
+function writeTerminationMessage(path: string | undefined, message: string): void {
+  logger.error('giving up on the user process', { message });
+  if (path === undefined) return;
+  try {
+    writeFileSync(path, message);
+  } catch (error) {
+    logger.error('writing the termination message', { path, error });
+  }
 }
 
 main().catch((error: unknown) => {

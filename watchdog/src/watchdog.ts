@@ -6,6 +6,7 @@ import type { Redis } from '@spool/node';
 import { CALLBACK_QUEUE, KEY_PREFIX, type CallbackJob, type WatchdogConfig } from '@spool/api';
 import { withDeadline } from '@spool/node';
 import { systemClock, type Clock } from './clock.js';
+import { terminationMessage } from './crash-exit.js';
 import { stderrLogger, type Logger } from './logger.js';
 import { createMetrics, type WatchdogMetrics } from './metrics.js';
 import type { EnvMap } from './process-group.js';
@@ -31,6 +32,12 @@ export interface WatchdogDeps {
   readonly clock?: Clock;
   readonly tracer?: Tracer;
   readonly logger?: Logger;
+  /**
+   * The user process kept crashing at start (`exitAfterStartCrashes`) and is no longer restarted: main.ts writes
+   * `message` to the termination message file and exits, so the pod's CrashLoopBackOff names the cause.
+   * Without it the watchdog only logs, and stays unready.
+   */
+  readonly onGaveUp?: (message: string) => void;
 }
 
 export interface Watchdog {
@@ -101,6 +108,11 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       restarted: (reason) => metrics.restarts.inc({ reason }),
       timedOut: () => metrics.timeouts.inc(),
       replacing: holdIntake,
+      gaveUp: (lastExit) => {
+        const message = terminationMessage(lastExit);
+        if (deps.onGaveUp) deps.onGaveUp(message);
+        else logger.error('the user process is no longer restarted', { message });
+      },
     },
   };
   const runner: Runner =

@@ -75,6 +75,8 @@ function expectedDeployment(
                 { name: 'SPOOL_FUNCTION_SPEC', value: JSON.stringify(functionFixture(spec).spec) },
                 { name: 'SPOOL_REDIS_URL', value: 'redis://redis:6379' },
                 { name: 'SPOOL_WATCHDOG_PORT', value: '8081' },
+                { name: 'SPOOL_EXIT_AFTER_START_CRASHES', value: '3' },
+                { name: 'SPOOL_TERMINATION_MESSAGE_PATH', value: '/dev/termination-log' },
                 { name: 'SPOOL_LOCK_DURATION_MS', value: '5000' },
                 { name: 'SPOOL_LOCK_RENEW_MS', value: '1500' },
                 { name: 'SPOOL_STALLED_INTERVAL_MS', value: '2500' },
@@ -95,6 +97,8 @@ function expectedDeployment(
                 failureThreshold: 3,
                 timeoutSeconds: 2,
               },
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               securityContext: {
                 runAsNonRoot: true,
                 allowPrivilegeEscalation: false,
@@ -151,7 +155,7 @@ describe('desiredDeployment', () => {
       // A Secret-sourced URL follows the plain values (api watchdogEnv), beside the downward-API ones.
       want: expectedDeployment((_d, container) => {
         container.env!.splice(3, 1);
-        container.env!.splice(8, 0, {
+        container.env!.splice(10, 0, {
           name: 'SPOOL_REDIS_URL',
           valueFrom: { secretKeyRef: { name: 'spool-redis', key: 'url' } },
         });
@@ -165,7 +169,7 @@ describe('desiredDeployment', () => {
       ),
       want: expectedDeployment((_d, container) => {
         container.env!.splice(
-          5,
+          7,
           4,
           { name: 'SPOOL_LOCK_DURATION_MS', value: '9000' },
           { name: 'SPOOL_LOCK_RENEW_MS', value: '3000' },

@@ -38,6 +38,16 @@ export const defaultDesiredDeploymentOptions = (
   lock,
 });
 
+/**
+ * Three quick crashes in a row at start (100 + 200 ms of the watchdog's own backoff, about a second in all) and the
+ * watchdog exits with the user process's exit and stderr tail as its termination message: the kubelet's
+ * CrashLoopBackOff then carries the reason to the Function's status (issue 12). Fewer would give up on a
+ * dependency that takes a moment; more only delays the reason.
+ */
+export const START_CRASHES_BEFORE_EXIT = 3;
+/** Kubernetes' default path, named so the watchdog and the container agree. */
+export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+
 const podIp: V1EnvVarSource = { fieldRef: { fieldPath: 'status.podIP' } };
 
 /**
@@ -49,6 +59,8 @@ function containerEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1E
   const plain = watchdogEnv(fn, {
     ...('url' in redis ? { redisUrl: redis.url } : {}),
     port: opts.watchdogPort,
+    exitAfterStartCrashes: START_CRASHES_BEFORE_EXIT,
+    terminationMessagePath: TERMINATION_MESSAGE_PATH,
     lock: opts.lock,
   });
   return [
@@ -82,6 +94,10 @@ function functionContainer(fn: ResolvedFunction, opts: DesiredDeploymentOptions)
     ports: [{ name: 'watchdog', containerPort: opts.watchdogPort, protocol: 'TCP' }],
     readinessProbe: probe('/_/ready', 1, 1),
     livenessProbe: probe('/_/health', 10, 3),
+    terminationMessagePath: TERMINATION_MESSAGE_PATH,
+    // The watchdog writes the file when it gives up on the user process; when the watchdog itself fails (its
+    // port taken, a bad setting) its last log lines are the message instead.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     ...(fn.spec.resources ? { resources: fn.spec.resources } : {}),
     ...(fn.spec.workingDir !== undefined ? { workingDir: fn.spec.workingDir } : {}),
     securityContext: {

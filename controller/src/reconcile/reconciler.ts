@@ -17,6 +17,7 @@ import type { PublishedRegistry } from '../registry/published-registry.js';
 import { ReplicasConflictError, SpecRejectedError, type Runtime } from '../runtime/runtime.js';
 import type { DesiredFunction, FunctionSource } from '../source/source.js';
 import type { StatusWriter } from '../status/status-writer.js';
+import { resyncAfterMs } from './resync.js';
 import { functionStatus } from './status.js';
 import { TerminalError, type WorkResult } from './workqueue.js';
 
@@ -44,8 +45,6 @@ export interface ReconcilerOptions {
   readonly log: Log;
 }
 
-/** Status counts (queued, ready) drift without any event; refresh them this often. */
-export const STATUS_RESYNC_MS = 10_000;
 /**
  * A foreign Deployment in a function's place is outside the controller's watch (it lists only Spool's), so its
  * removal sends no event: look again this often. 5 s keeps recovery well inside the 30 s a user waits.
@@ -189,7 +188,8 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     await o.registry?.serve(fn);
     o.targets.track(fn);
     await passScaleRequest(fn, ref);
-    await o.status.write(key, desired, await status(key, desired, []));
-    return { requeueAfterMs: STATUS_RESYNC_MS };
+    const written = await status(key, desired, []);
+    await o.status.write(key, desired, written);
+    return { requeueAfterMs: resyncAfterMs(written) };
   };
 }

@@ -11,6 +11,7 @@ import {
   functionKey,
   functionRef,
   restartBackoff,
+  WATCHDOG_START_TIMEOUT_MS,
   type FunctionRef,
   type ResolvedFunction,
   type WatchdogSettings,
@@ -18,7 +19,8 @@ import {
 import { signalGroup } from '@spool/node';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
-import { describeTermination, type ReplicaFailure } from '../reconcile/pod-failure.js';
+import { describeTermination } from '../reconcile/pod-failure.js';
+import { decideLocalFailure } from './local-failure.js';
 import { freePortExcept } from './ports.js';
 import { LIFELINE_FD, freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 import type { ReplicaCounts, Runtime } from './runtime.js';
@@ -83,10 +85,6 @@ interface Managed {
 /** A replica that died on its own is replaced after 100 ms doubling to 30 s; 10 s of life resets it. */
 const RESTART_BACKOFF = restartBackoff(30_000);
 
-/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLoopBackOff`). */
-const CRASH_LOOP_EXITS = 2;
-
-/** "exit code 3", "killed by signal 9"; a replica that never got a pid could not start. */
 const describeExit = (code: number | null, signal: NodeJS.Signals | null): string =>
   code === null && signal === null
     ? 'could not start'
@@ -103,20 +101,6 @@ interface Probed {
   readonly crashLoop?: string | undefined;
 }
 
-/**
- * Why no replica serves: replicas themselves exiting (the watchdog died) or, inside them, a user process that
- * keeps exiting at start (the watchdog's `/_/ready` says so).
- */
-function replicaFailure(m: Managed, probed: readonly Probed[]): ReplicaFailure | undefined {
-  if (m.consecutiveCrashes >= CRASH_LOOP_EXITS)
-    return {
-      reason: 'CrashLoopBackOff',
-      message: `replicas exit soon after they start and restart with backoff; last ${m.lastExit ?? 'exit unknown'}`,
-    };
-  const crashLoop = probed.find((p) => p.crashLoop !== undefined)?.crashLoop;
-  return crashLoop === undefined ? undefined : { reason: 'CrashLoopBackOff', message: crashLoop };
-}
-
 const isLive = (r: Replica): boolean => !r.stopping && !r.hasExited;
 
 export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRuntime {
@@ -124,6 +108,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   const killMarginMs = options.killMarginMs ?? 5_000;
   const probeTimeoutMs = options.probeTimeoutMs ?? 1_000;
   const startupProbeIntervalMs = options.startupProbeIntervalMs ?? 200;
+  const startTimeoutMs = options.watchdog?.startTimeoutMs ?? WATCHDOG_START_TIMEOUT_MS;
   const functions = new Map<string, Managed>();
   const portsInUse = new Set<number>();
   const locks = new Map<string, Promise<void>>();
@@ -420,7 +405,20 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
         replicas: live.length,
         readyReplicas: probed.filter((p) => p.ready).length,
         progressDeadlineExceeded: false,
-        failure: replicaFailure(m, probed),
+        failure: decideLocalFailure(
+          {
+            consecutiveCrashes: m.consecutiveCrashes,
+            lastExit: m.lastExit,
+            replicas: live.map((r, i) => ({
+              startedAtMs: r.startedAtMs,
+              becameReady: r.becameReady,
+              ready: probed[i]?.ready ?? false,
+              crashLoop: probed[i]?.crashLoop,
+            })),
+            startTimeoutMs,
+          },
+          clock.now(),
+        ),
       };
     },
 

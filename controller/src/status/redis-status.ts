@@ -1,7 +1,7 @@
 // Local mode: each function's status is checked JSON in one Redis hash (FUNCTION_STATUS_KEY), which the gateway
 // reads for /system/function/NAME. Refusals are in the status and the controller's log.
 import type { Redis } from '@spool/node';
-import { FUNCTION_STATUS_KEY, decodeFunctionStatusJson, type FunctionStatus } from '@spool/api';
+import { FUNCTION_STATUS_KEY, channels, decodeFunctionStatusJson, type FunctionStatus } from '@spool/api';
 import type { Log } from '../log.js';
 import { sameStatus, type StatusWriter } from './status-writer.js';
 
@@ -24,7 +24,12 @@ export function createRedisStatusWriter(redis: Redis, log: Log): StatusWriter {
 
     async write(key, _desired, status) {
       if (sameStatus(written.get(key), status)) return;
-      await redis.hset(FUNCTION_STATUS_KEY, key, JSON.stringify(status));
+      // The notice lets the gateway keep its copy current, so its fail-fast check costs no round trip.
+      await redis
+        .multi()
+        .hset(FUNCTION_STATUS_KEY, key, JSON.stringify(status))
+        .publish(channels.functionStatus, key)
+        .exec();
       written.set(key, status);
     },
 
@@ -32,7 +37,7 @@ export function createRedisStatusWriter(redis: Redis, log: Log): StatusWriter {
 
     async remove(key) {
       written.delete(key);
-      await redis.hdel(FUNCTION_STATUS_KEY, key);
+      await redis.multi().hdel(FUNCTION_STATUS_KEY, key).publish(channels.functionStatus, key).exec();
     },
   };
 }

@@ -10,7 +10,6 @@ import {
   type InvocationResult,
   type ResolvedFunction,
 } from '@spool/api';
-import { withDeadline } from '@spool/node';
 import { readBody } from '../body.js';
 import { checkDestination } from '../callbacks.js';
 import { callTokenSha256, newCallToken } from '../call-token.js';
@@ -33,14 +32,10 @@ function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
  * than waiting out the queue; a function only starting still queues. Async calls are accepted regardless and
  * retried with backoff as usual.
  */
-const STATUS_READ_DEADLINE_MS = 250;
-
-async function refuseIfBroken(deps: AppDeps, fn: ResolvedFunction): Promise<void> {
+function refuseIfBroken(deps: AppDeps, fn: ResolvedFunction): void {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
-  // Bounded, and a status Redis cannot give now is no verdict: the enqueue's own deadline answers an outage.
-  const status = await withDeadline(deps.statuses.read(ref), STATUS_READ_DEADLINE_MS, 'status read').catch(
-    () => undefined,
-  );
+  // The gateway's copy, kept current by the controller's notices: no round trip. An unknown status is no verdict.
+  const status = deps.statuses.read(ref);
   const why = unavailableReason(status);
   if (why !== undefined)
     throw new SpoolError('FUNCTION_UNAVAILABLE', `function ${functionKey(ref)} cannot serve: ${why}`);
@@ -111,7 +106,7 @@ export function invokeRoutes(deps: AppDeps): Router {
   const sync = async (req: Request, res: Response): Promise<void> => {
     const started = process.hrtime.bigint();
     const fn = resolveTarget(deps, req);
-    await refuseIfBroken(deps, fn);
+    refuseIfBroken(deps, fn);
     const label = metricFunctionName(fn.metadata);
     // A body refused with 413 is answered before the rest of a large upload arrives; close that connection.
     const request = await readInvocation(deps, req, fn, '/function/').catch((error: unknown) => {

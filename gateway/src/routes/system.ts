@@ -63,8 +63,8 @@ function queryNamespace(config: GatewayConfig, req: Request): string | undefined
 }
 
 /** The controller's Ready and Valid conditions, as it last recorded them. */
-const conditionsOf = async (deps: AppDeps, ref: FunctionRef): Promise<readonly Condition[]> =>
-  (await deps.statuses.read(ref))?.conditions ?? [];
+const conditionsOf = (deps: AppDeps, ref: FunctionRef): readonly Condition[] =>
+  deps.statuses.read(ref)?.conditions ?? [];
 
 const conditionsIn = (status: FunctionStatus | undefined): readonly Condition[] => status?.conditions ?? [];
 
@@ -76,11 +76,11 @@ const sourceOf = (deps: AppDeps, fn: ResolvedFunction): string => {
 
 async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<string, unknown>> {
   const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
-  const [counts, recorded, invocationCount] = await Promise.all([
+  const [counts, invocationCount] = await Promise.all([
     deps.invoker.queueFor(ref).getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
-    deps.statuses.read(ref),
     deps.invocationCount(ref),
   ]);
+  const recorded = deps.statuses.read(ref);
   const conditions = conditionsIn(recorded);
   const status = deps.invoker.replicasOf(ref);
   // OpenFaaS's FunctionStatus fields first, Spool's own beside them.
@@ -107,8 +107,8 @@ async function describe(deps: AppDeps, fn: ResolvedFunction): Promise<Record<str
 }
 
 /** Not served: a Function whose spec was refused says why (its Valid condition), others are simply unknown. */
-async function notDeployed(deps: AppDeps, ref: FunctionRef): Promise<SpoolError> {
-  const valid = (await conditionsOf(deps, ref)).find((c) => c.type === 'Valid');
+function notDeployed(deps: AppDeps, ref: FunctionRef): SpoolError {
+  const valid = conditionsOf(deps, ref).find((c) => c.type === 'Valid');
   const why = valid?.status === 'False' ? `: its spec is invalid: ${valid.message}` : '';
   return new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed${why}`);
 }
@@ -188,7 +188,7 @@ function deployRoutes(deps: AppDeps, router: Router): void {
  */
 async function streamLogs(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const request = accepted(logRequestOf(req.query, deps.config));
-  if (!deps.registry.get(request.ref)) throw await notDeployed(deps, request.ref);
+  if (!deps.registry.get(request.ref)) throw notDeployed(deps, request.ref);
   const abort = new AbortController();
   res.on('close', () => abort.abort());
   const start = (): void => {
@@ -225,7 +225,7 @@ export function systemRoutes(deps: AppDeps): Router {
   router.get('/system/function/:name', async (req, res) => {
     const ref = openfaasRef(String(req.params['name']), deps.config, queryNamespace(deps.config, req));
     const fn = deps.registry.get(ref);
-    if (!fn) throw await notDeployed(deps, ref);
+    if (!fn) throw notDeployed(deps, ref);
     res.json(await describe(deps, fn));
   });
   router.post('/system/scale-function/:name', json({ limit: '4kb' }), async (req, res) => {

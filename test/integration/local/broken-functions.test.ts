@@ -1,5 +1,6 @@
 // Issue 12 in local mode: a user process that exits at start, or whose command does not exist, is reported as
-// CrashLoopBackOff with its exit and stderr tail (conditions within 30 s), and a sync call then fails fast with
+// CrashLoopBackOff with its exit and stderr tail (conditions within 30 s), one that never accepts connections as
+// StartTimeout once the start timeout has passed, and a sync call then fails fast with
 // 503 FUNCTION_UNAVAILABLE naming the reason (within 5 s); an async call is still accepted. Real controller
 // (process runtime, real watchdog processes), real gateway, real Redis, default watchdog settings.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
@@ -29,12 +30,18 @@ const missingCommand = testFunction(
   'missing-command',
 );
 
+// Runs, never listens: the watchdog's default 30 s start timeout passes with the process alive.
+const neverReady = testFunction(
+  { image: 'x', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'], scale: { min: 1, max: 1 } },
+  'never-ready',
+);
+
 let local: LocalController;
 let gateway: RegistryGateway;
 let url: string;
 
 beforeAll(async () => {
-  local = await startLocalController({ source: staticSource([exitsAtStart, missingCommand]) });
+  local = await startLocalController({ source: staticSource([exitsAtStart, missingCommand, neverReady]) });
   gateway = await startRegistryGateway();
   url = gateway.url;
 });
@@ -98,6 +105,35 @@ describe.each([
       call: { status: 503, code: 'FUNCTION_UNAVAILABLE', mentions: true },
       callWithin5s: true,
       async: 202,
+    });
+  });
+});
+
+describe('a user process that never accepts connections', () => {
+  test('is StartTimeout once the default 30 s start timeout has passed, and a sync call then fails fast', async () => {
+    // The bound is the timeout itself plus the 2 s recheck while starting: the verdict cannot come sooner.
+    const condition = await eventually(
+      async () => {
+        const c = await ready(neverReady);
+        expect(c?.reason).toBe('StartTimeout');
+        return c;
+      },
+      { timeoutMs: 45_000, intervalMs: 500 },
+    );
+    const callStarted = Date.now();
+    const res = await fetch(`${url}/function/${neverReady.metadata.name}.${neverReady.metadata.namespace}`, {
+      method: 'POST',
+      body: 'x',
+    });
+    const body = (await res.json()) as { code: string; message: string };
+    expect({
+      condition: { status: condition?.status, message: condition?.message },
+      call: { status: res.status, code: body.code, named: body.message.includes('StartTimeout') },
+      callWithin5s: Date.now() - callStarted < 5_000,
+    }).toEqual({
+      condition: { status: 'False', message: expect.stringMatching(/start timeout 30 s/) },
+      call: { status: 503, code: 'FUNCTION_UNAVAILABLE', named: true },
+      callWithin5s: true,
     });
   });
 });

@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { decideRestart, forwardableHeaders, restartBackoff, type InvocationJob } from '@spool/api';
+import { decideCrashExit } from '../crash-exit.js';
 import type { Clock, Timer } from '../clock.js';
 import { describeError } from '../logger.js';
 import { BoundedBody, declaredTooLarge, responseTooLarge } from './bounded-body.js';
@@ -310,6 +311,15 @@ class HttpRunner implements Runner {
     if (this.stopped || generation.killReason === 'stop') return;
     const reason = generation.killReason ?? 'crash';
     const delayMs = this.restartDelayMs(reason, generation);
+    const exitAfter = this.options.config.exitAfterStartCrashes;
+    if (reason === 'crash' && decideCrashExit({ crashesInARow: this.crashes, exitAfter })) {
+      this.options.logger.error('user process keeps crashing at start; giving up', {
+        exit: describeExit(status),
+        crashesInARow: this.crashes,
+      });
+      this.options.events.gaveUp(this.lastExit ?? describeExit(status));
+      return;
+    }
     this.options.logger.error('user process exited; restarting', {
       reason,
       exit: describeExit(status),

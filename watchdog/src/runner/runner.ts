@@ -40,6 +40,11 @@ export interface RunnerEvents {
   timedOut(): void;
   /** True when a timeout starts replacing the user process, false once the replacement is ready. */
   replacing(active: boolean): void;
+  /**
+   * The user process crashed at start `exitAfterStartCrashes` times in a row: the runner no longer restarts it.
+   * `lastExit` is how it last ended, with its stderr tail.
+   */
+  gaveUp(lastExit: string): void;
 }
 
 export interface RunnerOptions {

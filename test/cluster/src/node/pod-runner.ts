@@ -1,6 +1,6 @@
 // One pod's life on the process node: init containers, containers with probes and restarts, termination.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
@@ -17,7 +17,8 @@ import type { ContainerRecord, PodRecord } from './pod-status.js';
 import { ProbeLoop, type ProbeTarget } from './probes.js';
 import { ServiceAccountToken, wantsServiceAccountToken } from './token.js';
 import type { ApiClient } from './api-client.js';
-import { unmountableReason } from './mount-plan.js';
+import { unmountableReason, type BindMount } from './mount-plan.js';
+import { decideTerminationMessage } from './termination-message.js';
 import { PodVolumes } from './volumes.js';
 
 export interface PodRunnerDeps {
@@ -218,6 +219,12 @@ export class PodRunner {
       maxBackoffMs,
       firstBackoffMs * 2 ** Math.min(Math.max(crashesInARow - 1, 0), 10),
     );
+    // A container that could not even start (its image, its config) keeps that reason while it waits, as with the
+    // kubelet's ImagePullBackOff: it never ran, so it did not crash and is not counted as a restart.
+    if (record.state.kind === 'waiting') {
+      await sleep(delayMs);
+      return;
+    }
     if (record.state.kind === 'terminated') record.lastTerminated = record.state;
     record.state = {
       kind: 'waiting',
@@ -233,6 +240,7 @@ export class PodRunner {
   private async runOnce(container: V1Container, record: ContainerRecord): Promise<number> {
     const launch = await this.launchFor(container, record);
     if (!launch) return 1;
+    const termination = startTermination(launch.logFile, this.terminationFile(container));
     const proc = ContainerProcess.start(launch);
     this.running.set(container.name, proc);
     const startedAt = new Date().toISOString();
@@ -251,6 +259,7 @@ export class PodRunner {
       startedAt,
       finishedAt: new Date().toISOString(),
       ...(exit.signal ? { signal: exit.exitCode - 128 } : {}),
+      ...messageField(termination.read(container.terminationMessagePolicy, exit.exitCode)),
     };
     this.deps.onChange();
     return exit.exitCode;
@@ -296,7 +305,22 @@ export class PodRunner {
   }
 
   private mountsFor(container: V1Container, env: Readonly<Record<string, string>>): PodMounts {
-    return { hostsFile: this.hostsFile, volumes: this.volumes?.mountsFor(container, env) ?? [] };
+    const volumes = this.volumes?.mountsFor(container, env) ?? [];
+    // The kubelet mounts a writable file at terminationMessagePath; so does the node, where it can mount at all.
+    const termination: BindMount[] = canUseMountNamespaces()
+      ? [
+          {
+            source: this.terminationFile(container),
+            target: container.terminationMessagePath ?? '/dev/termination-log',
+            readOnly: false,
+          },
+        ]
+      : [];
+    return { hostsFile: this.hostsFile, volumes: [...volumes, ...termination] };
+  }
+
+  private terminationFile(container: V1Container): string {
+    return join(this.deps.podDir, `${container.name}.termination-log`);
   }
 
   private async environment(container: V1Container): Promise<Record<string, string>> {
@@ -383,3 +407,31 @@ export class PodRunner {
     this.deps.onChange();
   }
 }
+
+interface TerminationCapture {
+  read(policy: string | undefined, exitCode: number): string | undefined;
+}
+
+/** Empties the termination file and notes where this run's log begins, to read both when the run ends. */
+function startTermination(logFile: string, terminationFile: string): TerminationCapture {
+  mkdirSync(dirname(terminationFile), { recursive: true });
+  writeFileSync(terminationFile, '');
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  return {
+    read: (policy, exitCode) => {
+      const readOr = (read: () => string): string => {
+        try {
+          return read();
+        } catch {
+          return ''; // not written or not created: no message from it, as with the kubelet
+        }
+      };
+      const fileText = readOr(() => readFileSync(terminationFile, 'utf8'));
+      const log = readOr(() => readFileSync(logFile).subarray(logStart).toString('utf8'));
+      return decideTerminationMessage({ policy, exitCode, fileText, log });
+    },
+  };
+}
+
+const messageField = (message: string | undefined): { message?: string } =>
+  message === undefined ? {} : { message };

@@ -10,6 +10,8 @@ export type ContainerRunState =
       readonly startedAt: string;
       readonly finishedAt: string;
       readonly signal?: number;
+      /** The termination message (termination-message.ts). */
+      readonly message?: string;
     };
 
 export interface ContainerRecord {
@@ -119,6 +121,7 @@ function runState(state: ContainerRunState): object {
           startedAt: state.startedAt,
           finishedAt: state.finishedAt,
           ...(state.signal ? { signal: state.signal } : {}),
+          ...(state.message !== undefined ? { message: state.message } : {}),
         },
       };
   }
