@@ -68,6 +68,10 @@ export async function startLauncher(): Promise<Launcher> {
         for (const p of taggedProcesses(`${stackFile().stack}/`)) process.kill(p.pid, 'SIGKILL');
       }
       rmSync(stateDir, { recursive: true, force: true });
+      // Its children inherited these pipes: a process of the stack still exiting must not keep the test runner open.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
     },
   };
   await eventually(
