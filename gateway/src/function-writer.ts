@@ -92,3 +92,15 @@ export function localFunctionWriter(stateDir: string, registry: FunctionRegistry
     },
   };
 }
+
+const notConfigured = (): Promise<never> =>
+  Promise.reject(
+    new SpoolError('INTERNAL', 'this gateway was started without a Function writer (GatewayDeps.functions)'),
+  );
+
+/** Kubernetes mode without `GatewayDeps.functions`: every write is refused. */
+export const missingFunctionWriter: FunctionWriter = {
+  create: notConfigured,
+  update: notConfigured,
+  remove: notConfigured,
+};

@@ -18,12 +18,12 @@ import { createApp, type FunctionScaler, type Log } from './app.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
-import { localFunctionWriter, type FunctionWriter } from './function-writer.js';
+import { localFunctionWriter, missingFunctionWriter, type FunctionWriter } from './function-writer.js';
 import { redisStatusMirror, registryStatusReader, type FunctionStatusReader } from './function-status.js';
 import { redisInvocationCount } from './invocation-count.js';
 import { createInvoker } from './invoker.js';
 import { localLogReader } from './local-logs.js';
-import type { LogReader } from './logs.js';
+import { missingLogReader, type LogReader } from './logs.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
 import { createRedisWatch } from './redis-watch.js';
@@ -180,8 +180,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
-    functions: deps.functions ?? localFunctionWriter(config.stateDir, registry),
-    logs: deps.logs ?? localLogReader(config.stateDir),
+    // Kubernetes mode's writer and reader need a KubeConfig: main.ts gives them; an embedder that does not gets
+    // an error naming what is missing, never local files.
+    functions:
+      deps.functions ??
+      (config.registry === 'local' ? localFunctionWriter(config.stateDir, registry) : missingFunctionWriter),
+    logs: deps.logs ?? (config.registry === 'local' ? localLogReader(config.stateDir) : missingLogReader),
     statuses: deps.statuses ?? statusMirror ?? registryStatusReader(registry),
     metrics,
     invocationCount: redisInvocationCount(redis),

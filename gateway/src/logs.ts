@@ -1,6 +1,6 @@
 // Where GET /system/logs reads (issue 13 item 5): replica log files in local mode (local-logs.ts), pod logs
 // through the API server in Kubernetes mode (kube-logs.ts). Both hand faas-provider logs.Messages to `emit`.
-import type { LogMessage, LogRequest } from '@spool/api';
+import { SpoolError, type LogMessage, type LogRequest } from '@spool/api';
 
 export interface LogSink {
   emit(message: LogMessage): void;
@@ -47,3 +47,11 @@ export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     }
     signal.addEventListener('abort', done);
   });
+
+/** Kubernetes mode without `GatewayDeps.logs`. */
+export const missingLogReader: LogReader = {
+  stream: () =>
+    Promise.reject(
+      new SpoolError('INTERNAL', 'this gateway was started without a log reader (GatewayDeps.logs)'),
+    ),
+};
