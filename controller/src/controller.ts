@@ -68,6 +68,9 @@ const CLOSE_STEP_TIMEOUT_MS = 5_000;
 
 async function forgetQueue(redis: Redis, ref: FunctionRef): Promise<void> {
   const queue = new Queue(queueName(ref), { ...FUNCTION_QUEUE_OPTIONS, connection: redis });
+  // A Queue emits 'error' when its connection closes under it (Redis lost, or shutdown mid-delete); obliterate's
+  // own promise carries the failure, and an emitter with no listener would throw it out of the process.
+  queue.on('error', () => undefined);
   try {
     await queue.obliterate({ force: true });
   } finally {

@@ -178,6 +178,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
     let queue = queues.get(key);
     if (!queue) {
       queue = new Queue(queueName(ref), { ...FUNCTION_QUEUE_OPTIONS, connection: redis });
+      // Emitted when the shared connection closes under it; each command's promise carries its own failure, and
+      // an emitter with no listener would throw it out of the process.
+      queue.on('error', () => undefined);
       queues.set(key, queue);
     }
     return queue;
