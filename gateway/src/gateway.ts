@@ -15,6 +15,7 @@ import {
 } from '@spool/api';
 import { createLogger, duplicateRedis, systemClock, withDeadline, type Redis } from '@spool/node';
 import { createApp, type FunctionScaler, type Log } from './app.js';
+import type { AppDeps } from './deps.js';
 import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
@@ -91,6 +92,25 @@ const closeWithin = (what: string, work: () => Promise<unknown>, log: Log): Prom
       return false;
     },
   );
+
+/**
+ * What the system API writes and reads, as given or the mode's own. Kubernetes mode's writer and log reader need
+ * a KubeConfig: main.ts gives them; an embedder that does not gets an error naming what is missing, never local
+ * files.
+ */
+function systemParts(
+  deps: GatewayDeps,
+  statusMirror: FunctionStatusReader | undefined,
+): Pick<AppDeps, 'functions' | 'logs' | 'statuses'> {
+  const { config, registry } = deps;
+  const local = config.registry === 'local';
+  return {
+    functions:
+      deps.functions ?? (local ? localFunctionWriter(config.stateDir, registry) : missingFunctionWriter),
+    logs: deps.logs ?? (local ? localLogReader(config.stateDir) : missingLogReader),
+    statuses: deps.statuses ?? statusMirror ?? registryStatusReader(registry),
+  };
+}
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, redis, registry } = deps;
@@ -180,13 +200,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     invoker,
     scaler: deps.scaler ?? redisScaler(redis),
-    // Kubernetes mode's writer and reader need a KubeConfig: main.ts gives them; an embedder that does not gets
-    // an error naming what is missing, never local files.
-    functions:
-      deps.functions ??
-      (config.registry === 'local' ? localFunctionWriter(config.stateDir, registry) : missingFunctionWriter),
-    logs: deps.logs ?? (config.registry === 'local' ? localLogReader(config.stateDir) : missingLogReader),
-    statuses: deps.statuses ?? statusMirror ?? registryStatusReader(registry),
+    ...systemParts(deps, statusMirror),
     metrics,
     invocationCount: redisInvocationCount(redis),
     drain,
