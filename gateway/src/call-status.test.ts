@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { InvocationResult } from '@spool/api';
-import { describeCall, type StoredCall } from './call-status.js';
+import { ATTEMPT_REASON_CHARS, attemptFailuresOf, describeCall, type StoredCall } from './call-status.js';
 
 const result = (status: number, error?: InvocationResult['error']): InvocationResult => ({
   status,
@@ -21,6 +21,7 @@ const call = (over: Partial<StoredCall>): StoredCall => ({
   finishedOnMs: undefined,
   result: undefined,
   failedReason: undefined,
+  attemptErrors: null,
   ...over,
 });
 
@@ -92,5 +93,57 @@ describe('describeCall', () => {
   test('a running call shows no result or finish time yet', () => {
     const view = describeCall(call({ jobState: 'active', processedOnMs: 5, finishedOnMs: 9 }));
     expect([view.finishedAt, view.runMs, view.result]).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+const stack = (name: string, message: string): string => `${name}: ${message}\n    at run (worker.js:1:1)`;
+
+describe('attemptFailuresOf', () => {
+  test.each<{ name: string; stacks: unknown; want: string[] }>([
+    { name: 'no failed attempt (BullMQ stores null)', stacks: null, want: [] },
+    { name: 'an empty list', stacks: [], want: [] },
+    {
+      name: 'each attempt, oldest first, without the error name or the frames',
+      stacks: [
+        stack('FailedAttemptError', 'FUNCTION_UNAVAILABLE: user process exited with code 3: boom'),
+        stack('FailedAttemptError', 'function answered 500'),
+      ],
+      want: ['FUNCTION_UNAVAILABLE: user process exited with code 3: boom', 'function answered 500'],
+    },
+    {
+      name: 'a plain Error',
+      stacks: [stack('Error', 'job stalled more than allowable limit')],
+      want: ['job stalled more than allowable limit'],
+    },
+    { name: 'not a list', stacks: 'FailedAttemptError: x', want: [] },
+    {
+      name: 'entries that are not text are skipped',
+      stacks: [42, null, stack('Error', 'kept')],
+      want: ['kept'],
+    },
+    {
+      name: 'only the last 10',
+      stacks: Array.from({ length: 12 }, (_, i) => stack('Error', `attempt ${i + 1}`)),
+      want: Array.from({ length: 10 }, (_, i) => `attempt ${i + 3}`),
+    },
+  ])('$name', ({ stacks, want }) => {
+    expect(attemptFailuresOf(stacks)).toEqual(want);
+  });
+
+  test('a long reason is cut', () => {
+    const [reason] = attemptFailuresOf([stack('Error', 'x'.repeat(2000))]);
+    expect(reason!.length).toBe(ATTEMPT_REASON_CHARS);
+  });
+
+  test('describeCall shows them beside the last failedReason', () => {
+    const view = describeCall(
+      call({
+        jobState: 'delayed',
+        attemptsMade: 1,
+        failedReason: 'function answered 500',
+        attemptErrors: [stack('FailedAttemptError', 'function answered 500')],
+      }),
+    );
+    expect(view.attemptFailures).toEqual(['function answered 500']);
   });
 });

@@ -13,6 +13,8 @@ export interface StoredCall {
   readonly finishedOnMs: number | undefined;
   readonly result: InvocationResult | undefined;
   readonly failedReason: string | undefined;
+  /** BullMQ's `stacktrace`: one entry per failed attempt, oldest first; untrusted like every stored field. */
+  readonly attemptErrors: unknown;
 }
 
 export interface CallView {
@@ -25,6 +27,8 @@ export interface CallView {
   readonly waitMs?: number;
   readonly runMs?: number;
   readonly failedReason?: string;
+  /** Why each failed attempt failed, oldest first: the last ATTEMPT_REASONS_KEPT, each cut to ATTEMPT_REASON_CHARS. */
+  readonly attemptFailures?: readonly string[];
   readonly result?: { status: number; headers: HttpHeaders; bodyBase64: string };
 }
 
@@ -49,10 +53,34 @@ function timings(
   return { ...start, finishedAt: new Date(finished).toISOString(), runMs: finished - started };
 }
 
+/** Bounds on what `/calls/ID` repeats of the failed attempts (a call has at most 10 attempts by the schema). */
+export const ATTEMPT_REASONS_KEPT = 10;
+export const ATTEMPT_REASON_CHARS = 500;
+
+/**
+ * The reason of each failed attempt from BullMQ's stored stacks: the first line of `Error.stack` is `Name: message`,
+ * and the message is the attempt's failure reason (the worker's `CODE: message`). Anything else is skipped.
+ */
+export function attemptFailuresOf(stacks: unknown): string[] {
+  if (!Array.isArray(stacks)) return [];
+  const reasons: string[] = [];
+  for (const stack of stacks as unknown[]) {
+    if (typeof stack !== 'string') continue;
+    const first = stack.split('\n', 1)[0] ?? '';
+    const reason = first.replace(/^[A-Za-z]*Error: /, '');
+    if (reason !== '')
+      reasons.push(
+        reason.length <= ATTEMPT_REASON_CHARS ? reason : `${reason.slice(0, ATTEMPT_REASON_CHARS - 1)}…`,
+      );
+  }
+  return reasons.slice(-ATTEMPT_REASONS_KEPT);
+}
+
 export function describeCall(call: StoredCall): CallView {
   const state = stateOf(call);
   const done = state !== 'queued' && state !== 'running';
   const { result, failedReason } = call;
+  const attemptFailures = attemptFailuresOf(call.attemptErrors);
   return {
     state,
     attempts: call.attemptsMade + (state === 'running' ? 1 : 0),
@@ -60,6 +88,7 @@ export function describeCall(call: StoredCall): CallView {
     enqueuedAt: new Date(call.enqueuedAtMs).toISOString(),
     ...timings(call, done),
     ...(failedReason && state !== 'succeeded' ? { failedReason } : {}),
+    ...(attemptFailures.length > 0 ? { attemptFailures } : {}),
     ...(result && done
       ? { result: { status: result.status, headers: result.headers, bodyBase64: result.bodyBase64 } }
       : {}),

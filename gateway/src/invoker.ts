@@ -387,6 +387,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
         backoff: { type: 'exponential', delay: backoffSeconds * 1000 },
         removeOnComplete: { age: retainSeconds },
         removeOnFail: { age: retainSeconds },
+        // One stack per failed attempt, read back by /calls/ID as each attempt's reason; never more than that.
+        stackTraceLimit: maxAttempts,
       });
       return callId;
     },

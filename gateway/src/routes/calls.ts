@@ -76,6 +76,7 @@ export function callRoutes(deps: AppDeps): Router {
       finishedOnMs: job.finishedOn,
       result: storedResult(job.returnvalue),
       failedReason: job.failedReason || undefined,
+      attemptErrors: job.stacktrace,
     });
     res.json({ id, function: functionKey(parsed.ref), kind: data.kind, ...view });
   });

@@ -265,12 +265,17 @@ describe('async calls', () => {
     });
   });
 
-  test('a failing call is retried up to maxAttempts, then kept as failed with its reason', async () => {
+  test("a failing call is retried up to maxAttempts, then kept as failed with its reason and each attempt's", async () => {
     const { id, token } = await asyncCall(`${path(faulty, 'async-function')}?code=500`);
     const failed = await waitForState(id, token, 'failed');
-    expect({ attempts: failed['attempts'], reason: failed['failedReason'] }).toEqual({
+    expect({
+      attempts: failed['attempts'],
+      reason: failed['failedReason'],
+      each: failed['attemptFailures'],
+    }).toEqual({
       attempts: 2,
       reason: 'function answered 500',
+      each: ['function answered 500', 'function answered 500'],
     });
   });
 
