@@ -3,8 +3,7 @@
 // settings. Sync callers are answered 200 (a killed replica's calls re-run on the other, within the bounded
 // recovery); async calls all succeed once; nothing is lost. Counted from the count function's execution log.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, FUNCTION_LABEL, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
@@ -18,6 +17,7 @@ import {
   uniqueNamespace,
   type TestNamespace,
 } from '../../support/cluster.js';
+import { repoRoot } from '../../support/local-functions.js';
 import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
 import {
   installSpoolResources,
@@ -39,7 +39,11 @@ let ns: TestNamespace;
 let redis: RedisServer;
 let controller: KubeController;
 let gateway: KubeGateway;
-const logDir = mkdtempSync(join(tmpdir(), 'spool-cluster-faults-'));
+// In the checkout (node_modules/.cache, ignored by git), not in /tmp: a pod's processes see the checkout they
+// run from, but not the test's temporary folders.
+const cacheDir = join(repoRoot, 'node_modules', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+const logDir = mkdtempSync(join(cacheDir, 'spool-cluster-faults-'));
 
 /** test/faults/fixtures/count: logs each execution's id to COUNT_LOG, a file on the process node's host. */
 const countFunction = (name: string, countLog: string): FunctionResource => ({
@@ -104,9 +108,14 @@ describe.each([
     });
     await eventually(async () => expect((await readyPods(name)).length).toBe(2), { timeoutMs: 60_000 });
     const fnUrl = `${gateway.url}/function/${name}.${ns.name}`;
-    await eventually(async () => expect((await call(`${fnUrl}?id=warm`, 'warm')).status).toBe(200), {
-      timeoutMs: 30_000,
-    });
+    await eventually(
+      async () => {
+        const warm = await call(`${fnUrl}?id=warm`, 'warm');
+        // The whole answer on failure: its code says which part refused.
+        expect(`${warm.status} ${warm.code ?? ''}`).toBe('200 ');
+      },
+      { timeoutMs: 30_000 },
+    );
 
     const asyncCalls: AsyncCall[] = await Promise.all(
       Array.from({ length: EACH }, async (_, i) => {
