@@ -12,28 +12,33 @@ export interface FaultReport {
 
 const COLUMNS = ['sent', 'answered', 'lost', 'duplicated'] as const;
 
-/** Lines that do not decode as a report (a stray log line) are skipped, not guessed at. */
-export function parseReports(text: string): FaultReport[] {
-  const reports: FaultReport[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
-    const { scenario, ...rest } = value as Record<string, unknown>;
-    if (typeof scenario !== 'string') continue;
-    const figures: Record<string, string | number | boolean | null> = {};
-    for (const [key, v] of Object.entries(rest)) {
-      if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-        figures[key] = v;
-    }
-    reports.push({ scenario, figures });
+type Figure = string | number | boolean | null;
+const isFigure = (v: unknown): v is Figure =>
+  v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+/** One line as a report, or undefined when it is not one (a stray log line): skipped, not guessed at. */
+function parseReport(line: string): FaultReport | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line) as unknown;
+  } catch {
+    return undefined;
   }
-  return reports;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries: [string, unknown][] = Object.entries(value);
+  const scenario = entries.find(([key]) => key === 'scenario')?.[1];
+  if (typeof scenario !== 'string') return undefined;
+  const figures: Record<string, Figure> = {};
+  for (const [key, v] of entries) if (key !== 'scenario' && isFigure(v)) figures[key] = v;
+  return { scenario, figures };
+}
+
+export function parseReports(text: string): FaultReport[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map(parseReport)
+    .filter((r): r is FaultReport => r !== undefined);
 }
 
 const cell = (v: string | number | boolean | null | undefined): string => (v === undefined ? '—' : String(v));

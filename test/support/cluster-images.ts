@@ -29,4 +29,6 @@ export const images: Readonly<Record<string, LocalImage>> = {
   'spool/example-echo': spoolRuntime(join(repoRoot, 'examples/echo')),
   'spool/example-sleep': spoolRuntime(join(repoRoot, 'examples/sleep')),
   'spool/example-wc': spoolRuntime(join(repoRoot, 'examples/wc')),
+  // The fault suite's count function: logs each execution, so a cluster fault test counts runs and duplicates.
+  'spool/test-count': spoolRuntime(join(repoRoot, 'test/faults/fixtures/count')),
 };

@@ -13,23 +13,19 @@ import {
   KEY_PREFIX,
   LOCAL_FUNCTIONS_KEY,
   REPLICA_STATUS_KEY,
-  parseControllerConfig,
-  parseGatewayConfig,
   type Condition,
   type FunctionSpecInput,
 } from '@spool/api';
-import {
-  createLocalController,
-  createProcessRuntime,
-  silentLog,
-  systemClock,
-  type Controller,
-  type ProcessRuntime,
-} from '@spool/controller';
-import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
+import type { ProcessRuntime } from '@spool/controller';
 import { eventually } from '../../support/eventually.js';
 import { capturedLog } from '../../support/logs.js';
-import { fixturePath, repoRoot } from '../../support/local-functions.js';
+import { fixturePath } from '../../support/local-functions.js';
+import {
+  startLocalController,
+  startRegistryGateway,
+  type LocalController,
+  type RegistryGateway,
+} from '../../support/local-stack.js';
 import { testRedisUrl } from '../../support/redis.js';
 
 jest.setTimeout(60_000);
@@ -38,9 +34,9 @@ const ns = `test-${randomUUID().slice(0, 8)}`;
 const root = mkdtempSync(join(tmpdir(), 'spool-live-folder-'));
 const { log: controllerLog, lines } = capturedLog('controller');
 const clients: Redis[] = [];
-let controller: Controller;
+let local: LocalController;
 let runtime: ProcessRuntime;
-let gateway: Gateway;
+let gateway: RegistryGateway;
 let url: string;
 let redis: Redis;
 
@@ -119,53 +115,20 @@ const ref = (name: string) => ({ namespace: ns, name });
 
 beforeAll(async () => {
   redis = client();
-  const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
-    SPOOL_FUNCTIONS_DIR: root,
-    SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
-    SPOOL_SCALE_INTERVAL_MS: '200',
-    SPOOL_METRICS_HOST: '127.0.0.1',
-    SPOOL_METRICS_PORT: '0',
-  });
-  runtime = createProcessRuntime({
-    watchdogCommand: config.watchdogCommand,
-    redisUrl: config.redisUrl,
-    stateDir: mkdtempSync(join(tmpdir(), 'spool-live-folder-state-')),
-    baseEnv: process.env,
-    clock: systemClock,
-    log: silentLog,
-    killMarginMs: 1_000,
-  });
-  controller = createLocalController({
-    config,
-    redis: client,
-    runtime,
+  local = await startLocalController({
     source: { functionsDir: root },
-    clock: systemClock,
+    env: { SPOOL_SCALE_INTERVAL_MS: '200' },
+    killMarginMs: 1_000,
     log: controllerLog,
   });
-  await controller.start();
-  const subscriber = client();
-  gateway = createGateway({
-    config: parseGatewayConfig({
-      SPOOL_FUNCTIONS_DIR: root,
-      SPOOL_HOST: '127.0.0.1',
-      SPOOL_PORT: '0',
-      SPOOL_REDIS_URL: testRedisUrl(),
-      SPOOL_QUEUE_WAIT_MS: '20000',
-    }),
-    redis: client(),
-    subscriber,
-    registry: await redisRegistry(client(), subscriber),
-    gatewayId: `live-folder-${ns}`,
-    log: silentLog,
-  });
-  url = `http://127.0.0.1:${(await gateway.start()).port}`;
+  runtime = local.runtime;
+  gateway = await startRegistryGateway(testRedisUrl(), { SPOOL_QUEUE_WAIT_MS: '20000' });
+  url = gateway.url;
 });
 
 afterAll(async () => {
   await gateway?.close();
-  await controller?.close();
+  await local?.close();
   for (const r of clients) r.disconnect();
   rmSync(root, { recursive: true, force: true });
 });
