@@ -237,14 +237,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections();
       watch.close();
-      // Given up on: drop the worker's own blocking connection too, or it keeps reconnecting to a dead Redis.
-      // Not awaited: BullMQ's disconnect waits for a connection that may never become ready.
-      if (!(await closeWithin('closing the callback worker', () => callbacks.close(), log)))
-        void callbacks.disconnect().catch(() => undefined);
-      callbackRedis.disconnect();
-      await invoker.close();
-      await closeWithin('closing the registry', () => registry.close(), log);
-      if (statusMirror) await closeWithin('closing the status mirror', () => statusMirror.close(), log);
+      const closingCallbacks = closeWithin('closing the callback worker', () => callbacks.close(), log).then(
+        (closed) => {
+          // Given up on: drop the worker's own blocking connection too, or it keeps reconnecting to a dead Redis.
+          // Not awaited: BullMQ's disconnect waits for a connection that may never become ready.
+          if (!closed) void callbacks.disconnect().catch(() => undefined);
+          callbackRedis.disconnect();
+        },
+      );
+      // Side by side: each is bounded on its own, so with Redis gone the close takes one bound, not their sum.
+      await Promise.all([
+        closingCallbacks,
+        invoker.close(),
+        closeWithin('closing the registry', () => registry.close(), log),
+        statusMirror && closeWithin('closing the status mirror', () => statusMirror.close(), log),
+      ]);
     },
   };
 }
