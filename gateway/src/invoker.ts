@@ -22,7 +22,9 @@ import {
   jobLockKey,
   queueName,
   withdrawnKey,
-  replyChannel,
+  checkReplyScope,
+  functionReplyChannel,
+  gatewayReplyPattern,
   type FunctionRef,
   type InvocationJob,
   type InvocationRequest,
@@ -163,7 +165,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
   >();
   const withdrawals = new Map<string, Withdrawal>();
   const lastWakeMs = new Map<string, number>();
-  const ownReplies = replyChannel(gatewayId);
+  // One pattern for every function's replies (cost flat in the number of functions); each reply must arrive on
+  // the scope of its call's function, which Redis ACL lets only that function's watchdog publish on (issue 11).
+  const ownReplies = gatewayReplyPattern(gatewayId);
   const drop: DropMessage = droppedMessages(options.log, now);
 
   const queueFor = (ref: FunctionRef): Queue => {
@@ -176,13 +180,20 @@ export function createInvoker(options: InvokerOptions): Invoker {
     return queue;
   };
 
+  /** Never throws: a reply may have been published by any function's watchdog. */
+  const onReply = (pattern: string, channel: string, message: string): void => {
+    if (pattern !== ownReplies) return;
+    const reply = decodeReply(message);
+    // Logged per pattern, not per channel: a function may publish on any number of channels in its own scope.
+    if (!reply.ok) return drop(pattern, `${channel}: ${reply.error}`);
+    const scope = checkReplyScope(channel, reply.value.callId);
+    if (!scope.ok) return drop(pattern, scope.error);
+    pending.get(reply.value.callId)?.finish(reply.value.result);
+  };
+
   /** Never throws: anything on these channels may have been published by any client of the Redis. */
   const onMessage = (channel: string, message: string): void => {
-    if (channel === ownReplies) {
-      const reply = decodeReply(message);
-      if (reply.ok) pending.get(reply.value.callId)?.finish(reply.value.result);
-      else drop(channel, reply.error);
-    } else if (channel === channels.scaled) {
+    if (channel === channels.scaled) {
       const status = decodeReplicaStatus(message);
       if (!status.ok) drop(channel, status.error);
       else if (isServed(status.value.key)) replicas.set(status.value.key, status.value);
@@ -329,7 +340,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
       const job = syncInvocationJob({
         callId,
         request,
-        replyTo: ownReplies,
+        replyTo: functionReplyChannel(refOf(fn), gatewayId),
         trace,
         enqueuedAtMs,
         expiresAtMs: enqueuedAtMs + queueWaitMs,
@@ -399,7 +410,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
     async start() {
       subscriber.on('message', onMessage);
-      await subscriber.subscribe(ownReplies, channels.scaled);
+      subscriber.on('pmessage', onReply);
+      await subscriber.subscribe(channels.scaled);
+      await subscriber.psubscribe(ownReplies);
       for (const [field, json] of Object.entries(await redis.hgetall(REPLICA_STATUS_KEY))) {
         const status = decodeStoredReplicaStatus(field, json);
         if (!status.ok) drop(REPLICA_STATUS_KEY, `${field}: ${status.error}`);
@@ -409,6 +422,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
     async close() {
       subscriber.off('message', onMessage);
+      subscriber.off('pmessage', onReply);
       await Promise.all(
         [...queues.values()].map((q) =>
           withDeadline(q.close(), QUEUE_CLOSE_TIMEOUT_MS, 'closing a queue').catch(() => undefined),

@@ -14,6 +14,7 @@ import {
   type Problem,
   type ResolvedFunction,
 } from '@spool/api';
+import type { FunctionAccess } from '../function-access.js';
 import type { Log } from '../log.js';
 import type { PublishedRegistry } from '../registry/published-registry.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -32,6 +33,8 @@ export interface ScaleTargets {
 export interface ReconcilerOptions {
   readonly source: FunctionSource;
   readonly runtime: Runtime;
+  /** Each Function's Redis user: granted before its replicas are applied, revoked after they stopped. */
+  readonly access: FunctionAccess;
   readonly status: StatusWriter;
   /** Local mode: what the gateway serves. */
   readonly registry?: PublishedRegistry | undefined;
@@ -71,6 +74,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
         deployment,
         queued,
         previous: previous?.conditions ?? [],
+        redisIsolated: o.access.isolated,
       },
       o.now(),
     );
@@ -100,6 +104,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     appliedScaleRequests.delete(key);
     refusals.delete(key);
     await o.runtime.remove(ref);
+    await o.access.revoke(ref);
     await o.forgetQueue(ref);
     await o.status.remove(key);
     return {};
@@ -125,7 +130,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     if (problems.length > 0) return refuse(key, desired, problems);
     refusals.delete(key);
     const fn = resolveFunction(desired.object);
-    await o.runtime.apply(fn);
+    await o.runtime.apply(fn, await o.access.grant(fn));
     await o.registry?.serve(fn);
     o.targets.track(fn);
     passScaleRequest(desired, ref);

@@ -25,7 +25,7 @@ import { deploymentInformer, startInformer } from '../kube/informers.js';
 import type { Log } from '../log.js';
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
 import type { ObservedReplicas } from '../reconcile/status.js';
-import type { ReplicaCounts, Runtime } from './runtime.js';
+import type { FunctionRedisCredential, ReplicaCounts, Runtime } from './runtime.js';
 
 export interface KubernetesRuntimeOptions {
   readonly kc: KubeConfig;
@@ -95,8 +95,9 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       stopInformer = await startInformer(deployments, 'deployments', o.log);
     },
 
-    async apply(fn: ResolvedFunction) {
-      const deployment = withAppliedHash(desiredDeployment(fn, o.desired));
+    async apply(fn: ResolvedFunction, credential?: FunctionRedisCredential) {
+      const desired = credential === undefined ? o.desired : { ...o.desired, credential };
+      const deployment = withAppliedHash(desiredDeployment(fn, desired));
       const current = deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace);
       // Unchanged since our last apply: skip the request. Status resyncs reconcile every function every few
       // seconds, and an apply per resync was most of the controller's API traffic at 1,000 functions.

@@ -11,14 +11,26 @@ export interface ReplicaCounts {
   readonly readyReplicas: number;
 }
 
+/** How a function's replicas authenticate to Redis: its own ACL user (docs/security.md, "Redis isolation"). */
+export interface FunctionRedisCredential {
+  readonly username: string;
+  /** Process runtime: put in the replica's private environment. Never logged. */
+  readonly password: string;
+  /** Kubernetes runtime: the Secret in the function's namespace that holds the password (api redisSecretName). */
+  readonly secretName: string;
+  /** A short digest of the password: a rotated credential rolls the replicas. */
+  readonly digest: string;
+}
+
 export interface Runtime {
   /** Starts watching what it runs (Kubernetes: the Deployment informer); resolves once its cache is listed. */
   start(): Promise<void>;
   /**
    * Creates or updates a function; a changed spec rolls its replicas (new ones first). A new function starts
-   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it).
+   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it). Without `credential`
+   * (shared-credential mode) replicas use the runtime's configured Redis credential.
    */
-  apply(fn: ResolvedFunction): Promise<void>;
+  apply(fn: ResolvedFunction, credential?: FunctionRedisCredential): Promise<void>;
   /** Stops every replica of a function (draining) and forgets it. */
   remove(ref: FunctionRef): Promise<void>;
   /** Sets the replica count; resolves once the change is under way, not when replicas are ready or gone. */
