@@ -18,7 +18,13 @@ const quiet = (redis: Redis): Redis => redis.on('error', () => undefined);
 
 const connect = async (url: string, username: string, password: string): Promise<Redis | undefined> => {
   const redis = quiet(
-    new Redis(url, { username, password, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null }),
+    new Redis(url, {
+      username,
+      password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    }),
   );
   try {
     await redis.connect();

@@ -51,7 +51,8 @@ export function fileCredentialStore(dir: string): CredentialStore {
         const password = (await readFile(file, 'utf8')).trim();
         if (password.length >= 16) return { password, created: false };
       } catch (error) {
-        if (!isMissing(error)) throw new Error(`reading the Redis password of ${functionKey(fn.metadata)}`, { cause: error });
+        if (!isMissing(error))
+          throw new Error(`reading the Redis password of ${functionKey(fn.metadata)}`, { cause: error });
       }
       const password = newRedisPassword();
       await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -24,8 +24,9 @@ const log = createLogger({ component: 'gateway' });
 // The command connection fails fast while Redis is away (commandConnectionOptions); the subscriber queues its
 // SUBSCRIBEs and re-subscribes after each reconnect.
 const connectRedis = (options: RedisOptions): Redis =>
-  new Redis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), ...options }).on('error', (error: Error) =>
-    log.warn('Redis connection error; reconnecting', { error: error.message }),
+  new Redis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), ...options }).on(
+    'error',
+    (error: Error) => log.warn('Redis connection error; reconnecting', { error: error.message }),
   );
 const redis = connectRedis({ ...commandConnectionOptions, connectionName: 'spool-gateway' });
 const subscriber = connectRedis({ maxRetriesPerRequest: null, connectionName: 'spool-gateway-subscriber' });

@@ -20,8 +20,9 @@ async function main(): Promise<void> {
     // null: BullMQ's blocking fetch must wait as long as it asks, not fail after 20 retries.
     // The error listener: ioredis reconnects by itself, and would otherwise print each attempt as unhandled.
     createRedis: () =>
-      new Redis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), maxRetriesPerRequest: null }).on('error', (error: Error) =>
-        logger.error('redis error', { error: error.message }),
+      new Redis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), maxRetriesPerRequest: null }).on(
+        'error',
+        (error: Error) => logger.error('redis error', { error: error.message }),
       ),
     baseEnv: env,
     logger,

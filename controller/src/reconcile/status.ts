@@ -111,7 +111,7 @@ function isolationCondition(o: ObservedFunction): NewCondition {
         type: 'RedisIsolated',
         status: 'True',
         reason: 'OwnRedisUser',
-        message: 'replicas reach only this function\'s keys and reply scope',
+        message: "replicas reach only this function's keys and reply scope",
       }
     : {
         type: 'RedisIsolated',
