@@ -44,3 +44,6 @@ export {
   type ServicePasswords,
 } from './redis-users.js';
 export { drainCallbackOutbox, observeOutboxes, type OutboxDrain } from './callback-outbox.js';
+export { createOutboxMover, type OutboxMover, type OutboxMoverOptions } from './outbox-mover.js';
+export { bootstrapRedisUsers, type BootstrapOutcome, type BootstrapTarget } from './redis-bootstrap.js';
+export { fileCredentialStore, secretCredentialStore, type CredentialStore } from './redis-credentials.js';

@@ -3,7 +3,7 @@
 // replicas do not outlive it; SIGTERM to the launcher leaves no process of the stack behind.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taggedProcesses } from '../../scripts/stack-processes.js';
@@ -37,6 +37,21 @@ const calls = (prefix: string, n: number): Promise<Answer[]> =>
     ),
   );
 
+/**
+ * The count function with COUNT_LOG in its spec: the user process sees only its spec's env (issue 11, item 2).
+ */
+function functionsDir(): string {
+  const dir = join(stateDir, 'functions');
+  cpSync(join(repoRoot, 'test/faults/fixtures'), dir, { recursive: true });
+  const yaml = join(dir, 'count', 'function.yaml');
+  const spec = readFileSync(yaml, 'utf8').replace(
+    /^spec:\n/m,
+    `spec:\n  env:\n    - name: COUNT_LOG\n      value: ${JSON.stringify(countLog)}\n`,
+  );
+  writeFileSync(yaml, spec);
+  return dir;
+}
+
 beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -46,8 +61,7 @@ beforeAll(async () => {
       ...process.env,
       SPOOL_STATE_DIR: stateDir,
       SPOOL_PORT: String(port),
-      SPOOL_FUNCTIONS_DIR: join(repoRoot, 'test/faults/fixtures'),
-      COUNT_LOG: countLog,
+      SPOOL_FUNCTIONS_DIR: functionsDir(),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -101,7 +101,7 @@ async function createHarness(spec: FunctionSpecInput, tracer?: Tracer): Promise<
   const watchdog = createWatchdog({
     config,
     createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
-    baseEnv: { ...process.env, PID_DIR: pidDir },
+    baseEnv: process.env,
     logger: silentLogger,
     ...(tracer === undefined ? {} : { tracer }),
   });
@@ -209,6 +209,8 @@ const faultySpec = (over: Partial<FunctionSpecInput> = {}): FunctionSpecInput =>
   timeoutSeconds: 1,
   concurrency: 4,
   ...over,
+  // The user process sees only its spec's env (issue 11, item 2).
+  env: [{ name: 'PID_DIR', value: pidDir }, ...(over.env ?? [])],
 });
 
 describe('http mode', () => {
