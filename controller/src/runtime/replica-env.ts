@@ -15,7 +15,7 @@ export interface ReplicaEnvOptions {
   readonly watchdog?: Partial<WatchdogSettings>;
   readonly redisUrl: string;
   /** The replica's Redis credential: its function's own user, so no other replica's environment holds it. */
-  readonly redisAuth: RedisAuth;
+  readonly redisAuth?: RedisAuth;
   readonly watchdogPort: number;
   readonly userPort: number;
 }
@@ -35,7 +35,7 @@ export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Re
     ...watchdogEnv(fn, {
       ...options.watchdog,
       redisUrl: options.redisUrl,
-      redisAuth: options.redisAuth,
+      redisAuth: options.redisAuth ?? NO_REDIS_AUTH,
       host: '127.0.0.1',
       port: options.watchdogPort,
       userPort: options.userPort,
