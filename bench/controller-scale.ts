@@ -4,7 +4,7 @@
 // patch, and to the first response.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { openSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi, Watch, type V1Deployment } from '@kubernetes/client-node';
@@ -22,6 +22,7 @@ import {
 } from '../test/support/spool-cluster.js';
 
 const CONTROLLER_LOG = join(tmpdir(), 'spool-bench-controller.log');
+const REPORT_DIR = mkdtempSync(join(tmpdir(), 'spool-bench-report-'));
 const COUNT = Number(process.env['SPOOL_BENCH_FUNCTIONS'] ?? 1000);
 const WAKE_TRIALS = 10;
 const FIRST_RESPONSE_TRIALS = 5;
@@ -32,23 +33,72 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-/** Requests the API server counted that only Spool's controller makes here (bench requests are excluded). */
-function controllerRequests(): number {
+type RequestCounts = Record<
+  'deploymentCreates' | 'deploymentApplies' | 'scalePatches' | 'statusWrites' | 'functionReads',
+  number
+>;
+
+/** Which of the controller's requests a line of apiserver_request_total counts; the bench's own are left out. */
+function kindOf(line: string): keyof RequestCounts | undefined {
+  if (line.includes('resource="functions"')) {
+    // Status writes, and the controller's cluster-wide informer (the bench itself lists by namespace).
+    if (line.includes('subresource="status"')) return 'statusWrites';
+    return line.includes('scope="cluster"') ? 'functionReads' : undefined;
+  }
+  if (!line.includes('resource="deployments"')) return undefined;
+  if (line.includes('subresource="scale"')) return line.includes('verb="PATCH"') ? 'scalePatches' : undefined;
+  if (line.includes('verb="POST"')) return 'deploymentCreates';
+  return /verb="(PATCH|APPLY)"/.test(line) ? 'deploymentApplies' : undefined;
+}
+
+/** Requests the API server counted that only Spool's controller makes here, by kind. */
+function controllerRequests(): RequestCounts {
   const raw = spawnSync('kubectl', ['get', '--raw', '/metrics'], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   }).stdout;
-  let total = 0;
+  const counts: RequestCounts = {
+    deploymentCreates: 0,
+    deploymentApplies: 0,
+    scalePatches: 0,
+    statusWrites: 0,
+    functionReads: 0,
+  };
   for (const line of raw.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
-    // The controller's: status writes, and its cluster-wide informer (the bench itself lists by namespace).
-    const functions =
-      line.includes('resource="functions"') && /subresource="status"|scope="cluster"/.test(line);
-    const deploymentWrites =
-      line.includes('resource="deployments"') && /verb="(PATCH|POST|APPLY)"/.test(line);
-    if (functions || deploymentWrites) total += Number(line.split(' ').at(-1));
+    const kind = kindOf(line);
+    if (kind) counts[kind] += Number(line.split(' ').at(-1));
   }
-  return total;
+  return counts;
+}
+
+const total = (c: RequestCounts): number => Object.values(c).reduce((a, b) => a + b, 0);
+const minus = (a: RequestCounts, b: RequestCounts): RequestCounts =>
+  Object.fromEntries(
+    Object.entries(a).map(([k, v]) => [k, v - b[k as keyof RequestCounts]]),
+  ) as RequestCounts;
+
+/** The controller's V8 heap, from a diagnostic report it writes on SIGUSR2 (node --report-on-signal). */
+async function heapMiB(pid: number): Promise<{ used: number; total: number }> {
+  const before = new Set(readdirSync(REPORT_DIR));
+  process.kill(pid, 'SIGUSR2');
+  for (;;) {
+    const file = readdirSync(REPORT_DIR).find((f) => !before.has(f) && f.endsWith('.json'));
+    if (file) {
+      try {
+        const report = JSON.parse(readFileSync(join(REPORT_DIR, file), 'utf8')) as {
+          javascriptHeap: { usedMemory: number; totalMemory: number };
+        };
+        return {
+          used: report.javascriptHeap.usedMemory / 2 ** 20,
+          total: report.javascriptHeap.totalMemory / 2 ** 20,
+        };
+      } catch {
+        // still being written
+      }
+    }
+    await sleep(100);
+  }
 }
 
 function rssMiB(pid: number): { rss: number; peak: number } {
@@ -85,18 +135,29 @@ async function main(): Promise<void> {
   const redis = await startRedisServer();
   const objects = kubeConfig().makeApiClient(CustomObjectsApi);
   const kubeconfig = writeKubeConfig(await serviceAccountKubeConfig('spool-controller'));
-  const controller = spawn(process.execPath, [join(repoRoot, 'controller/dist/main.js')], {
-    env: {
-      ...process.env,
-      ...controllerEnv(redis.url, `bench-${randomUUID().slice(0, 8)}`),
-      KUBECONFIG: kubeconfig,
-      POD_NAME: 'bench',
+  const controller = spawn(
+    process.execPath,
+    [
+      '--report-on-signal',
+      '--report-signal=SIGUSR2',
+      `--report-directory=${REPORT_DIR}`,
+      join(repoRoot, 'controller/dist/main.js'),
+    ],
+    {
+      env: {
+        ...process.env,
+        ...controllerEnv(redis.url, `bench-${randomUUID().slice(0, 8)}`),
+        KUBECONFIG: kubeconfig,
+        POD_NAME: 'bench',
+      },
+      stdio: ['ignore', openSync(CONTROLLER_LOG, 'w'), 'inherit'],
     },
-    stdio: ['ignore', openSync(CONTROLLER_LOG, 'w'), 'inherit'],
-  });
+  );
   try {
     await sleep(3000); // lease acquired, informers listed
     const requestsBefore = controllerRequests();
+    const idleHeap = await heapMiB(controller.pid!);
+    const idleRss = rssMiB(controller.pid!).rss;
     const started = performance.now();
     const names = Array.from({ length: COUNT }, (_, i) => `f${i}`);
     for (let i = 0; i < names.length; i += 50) {
@@ -109,18 +170,21 @@ async function main(): Promise<void> {
     const createdMs = performance.now() - started;
     let reconciled = 0;
     while (reconciled < COUNT) {
-      await sleep(250);
+      // A list of 10,000 Functions is work for the API server too: poll less often the more there are.
+      await sleep(Math.max(250, COUNT / 4));
       const list = (await objects.listNamespacedCustomObject({ ...fnApi, namespace: ns.name })) as {
         items: FunctionResource[];
       };
       reconciled = list.items.filter((f) => f.status?.observedGeneration === 1).length;
     }
     const allReconciledMs = performance.now() - started;
-    const requests = controllerRequests() - requestsBefore;
+    const byKind = minus(controllerRequests(), requestsBefore);
+    const requests = total(byKind);
     const memory = rssMiB(controller.pid!);
+    const heap = await heapMiB(controller.pid!);
 
     console.log(
-      `reconciled ${COUNT} in ${(allReconciledMs / 1000).toFixed(1)} s; ${requests} requests; RSS ${memory.rss.toFixed(0)} MiB`,
+      `reconciled ${COUNT} in ${(allReconciledMs / 1000).toFixed(1)} s; ${requests} requests ${JSON.stringify(byKind)}; RSS ${memory.rss.toFixed(0)} MiB, heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)}`,
     );
     await kubernetesCaughtUp(ns.name);
     const gateway = await startKubeGateway(redis.url, [ns.name]);
@@ -175,7 +239,9 @@ Controller on the test control plane (process node, 2 cores shared by API server
 | Functions created | ${COUNT} in ${(createdMs / 1000).toFixed(1)} s (50 at a time) |
 | all reconciled (status.observedGeneration = 1) | ${(allReconciledMs / 1000).toFixed(1)} s after the first create |
 | API requests by the controller (Function status and watch, Deployment creates and applies, scale patches) | ${requests} (${(requests / (allReconciledMs / 1000)).toFixed(0)}/s, ${(requests / COUNT).toFixed(1)} per Function) |
-| controller memory after | ${memory.rss.toFixed(0)} MiB RSS (peak ${memory.peak.toFixed(0)} MiB) |
+| of which per Function: Deployment creates / applies / status writes | ${(byKind.deploymentCreates / COUNT).toFixed(2)} / ${(byKind.deploymentApplies / COUNT).toFixed(2)} / ${(byKind.statusWrites / COUNT).toFixed(2)} |
+| controller memory before the first Function | ${idleRss.toFixed(0)} MiB RSS, V8 heap ${idleHeap.used.toFixed(0)} MiB used |
+| controller memory after | ${memory.rss.toFixed(0)} MiB RSS (peak ${memory.peak.toFixed(0)} MiB), V8 heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)} MiB |
 | job enqueued at zero replicas → scale patch seen (${WAKE_TRIALS} trials) | p50 ${median(enqueuedToPatchMs).toFixed(0)} ms, p90 ${percentile(enqueuedToPatchMs, 0.9).toFixed(0)} ms |
 | HTTP call at zero replicas → scale patch seen | p50 ${median(wakeMs).toFixed(0)} ms, p90 ${percentile(wakeMs, 0.9).toFixed(0)} ms |
 | call at zero replicas → first response (${FIRST_RESPONSE_TRIALS} trials) | p50 ${median(firstResponseMs).toFixed(0)} ms, max ${Math.max(...firstResponseMs).toFixed(0)} ms |`);

@@ -253,7 +253,7 @@ Admin token: ${token}
   curl -d 'hello' ${url}/function/echo
   curl '${url}/function/sleep?ms=250'
   curl --data-binary @package.json ${url}/function/wc
-  curl -i -X POST -d 'later' ${url}/async-function/echo      # then GET ${url}/calls/<X-Call-Id>
+  curl -i -X POST -d 'later' ${url}/async-function/echo      # then GET ${url}/calls/<X-Call-Id> with X-Call-Token
   curl -H "Authorization: Bearer ${token}" ${url}/system/functions
 
 A part that crashes is restarted; Ctrl-C stops everything.`);

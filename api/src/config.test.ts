@@ -271,6 +271,15 @@ describe('parseRedisAuth', () => {
 });
 
 describe('parseControllerConfig', () => {
+  test.each([
+    { name: 'unset: every namespace', value: undefined, want: [] },
+    { name: 'a list', value: 'team-a, team-b', want: ['team-a', 'team-b'] },
+    { name: 'empty entries dropped', value: 'team-a,,', want: ['team-a'] },
+  ])('SPOOL_NAMESPACES, $name', ({ value, want }) => {
+    const env = { SPOOL_RUNTIME: 'kubernetes', ...(value === undefined ? {} : { SPOOL_NAMESPACES: value }) };
+    expect(parseControllerConfig(env).namespaces).toEqual(want);
+  });
+
   test('the process runtime needs a watchdog command as a JSON array', () => {
     expect(() =>
       parseControllerConfig({ SPOOL_FUNCTIONS_DIR: 'x', SPOOL_WATCHDOG_COMMAND: '"node"' }),

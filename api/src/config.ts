@@ -119,6 +119,15 @@ export interface GatewayConfig {
   readonly redisAuth: RedisAuth;
   /** When set, `/system/*` requires `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  /** User name `/system/*` takes with the admin token as its password in HTTP Basic (as OpenFaaS). @defaultValue admin */
+  readonly adminUser: string;
+  /**
+   * A namespace name served as an alias of `defaultNamespace` (OpenFaaS clients address `openfaas-fn` by default);
+   * empty turns the alias off. @defaultValue openfaas-fn
+   */
+  readonly openfaasNamespace: string;
+  /** The commit the gateway was built from, for `/system/info` (`SPOOL_BUILD_SHA`); empty when unknown. */
+  readonly buildSha: string;
   /** Where functions are learned: the local folder of Function YAML files, or a watch on the API server. */
   readonly registry: 'local' | 'kubernetes';
   readonly functionsDir: string | undefined;
@@ -179,6 +188,9 @@ export function defaultGatewayConfig(): GatewayConfig {
     redisUrl: 'redis://127.0.0.1:6379',
     redisAuth: { username: undefined, password: undefined },
     adminToken: undefined,
+    adminUser: 'admin',
+    openfaasNamespace: 'openfaas-fn',
+    buildSha: '',
     registry: 'local',
     functionsDir: undefined,
     namespaces: [],
@@ -208,6 +220,9 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     redisUrl: redisUrl(env),
     redisAuth: parseRedisAuth(env),
     adminToken: present(env, 'SPOOL_ADMIN_TOKEN'),
+    adminUser: present(env, 'SPOOL_ADMIN_USER') ?? d.adminUser,
+    openfaasNamespace: env['SPOOL_OPENFAAS_NAMESPACE'] ?? d.openfaasNamespace,
+    buildSha: present(env, 'SPOOL_BUILD_SHA') ?? d.buildSha,
     registry,
     functionsDir,
     namespaces: Object.freeze(list(env, 'SPOOL_NAMESPACES')),
@@ -459,6 +474,12 @@ export interface ControllerConfig {
   readonly watchdogLock: QueueLockConfig;
   /** Kubernetes runtime: how function pods reach Redis (a URL, or `secret-name/key` in each function namespace). */
   readonly functionRedis: { readonly url: string } | { readonly secretName: string; readonly key: string };
+  /**
+   * Kubernetes runtime: the namespaces whose Functions it reconciles (`SPOOL_NAMESPACES`, comma-separated), each
+   * watched on its own so that namespaced Roles suffice; empty means every namespace (cluster-wide rights).
+   * @defaultValue []
+   */
+  readonly namespaces: readonly string[];
 }
 
 export interface RedisBootstrap {
@@ -523,5 +544,6 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     leaseDurationSeconds: integer(env, 'SPOOL_LEASE_DURATION_SECONDS', 8, { min: 2, max: 300 }),
     watchdogLock: parseQueueLockConfig(env),
     functionRedis: functionRedis(env, url),
+    namespaces: Object.freeze(list(env, 'SPOOL_NAMESPACES')),
   });
 }

@@ -11,8 +11,21 @@ const printerColumns = [
   { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas' },
   { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas' },
   { name: 'Queued', type: 'integer', jsonPath: '.status.queued' },
-  { name: 'Status', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].reason" },
+  { name: 'Status', type: 'string', jsonPath: '.status.state' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  // -o wide: the Ready condition's reason and message (an invalid spec shows InvalidSpec there too).
+  {
+    name: 'Reason',
+    type: 'string',
+    jsonPath: ".status.conditions[?(@.type=='Ready')].reason",
+    priority: 1,
+  },
+  {
+    name: 'Message',
+    type: 'string',
+    jsonPath: ".status.conditions[?(@.type=='Ready')].message",
+    priority: 1,
+  },
 ];
 
 /** `apiextensions.k8s.io/v1` CustomResourceDefinition for Functions, as a plain object ready to apply or render. */
@@ -37,7 +50,12 @@ export function functionCrd(): Record<string, unknown> {
           name: API_VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // The scale subresource lets the gateway (and `kubectl scale`) request replicas with a right that
+          // covers spec.replicas and nothing else of the spec (issue 11 item 9).
+          subresources: {
+            status: {},
+            scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+          },
           additionalPrinterColumns: printerColumns,
           schema: {
             openAPIV3Schema: {

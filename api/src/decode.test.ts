@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   base64Of,
+  decodeApiErrorMessage,
   decodeJson,
   decoded,
   describeValue,
@@ -100,5 +101,31 @@ describe('field readers', () => {
 
   test('a refused value is described, not echoed', () => {
     expect(describeValue('x'.repeat(1000))).toBe('a string of 1000 characters');
+  });
+});
+
+describe('decodeApiErrorMessage', () => {
+  const status = {
+    kind: 'Status',
+    status: 'Failure',
+    message:
+      'Deployment.apps "fn-a" is invalid: spec.template.spec.containers[0].resources.limits[memory]: Invalid value: "lots"',
+    reason: 'Invalid',
+    code: 422,
+  };
+  test.each([
+    { name: 'object body', body: status, want: decoded(status.message) },
+    { name: 'JSON text body', body: JSON.stringify(status), want: decoded(status.message) },
+    {
+      name: 'a long message is cut',
+      body: { message: 'x'.repeat(2000) },
+      want: decoded(`${'x'.repeat(1024)}…`),
+    },
+    { name: 'no message', body: { kind: 'Status' }, want: refused('the API error body has no message') },
+    { name: 'empty message', body: { message: ' ' }, want: refused('the API error body has no message') },
+    { name: 'a number', body: 42, want: refused('an API error body must be an object, was 42') },
+    { name: 'not JSON', body: '<html>', want: expect.objectContaining({ ok: false }) },
+  ])('$name', ({ body, want }) => {
+    expect(decodeApiErrorMessage(body)).toEqual(want);
   });
 });

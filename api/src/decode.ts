@@ -217,3 +217,23 @@ export function objectOf<S extends Shape>(shape: S): Decoder<ObjectOf<S>> {
     return decoded(Object.fromEntries(out) as ObjectOf<S>);
   };
 }
+
+/** The most a Kubernetes API error message carries into a status condition. */
+export const MAX_API_MESSAGE_CHARS = 1024;
+
+/**
+ * The message of a Kubernetes API error Status (`{ kind: 'Status', message }`), from a client error's body: an
+ * object or its JSON text. Refused when the body carries no usable message.
+ */
+export function decodeApiErrorMessage(body: unknown): Decoded<string> {
+  const parsed = typeof body === 'string' ? parseJson(body) : decoded(body);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
+  if (!isRecord(value)) return refused(`an API error body must be an object, was ${describeValue(value)}`);
+  const message = value['message'];
+  if (typeof message !== 'string' || message.trim() === '')
+    return refused('the API error body has no message');
+  return decoded(
+    message.length > MAX_API_MESSAGE_CHARS ? `${message.slice(0, MAX_API_MESSAGE_CHARS)}…` : message,
+  );
+}

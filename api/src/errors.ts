@@ -17,7 +17,11 @@ export const errorCodes = {
     status: 400,
     summary: "A scale request asked for more replicas than the function's scale.max.",
   },
-  UNAUTHORIZED: { status: 401, summary: 'The /system API needs the admin bearer token.' },
+  UNAUTHORIZED: {
+    status: 401,
+    summary:
+      "The /system API needs the admin bearer token; /calls/ID needs the call's read token or the admin token.",
+  },
   METHOD_NOT_ALLOWED: { status: 405, summary: 'That path does not take that HTTP method.' },
   BODY_TOO_LARGE: { status: 413, summary: "The body is larger than the function's maxBodyBytes." },
   INVALID_FUNCTION: {
@@ -29,8 +33,9 @@ export const errorCodes = {
     summary: 'The user process exited during the call; it is being restarted.',
   },
   FUNCTION_UNAVAILABLE: {
-    status: 502,
-    summary: 'The user process could not be reached or did not become ready.',
+    status: 503,
+    summary:
+      'The function cannot serve: its status names why (CrashLoopBackOff, ImagePullBackOff, Rejected, ...) and a sync call is answered at once, or the user process could not be reached or did not become ready.',
   },
   CALL_FAILED: {
     status: 502,

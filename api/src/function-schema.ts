@@ -163,6 +163,14 @@ export const functionSpecSchema = object({
       4 * MiB,
     ),
     scale: defaulted(scaleSchema, {}),
+    replicas: optional(
+      integer({
+        description:
+          'A one-shot scale request, as written by `kubectl scale` or the gateway through the `/scale` subresource: the controller holds at least this many replicas for `scale.idleSeconds` (0 drops to `scale.min` at once), then removes the field. Leave it out of manifests.',
+        minimum: 0,
+        maximum: 1000,
+      }),
+    ),
     async: defaulted(asyncSchema, {}),
     resources: optional(
       object({
@@ -218,6 +226,12 @@ export const functionStatusSchema = object({
     replicas: optional(integer({ description: 'Replicas wanted by the autoscaler.', minimum: 0 })),
     readyReplicas: optional(integer({ description: 'Replicas ready to take calls.', minimum: 0 })),
     queued: optional(integer({ description: 'Calls waiting in the queue.', minimum: 0 })),
+    state: optional(
+      string({
+        description:
+          'One short word for people and the STATUS column: Ready, Idle, Starting, CrashLoop, ImagePull, Invalid, ...',
+      }),
+    ),
     conditions: optional(array({ description: 'Ready and Valid.', items: conditionSchema })),
   },
 });

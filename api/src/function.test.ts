@@ -46,7 +46,13 @@ describe('validateFunction', () => {
       value: fn({ env: [{ name: '1X', value: 'a' }] }),
       want: ['spec.env[0].name must match ^[A-Za-z_][A-Za-z0-9_]*$'],
     },
-    { name: 'unknown field', value: fn({ replicas: 3 }), want: ['spec.replicas is not a known field'] },
+    { name: 'unknown field', value: fn({ replica: 3 }), want: ['spec.replica is not a known field'] },
+    { name: 'a scale request (spec.replicas)', value: fn({ replicas: 3 }), want: [] },
+    {
+      name: 'a negative scale request',
+      value: fn({ replicas: -1 }),
+      want: ['spec.replicas must be at least 0'],
+    },
     { name: 'port out of range', value: fn({ port: 70000 }), want: ['spec.port must be at most 65535'] },
     {
       name: 'upper-case name',

@@ -40,6 +40,11 @@ export interface InvocationJob {
    * withdrawn. A replica that first takes the job after this checks the withdrawal mark before running it.
    */
   readonly enqueueDeadlineMs?: number;
+  /**
+   * Async calls: SHA-256 (hex) of the call-read token the gateway answered the 202 with. `/calls/ID` compares the
+   * presented token's hash with it, so the token itself is never stored (issue 11 item 7).
+   */
+  readonly readTokenSha256?: string;
 }
 
 export interface PlatformError {

@@ -51,8 +51,6 @@ export function parseFunctionKey(key: string): FunctionRef {
 
 /** The label that selects a function's pods and marks which function a Deployment belongs to. */
 export const FUNCTION_LABEL = 'spool.dev/function';
-/** Set by the gateway's /system/scale-function on the Function: `{"replicas": N, "at": <ms>}`. */
-export const SCALE_REQUEST_ANNOTATION = 'spool.dev/scale-request';
 /** Digest of the desired Deployment last applied, so an unchanged one is not applied again. */
 export const APPLIED_HASH_ANNOTATION = 'spool.dev/applied-hash';
 
@@ -71,7 +69,8 @@ export const selectorLabels = (ref: FunctionRef): Record<string, string> => ({ [
  * so they hold no dot and the split is unambiguous.
  */
 export function parseInvocationName(raw: string, defaultNamespace = DEFAULT_NAMESPACE): FunctionRef {
-  const dot = raw.indexOf('.');
+  // At the last dot, as OpenFaaS splits `NAME.NAMESPACE`; names and namespaces are DNS labels, so either is one.
+  const dot = raw.lastIndexOf('.');
   return dot < 0
     ? { namespace: defaultNamespace, name: raw }
     : { namespace: raw.slice(dot + 1), name: raw.slice(0, dot) };

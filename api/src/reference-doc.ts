@@ -2,6 +2,7 @@
 import { errorCodes } from './errors.js';
 import { functionSpecSchema } from './function-schema.js';
 import type { Field, Schema } from './schema.js';
+import { statusReasons } from './status-reasons.js';
 
 function typeOf(schema: Schema): string {
   switch (schema.kind) {
@@ -62,6 +63,21 @@ export function functionReferenceMarkdown(): string {
     '| field | type | default | limits | meaning |',
     '|---|---|---|---|---|',
     ...rows(functionSpecSchema.properties, 'spec.'),
+    '',
+    '## Status',
+    '',
+    'The controller writes `status` in both modes (the status subresource; local mode: `/system/function/NAME`).',
+    '`status.state` is one short word for the `kubectl get fn` STATUS column; `kubectl get fn -o wide` adds the',
+    "Ready condition's REASON and MESSAGE. When Valid is False, Ready repeats its reason and message. A reason",
+    'marked *fails fast* means no replica can serve until something changes: a sync call is answered',
+    '503 `FUNCTION_UNAVAILABLE` at once with the reason, an async call is accepted and retried with backoff.',
+    '',
+    '| condition | reason | STATUS | fails fast | meaning |',
+    '|---|---|---|---|---|',
+    ...Object.entries(statusReasons).map(
+      ([reason, r]) =>
+        `| ${r.condition} | \`${reason}\` | ${r.state} | ${r.broken ? 'yes' : ''} | ${r.meaning} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -40,6 +40,8 @@ export interface ControllerDeps {
   readonly source: FunctionSource;
   readonly runtime: Runtime;
   readonly status: StatusWriter;
+  /** Kubernetes mode: removes a scale request from `spec.replicas` once the autoscaler has it. */
+  readonly consumeScaleRequest?: (ref: FunctionRef, replicas: number) => Promise<void>;
   /** Local mode: the registry the gateway serves from. Kubernetes mode has none. */
   readonly registry?: PublishedRegistry;
   /** Who may act; alone (local mode) when unset. */
@@ -135,6 +137,7 @@ export function createController(deps: ControllerDeps): Controller {
       access,
       status: deps.status,
       registry: deps.registry,
+      consumeScaleRequest: deps.consumeScaleRequest,
       targets: targetsOf(autoscaler),
       queued: async (ref) => (await observeQueue(redis, ref)).waiting,
       forgetQueue: (ref) => forgetQueue(redis, ref),

@@ -82,7 +82,7 @@ describe('decideUnanswered', () => {
     expect(decideUnanswered(job, wait, nowMs)).toEqual(want);
   });
 
-  test('failed: answers 502 with the reason', () => {
+  test('failed: answers 503 with the reason', () => {
     const decision = decideUnanswered(
       { state: 'failed', reason: 'job stalled more than allowable limit' },
       wait,
@@ -90,7 +90,7 @@ describe('decideUnanswered', () => {
     );
     expect(decision).toMatchObject({
       kind: 'answer',
-      result: { status: 502, error: { code: 'FUNCTION_UNAVAILABLE' } },
+      result: { status: 503, error: { code: 'FUNCTION_UNAVAILABLE' } },
     });
   });
 });

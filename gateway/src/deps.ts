@@ -23,6 +23,8 @@ export interface AppDeps {
   /** The status the controller recorded (conditions), shown by /system/function/NAME. */
   readonly statuses: FunctionStatusReader;
   readonly metrics: GatewayMetrics;
+  /** Calls the gateways enqueued for a function, counted in Redis so every gateway replica reports the same. */
+  readonly invocationCount: (ref: FunctionRef) => Promise<number>;
   readonly drain: DrainState;
   /** Both Redis connections up and answering; /healthz is 503 otherwise. */
   readonly redisReachable: () => boolean;

@@ -20,6 +20,7 @@ import { createCallbackDelivery, selfAddress } from './callbacks.js';
 import { createDrainState } from './drain.js';
 import { droppedMessages } from './dropped.js';
 import { redisStatusReader, registryStatusReader, type FunctionStatusReader } from './function-status.js';
+import { redisInvocationCount } from './invocation-count.js';
 import { createInvoker } from './invoker.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { FunctionRegistry } from './registry.js';
@@ -169,6 +170,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.statuses ??
       (config.registry === 'kubernetes' ? registryStatusReader(registry) : redisStatusReader(redis, log)),
     metrics,
+    invocationCount: redisInvocationCount(redis),
     drain,
     redisReachable: () => watch.reachable(),
     log,

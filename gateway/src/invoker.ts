@@ -109,7 +109,7 @@ export interface Invoker {
   enqueueAsync(
     fn: ResolvedFunction,
     request: InvocationRequest,
-    options: { callbackUrl?: string; trace: Record<string, string> },
+    options: { callbackUrl?: string; trace: Record<string, string>; readTokenSha256: string },
   ): Promise<string>;
   queueFor(ref: FunctionRef): Queue;
   /** Redis is lost: answers every sync call waiting on a reply 503 (the subscriber is down) and withdraws it. */
@@ -362,7 +362,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
       return { callId, result };
     },
 
-    async enqueueAsync(fn, request, { callbackUrl, trace }) {
+    async enqueueAsync(fn, request, { callbackUrl, trace, readTokenSha256 }) {
       const jobId = randomUUID();
       const enqueuedAtMs = now();
       const callId = makeCallId(refOf(fn), jobId);
@@ -373,6 +373,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
         trace,
         enqueuedAtMs,
         enqueueDeadlineMs: enqueuedAtMs + options.enqueueTimeoutMs,
+        readTokenSha256,
       });
       const { maxAttempts, backoffSeconds, retainSeconds } = fn.spec.async;
       await enqueue(fn, job, jobId, {

@@ -14,8 +14,6 @@ import {
   API_VERSION,
   FUNCTION_PLURAL,
   functionsPath,
-  SCALE_REQUEST_ANNOTATION,
-  encodeScaleAnnotation,
   functionKey,
   resolveFunction,
   type FunctionRef,
@@ -90,19 +88,18 @@ export async function kubeRegistry(
   };
 }
 
-export function kubeScaler(kc: KubeConfig, now: () => number): FunctionScaler {
+/**
+ * `/system/scale-function` in Kubernetes mode: writes the Function's scale subresource, which the controller
+ * reads as a one-shot request. The gateway's RBAC holds `functions/scale` only, which reaches `spec.replicas`
+ * and no other field (issue 11 item 9; docs/security.md).
+ */
+export function kubeScaler(kc: KubeConfig): FunctionScaler {
   const api = kc.makeApiClient(CustomObjectsApi);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   return {
     async requestReplicas(ref: FunctionRef, replicas: number) {
-      const annotation = encodeScaleAnnotation({ replicas, at: now() });
-      await api.patchNamespacedCustomObject(
-        {
-          ...base,
-          namespace: ref.namespace,
-          name: ref.name,
-          body: { metadata: { annotations: { [SCALE_REQUEST_ANNOTATION]: annotation } } },
-        },
+      await api.patchNamespacedCustomObjectScale(
+        { ...base, namespace: ref.namespace, name: ref.name, body: { spec: { replicas } } },
         mergePatch,
       );
     },

@@ -37,7 +37,7 @@ const kc = new KubeConfig();
 if (config.registry === 'kubernetes') kc.loadFromDefault();
 const { registry, scaler } =
   config.registry === 'kubernetes'
-    ? { registry: await kubeRegistry(kc, config.namespaces, log), scaler: kubeScaler(kc, Date.now) }
+    ? { registry: await kubeRegistry(kc, config.namespaces, log), scaler: kubeScaler(kc) }
     : { registry: await redisRegistry(redis, subscriber, log), scaler: redisScaler(redis) };
 const gatewayId = `${hostname()}-${randomUUID().slice(0, 8)}`;
 const gateway = createGateway({ config, redis, subscriber, registry, scaler, gatewayId, log });

@@ -1,5 +1,5 @@
 // Gateway metrics, keeping OpenFaaS's names where they exist so its dashboards and alerts work unchanged.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -41,28 +41,38 @@ export function createGatewayMetrics(sources: ScrapeSources): GatewayMetrics {
     labelNames: ['function_name'] as const,
     registers: [registry],
   });
-  const replicas = new Gauge({
+  // One read serves both gauges of a scrape (prom-client collects them together); each gauge fills itself from it,
+  // so neither shows the previous scrape's values (issue 13: gateway_service_count was one scrape stale).
+  let reading: ReturnType<ScrapeSources['observe']> | undefined;
+  const observeOnce = (): ReturnType<ScrapeSources['observe']> => {
+    reading ??= sources.observe().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+  new Gauge({
     name: 'gateway_service_count',
     help: 'Replicas per function.',
     labelNames: ['function_name'] as const,
-    registers: [],
+    registers: [registry],
+    async collect() {
+      const rows = await observeOnce();
+      this.reset();
+      for (const row of rows) this.set({ function_name: row.label }, row.replicas);
+    },
   });
   new Gauge({
     name: 'spool_queue_depth',
     help: 'Calls waiting in each function queue.',
     labelNames: ['function_name'] as const,
     registers: [registry],
-    // One read per scrape fills both gauges; this one is registered first so it runs first.
     async collect() {
-      const rows = await sources.observe();
+      const rows = await observeOnce();
       this.reset();
-      replicas.reset();
-      for (const row of rows) {
-        this.set({ function_name: row.label }, row.queued);
-        replicas.set({ function_name: row.label }, row.replicas);
-      }
+      for (const row of rows) this.set({ function_name: row.label }, row.queued);
     },
   });
-  registry.registerMetric(replicas);
+  // process_* and nodejs_* (CPU, memory, event loop lag, GC, handles), as docs/http-api.md promises.
+  collectDefaultMetrics({ register: registry });
   return { registry, invocations, invocationsStarted, duration, coldStarts };
 }

@@ -16,8 +16,19 @@ describe('scaleReplicas', () => {
       body: { serviceName: 'echo', namespace: 'team', replicas: 2 },
       want: 2,
     },
+    {
+      name: 'OpenFaaS body naming an alias of the namespace',
+      body: { serviceName: 'echo', namespace: 'openfaas-fn', replicas: 3 },
+      want: 3,
+    },
   ])('$name', ({ body, want }) => {
-    expect(scaleReplicas(body, fn)).toBe(want);
+    expect(scaleReplicas(body, { ...fn, namespaceAliases: ['openfaas-fn'] })).toBe(want);
+  });
+
+  test('an alias counts only where it is given', () => {
+    expect(() => scaleReplicas({ namespace: 'openfaas-fn', replicas: 1 }, fn)).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST' }),
+    );
   });
 
   test.each([

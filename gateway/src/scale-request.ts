@@ -20,22 +20,34 @@ export function scaleQueryNamespace(query: Readonly<Record<string, unknown>>): s
   return typeof namespace === 'string' ? namespace : undefined;
 }
 
+interface ScaleTarget {
+  readonly name: string;
+  readonly namespace: string;
+  readonly scale: ScaleSpec;
+  /** Other names the namespace goes by (OpenFaaS's `openfaas-fn` for the default one). */
+  readonly namespaceAliases?: readonly string[];
+}
+
+/** The body's optional `serviceName` and `namespace` must name the function of the path. */
+function checkBodyNames(body: Readonly<Record<string, unknown>>, fn: ScaleTarget): void {
+  const checks: readonly (readonly [string, string, readonly string[]])[] = [
+    ['serviceName', fn.name, []],
+    ['namespace', fn.namespace, fn.namespaceAliases ?? []],
+  ];
+  for (const [field, want, aliases] of checks) {
+    const given = body[field];
+    if (given !== undefined && given !== want && !(typeof given === 'string' && aliases.includes(given)))
+      throw new SpoolError('INVALID_REQUEST', `body ${field} must be "${want}" as in the path`);
+  }
+}
+
 /** The replica count a body asks for, after checking it names this function and stays within `scale.max`. */
-export function scaleReplicas(
-  body: unknown,
-  fn: { readonly name: string; readonly namespace: string; readonly scale: ScaleSpec },
-): number {
+export function scaleReplicas(body: unknown, fn: ScaleTarget): number {
   if (!isRecord(body))
     throw new SpoolError('INVALID_REQUEST', 'body must be JSON {"replicas": <integer ≥ 0>}');
   const unknown = Object.keys(body).find((k) => !BODY_KEYS.has(k));
   if (unknown !== undefined) throw new SpoolError('INVALID_REQUEST', `unknown body field "${unknown}"`);
-  for (const [field, want] of [
-    ['serviceName', fn.name],
-    ['namespace', fn.namespace],
-  ] as const) {
-    if (body[field] !== undefined && body[field] !== want)
-      throw new SpoolError('INVALID_REQUEST', `body ${field} must be "${want}" as in the path`);
-  }
+  checkBodyNames(body, fn);
   const replicas = body['replicas'];
   if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 0) {
     throw new SpoolError('INVALID_REQUEST', 'body must be JSON {"replicas": <integer ≥ 0>}');

@@ -130,11 +130,14 @@ describe('a replica dies with calls in flight', () => {
   test('async: every call completes once; only the calls in flight re-run, and no orphan finishes one', async () => {
     const s = await stack({ timeoutSeconds: 5, concurrency: 4 }, 3);
     const n = 12;
-    const callIds = await Promise.all(
+    const calls = await Promise.all(
       Array.from({ length: n }, async () => {
         const response = await fetch(path(s, 'async-function', 3000), { method: 'POST' });
         expect(response.status).toBe(202);
-        return response.headers.get('x-call-id') ?? '';
+        return {
+          id: response.headers.get('x-call-id') ?? '',
+          token: response.headers.get('x-call-token') ?? '',
+        };
       }),
     );
     await whenStarted(s, n);
@@ -144,8 +147,10 @@ describe('a replica dies with calls in flight', () => {
     const succeeded = await eventually(
       async () => {
         const states = await Promise.all(
-          callIds.map(async (id) => {
-            const response = await fetch(`${s.gateway.url}/calls/${id}`);
+          calls.map(async ({ id, token }) => {
+            const response = await fetch(`${s.gateway.url}/calls/${id}`, {
+              headers: { 'x-call-token': token },
+            });
             return ((await response.json()) as { state: string }).state;
           }),
         );
@@ -157,6 +162,7 @@ describe('a replica dies with calls in flight', () => {
     const ledger = s.ledger();
     const lastEndAtMs = Math.max(...ledger.filter((e) => e.event === 'end').map((e) => e.atMs));
     await expectAllGone(killed);
+    const callIds = calls.map((c) => c.id);
     const figures = tally({
       callIds,
       answered: callIds,

@@ -1,7 +1,7 @@
 // The fault suite's harness: the real watchdog under the process runtime, with the lock settings a user gets
 // by default, a real gateway in front, a ledger of executions written by the user server, and counting helpers.
 import { expect } from '@jest/globals';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,7 +22,7 @@ import {
 import { testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
 
 export interface LedgerEntry {
-  readonly event: 'start' | 'end' | 'child';
+  readonly event: 'start' | 'end' | 'child' | 'crash';
   readonly callId?: string;
   readonly pid: number;
   readonly parent?: number;
@@ -174,10 +174,5 @@ export function tally(options: {
   };
 }
 
-/** Where a scenario's figures are printed for docs/reliability.md (`FAULTS_REPORT=file` appends them). */
-export function report(scenario: string, figures: Tally): void {
-  const line = JSON.stringify({ scenario, ...figures });
-  process.stdout.write(`${line}\n`);
-  const file = process.env['FAULTS_REPORT'];
-  if (file !== undefined && file !== '') appendFileSync(file, `${line}\n`);
-}
+/** One report format for every scenario of the suite. */
+export { report } from './support/tally.js';

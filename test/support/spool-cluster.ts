@@ -37,6 +37,32 @@ export async function installSpoolResources(): Promise<void> {
   await kubectl(['apply', '-f', file]);
 }
 
+/**
+ * The chart's RBAC for `release` with `watchNamespaces` set: ServiceAccounts `<release>-spool-controller` and
+ * `<release>-spool-gateway` holding Roles in `namespaces` only. Returns their names and a cleanup.
+ */
+export async function installNamespacedRbac(
+  release: string,
+  namespaces: readonly string[],
+): Promise<{ controller: string; gateway: string; cleanup: () => Promise<void> }> {
+  const rbac = renderChart(binaryPaths().helm, {
+    release,
+    namespace: SPOOL_NAMESPACE,
+    showOnly: ['templates/rbac.yaml'],
+    values: { watchNamespaces: `{${namespaces.join(',')}}` },
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'spool-rbac-')), 'rbac.yaml');
+  writeFileSync(file, rbac);
+  await kubectl(['apply', '-f', file]);
+  return {
+    controller: `${release}-spool-controller`,
+    gateway: `${release}-spool-gateway`,
+    cleanup: async () => {
+      await kubectl(['delete', '--ignore-not-found', '-f', file]);
+    },
+  };
+}
+
 /** A kubeconfig holding a bound token of `serviceAccount`, for the same API server as the admin's. */
 export async function serviceAccountKubeConfig(serviceAccount: string): Promise<KubeConfig> {
   const admin = kubeConfig();
@@ -82,13 +108,21 @@ export function controllerEnv(redisUrl: string, leaseName: string): Env {
   };
 }
 
+/** Which ServiceAccount a component runs as and which namespaces it watches (defaults: release `spool`, all). */
+export interface RunAs {
+  readonly serviceAccount?: string;
+  readonly namespaces?: readonly string[];
+}
+
 export async function startKubeController(
   redisUrl: string,
   leaseName = `lease-${randomUUID().slice(0, 8)}`,
+  runAs: RunAs = {},
 ): Promise<KubeController> {
+  const env = { ...controllerEnv(redisUrl, leaseName), SPOOL_NAMESPACES: (runAs.namespaces ?? []).join(',') };
   const controller = createKubeController({
-    config: parseControllerConfig(controllerEnv(redisUrl, leaseName)),
-    kc: await serviceAccountKubeConfig('spool-controller'),
+    config: parseControllerConfig(env),
+    kc: await serviceAccountKubeConfig(runAs.serviceAccount ?? 'spool-controller'),
     redis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
     clock: systemClock,
     log: process.env['SPOOL_TEST_LOG']
@@ -109,8 +143,9 @@ export interface KubeGateway {
 export async function startKubeGateway(
   redisUrl: string,
   namespaces: readonly string[],
+  serviceAccount = 'spool-gateway',
 ): Promise<KubeGateway> {
-  const kc = await serviceAccountKubeConfig('spool-gateway');
+  const kc = await serviceAccountKubeConfig(serviceAccount);
   const config = parseGatewayConfig({
     SPOOL_REGISTRY: 'kubernetes',
     SPOOL_HOST: '127.0.0.1',
@@ -127,7 +162,7 @@ export async function startKubeGateway(
     redis,
     subscriber,
     registry: await kubeRegistry(kc, config.namespaces, log),
-    scaler: kubeScaler(kc, Date.now),
+    scaler: kubeScaler(kc),
     gatewayId: `test-${randomUUID().slice(0, 8)}`,
     log,
   });

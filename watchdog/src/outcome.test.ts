@@ -99,14 +99,14 @@ describe('callbackJobFor', () => {
       want: { callId: 'a.b.c', callbackUrl: 'http://cb/', result: result({ status: 201 }) },
     },
     {
-      name: 'failure without a result becomes a 502 naming the reason',
+      name: 'failure without a result becomes a 503 naming the reason',
       data: { callId: 'a.b.c', callbackUrl: 'http://cb/' },
       ended: { failedReason: 'job stalled more than allowable limit', timing },
       want: {
         callId: 'a.b.c',
         callbackUrl: 'http://cb/',
         result: expect.objectContaining({
-          status: 502,
+          status: 503,
           attempt: 3,
           error: { code: 'FUNCTION_UNAVAILABLE', message: 'job stalled more than allowable limit' },
         }),

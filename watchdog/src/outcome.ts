@@ -97,7 +97,7 @@ export function attemptFailureReason(result: Pick<InvocationResult, 'status' | '
     : failureReason(result.error.code, result.error.message);
 }
 
-/** The callback for an async call that has ended; a call that failed with no result gets a 502 naming why. */
+/** The callback for an async call that has ended; a call that failed with no result gets a 503 naming why. */
 export function callbackJobFor(
   data: Pick<InvocationJob, 'callId' | 'callbackUrl'>,
   ended:

@@ -42,6 +42,16 @@ describe('decideReadiness', () => {
       snapshot: { ...running, userProcessReady: false, userProcessReplacing: true },
       want: { ok: false, reason: 'the user process is being replaced after a call timed out' },
     },
+    {
+      name: 'user process keeps exiting at start',
+      snapshot: { ...running, userProcessReady: false, userProcessCrashLoop: 'exited with code 3: boom' },
+      want: { ok: false, reason: 'crash-loop: user process exited with code 3: boom' },
+    },
+    {
+      name: 'a crash loop that recovered is ready',
+      snapshot: { ...running, userProcessCrashLoop: 'exited with code 3: boom' },
+      want: { ok: true, reason: 'ready' },
+    },
   ] satisfies { name: string; snapshot: WatchdogSnapshot; want: unknown }[])(
     '$name',
     ({ snapshot, want }) => {

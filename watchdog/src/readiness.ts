@@ -1,4 +1,5 @@
 // Liveness and readiness are separate questions: restart me (health) versus send me work (ready).
+import { encodeCrashLoopReason } from '@spool/api';
 
 export type WatchdogPhase = 'starting' | 'running' | 'draining' | 'closed';
 
@@ -10,6 +11,8 @@ export interface WatchdogSnapshot {
   readonly userProcessReady: boolean;
   /** A call timed out and the user process is being replaced; it takes no new call meanwhile. */
   readonly userProcessReplacing: boolean;
+  /** The user process keeps exiting soon after it starts: how it last ended, with its stderr tail. */
+  readonly userProcessCrashLoop?: string | undefined;
 }
 
 export interface ProbeDecision {
@@ -33,6 +36,8 @@ export function decideReadiness(s: WatchdogSnapshot): ProbeDecision {
   if (!s.workerRunning) return { ok: false, reason: 'the queue worker is not running' };
   if (s.userProcessReplacing)
     return { ok: false, reason: 'the user process is being replaced after a call timed out' };
+  if (!s.userProcessReady && s.userProcessCrashLoop !== undefined)
+    return { ok: false, reason: encodeCrashLoopReason(`user process ${s.userProcessCrashLoop}`) };
   if (!s.userProcessReady) return { ok: false, reason: 'the user process is not ready' };
   return { ok: true, reason: 'ready' };
 }

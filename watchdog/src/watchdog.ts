@@ -113,6 +113,7 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
     workerRunning: (invocations?.worker.isRunning() ?? false) || (invocations?.worker.isPaused() ?? false),
     userProcessReady: runner.isReady(),
     userProcessReplacing: runner.isReplacing(),
+    userProcessCrashLoop: runner.crashLoop(),
   });
   const server = createServer((req, res) => {
     handleProbe(req, res, { snapshot, metrics }).catch((error: unknown) => {

@@ -24,7 +24,7 @@ const MiB = 1024 * KiB;
 export const MAX_CALL_BODY_BYTES = 64 * MiB;
 /** A call message (job, result, reply, callback) is its body in base64 plus at most 1 MiB of everything else. */
 export const MAX_CALL_MESSAGE_BYTES = base64Length(MAX_CALL_BODY_BYTES) + MAX_MESSAGE_BYTES;
-/** Replica status, scale requests, wake keys and the scale annotation are a few short fields. */
+/** Replica status, scale requests and wake keys are a few short fields. */
 export const MAX_CONTROL_MESSAGE_BYTES = 16 * KiB;
 /** Most replicas a message may carry: the schema's largest `scale.max`. */
 export const MAX_REPLICAS = 1000;

@@ -6,3 +6,4 @@ export * from './invocation.js';
 export * from './registry.js';
 export * from './replicas.js';
 export * from './drop-log.js';
+export * from './readiness.js';

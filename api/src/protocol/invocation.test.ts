@@ -35,6 +35,7 @@ const asyncJob = asyncInvocationJob({
   callbackUrl: 'https://example.test/hook?x=1',
   trace: {},
   enqueuedAtMs: 0,
+  readTokenSha256: 'a'.repeat(64),
 });
 const result: InvocationResult = {
   status: 200,
@@ -190,6 +191,21 @@ describe('invocation job', () => {
       name: 'callback on a sync call',
       value: withField(syncJob, ['callbackUrl'], 'http://a.test/'),
       error: /^callbackUrl: is for async/,
+    },
+    {
+      name: 'read token on a sync call',
+      value: withField(syncJob, ['readTokenSha256'], 'a'.repeat(64)),
+      error: /^readTokenSha256: is for async/,
+    },
+    {
+      name: 'read token hash not hex',
+      value: withField(asyncJob, ['readTokenSha256'], 'Z'.repeat(64)),
+      error: /^readTokenSha256: must be hex SHA-256/,
+    },
+    {
+      name: 'read token hash too short',
+      value: withField(asyncJob, ['readTokenSha256'], 'a'.repeat(63)),
+      error: /^readTokenSha256: must be 64 to 64 characters/,
     },
     {
       name: 'callback not http',

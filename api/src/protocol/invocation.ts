@@ -69,6 +69,9 @@ const jobShape = objectOf({
   enqueuedAtMs: epochMs,
   expiresAtMs: optional(epochMs),
   enqueueDeadlineMs: optional(epochMs),
+  readTokenSha256: optional(
+    stringOf({ minLength: 64, maxLength: 64, pattern: /^[0-9a-f]{64}$/, what: 'hex SHA-256' }),
+  ),
 });
 
 /** Why a well-typed job is still not one a gateway writes, or undefined. */
@@ -77,6 +80,8 @@ function jobProblem(job: InvocationJob): string | undefined {
     return `replyTo: must be a gateway reply channel, was ${JSON.stringify(job.replyTo)}`;
   if (job.kind === 'sync' && job.replyTo === undefined) return 'replyTo: is required for a sync call';
   if (job.kind === 'sync' && job.callbackUrl !== undefined) return 'callbackUrl: is for async calls only';
+  if (job.kind === 'sync' && job.readTokenSha256 !== undefined)
+    return 'readTokenSha256: is for async calls only';
   return undefined;
 }
 
@@ -135,6 +140,7 @@ export interface AsyncJobInput {
   readonly trace: Readonly<Record<string, string>>;
   readonly enqueuedAtMs: number;
   readonly enqueueDeadlineMs?: number;
+  readonly readTokenSha256?: string;
 }
 
 /** The job of an async call: its result is kept on the job and, with a callback URL, POSTed there. */
@@ -147,4 +153,5 @@ export const asyncInvocationJob = (input: AsyncJobInput): InvocationJob => ({
   trace: input.trace,
   enqueuedAtMs: input.enqueuedAtMs,
   ...(input.enqueueDeadlineMs !== undefined ? { enqueueDeadlineMs: input.enqueueDeadlineMs } : {}),
+  ...(input.readTokenSha256 !== undefined ? { readTokenSha256: input.readTokenSha256 } : {}),
 });

@@ -4,12 +4,10 @@ import type { ReplicaStatus, ScaleRequest } from '../job.js';
 import { MAX_REPLICAS } from './fields.js';
 import {
   decodeReplicaStatus,
-  decodeScaleAnnotation,
   decodeScaleRequest,
   decodeStoredReplicaStatus,
   decodeWakeKey,
   encodeReplicaStatus,
-  encodeScaleAnnotation,
   encodeScaleRequest,
   encodeWakeKey,
 } from './replicas.js';
@@ -121,23 +119,5 @@ describe('scale requests', () => {
     },
   ])('refuses $name', ({ raw, error }) => {
     expect(refusal(decodeScaleRequest(raw))).toMatch(error);
-  });
-});
-
-describe('the scale-request annotation', () => {
-  test.each([
-    { replicas: 2, at: 1_700_000_000_000 },
-    { replicas: 0, at: 0 },
-  ])('%p round-trips', (annotation) => {
-    expect(decodeScaleAnnotation(encodeScaleAnnotation(annotation))).toEqual({ ok: true, value: annotation });
-  });
-
-  test.each([
-    { name: 'not JSON', raw: 'three', error: /^not JSON/ },
-    { name: 'no time', raw: '{"replicas":2}', error: /^at: is required/ },
-    { name: 'replicas as text', raw: '{"replicas":"2","at":1}', error: /^replicas:/ },
-    { name: 'a negative time', raw: '{"replicas":2,"at":-5}', error: /^at:/ },
-  ])('refuses $name', ({ raw, error }) => {
-    expect(refusal(decodeScaleAnnotation(raw))).toMatch(error);
   });
 });

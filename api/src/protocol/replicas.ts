@@ -1,6 +1,6 @@
 // The autoscaler's messages: replica status (stored in REPLICA_STATUS_KEY and broadcast on `channels.scaled`),
-// wake events, scale requests on `channels.scaleRequest`, and the Kubernetes-mode scale-request annotation.
-import { decodeJson, integerOf, objectOf, refused, stringOf, type Decoded, type Decoder } from '../decode.js';
+// wake events, scale requests on `channels.scaleRequest`.
+import { decodeJson, objectOf, refused, stringOf, type Decoded, type Decoder } from '../decode.js';
 import type { ReplicaStatus, ScaleRequest } from '../job.js';
 import { MAX_CONTROL_MESSAGE_BYTES, epochMs, functionKeyField, replicaCount } from './fields.js';
 
@@ -44,20 +44,3 @@ export const decodeScaleRequest = (raw: string): Decoded<ScaleRequest> =>
   decodeJson(raw, scaleRequest, MAX_CONTROL_MESSAGE_BYTES);
 
 export const encodeScaleRequest = (request: ScaleRequest): string => JSON.stringify(request);
-
-/** The `spool.dev/scale-request` annotation's value: a replica count and when it was asked for. */
-export interface ScaleAnnotation {
-  readonly replicas: number;
-  /** When the request was made; a request no newer than the last one applied is not applied again. */
-  readonly at: number;
-}
-
-const scaleAnnotation: Decoder<ScaleAnnotation> = objectOf({
-  replicas: replicaCount,
-  at: integerOf(0, Number.MAX_SAFE_INTEGER),
-});
-
-export const decodeScaleAnnotation = (raw: string): Decoded<ScaleAnnotation> =>
-  decodeJson(raw, scaleAnnotation, MAX_CONTROL_MESSAGE_BYTES);
-
-export const encodeScaleAnnotation = (annotation: ScaleAnnotation): string => JSON.stringify(annotation);

@@ -125,3 +125,67 @@ spec:
     matchLabels: {{- include "spool.selectorLabels" . | nindent 6 }}
 {{- end }}
 {{- end -}}
+
+{{/* The namespaces the gateway serves, as a JSON list: gateway.namespaces, else watchNamespaces (empty: all).
+     With watchNamespaces set, the gateway's Roles exist only there, so gateway.namespaces must be among them. */}}
+{{- define "spool.gatewayNamespaces" -}}
+{{- $own := .Values.gateway.namespaces -}}
+{{- $watched := .Values.watchNamespaces -}}
+{{- if and $watched $own -}}
+{{- range $own -}}
+{{- if not (has . $watched) -}}
+{{- fail (printf "gateway.namespaces: %q is not in watchNamespaces, where the gateway's Roles are" .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (default $watched $own) -}}
+{{- end -}}
+
+{{/* A component's rules bound to its ServiceAccount: (dict "root" . "component" NAME "rules" RULES-YAML).
+     A ClusterRole and ClusterRoleBinding when watchNamespaces is empty; else a Role and RoleBinding in each of
+     those namespaces, so the component can do nothing anywhere else. */}}
+{{- define "spool.scopedRbac" -}}
+{{- $root := .root -}}
+{{- $name := printf "%s-%s" (include "spool.fullname" $root) .component -}}
+{{- $labels := include "spool.labels" (dict "root" $root "component" .component) -}}
+{{- $subject := printf "{ kind: ServiceAccount, name: %s, namespace: %s }" $name $root.Release.Namespace -}}
+{{- if not $root.Values.watchNamespaces }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ $name }}
+  labels: {{- $labels | nindent 4 }}
+rules: {{- .rules | trim | nindent 2 }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {{ $name }}
+  labels: {{- $labels | nindent 4 }}
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {{ $name }} }
+subjects:
+  - {{ $subject }}
+{{- else }}
+{{- range $root.Values.watchNamespaces }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ $name }}
+  namespace: {{ . }}
+  labels: {{- $labels | nindent 4 }}
+rules: {{- $.rules | trim | nindent 2 }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ $name }}
+  namespace: {{ . }}
+  labels: {{- $labels | nindent 4 }}
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: {{ $name }} }
+subjects:
+  - {{ $subject }}
+{{- end }}
+{{- end }}
+{{- end -}}

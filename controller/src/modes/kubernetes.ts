@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 import type { ControllerConfig } from '@spool/api';
 import type { Clock } from '../clock.js';
 import { createController, type Controller } from '../controller.js';
+import { withSharedConnections } from '../kube/connections.js';
+import { scaleRequestConsumer } from '../kube/scale-request.js';
 import { createLeaseElector } from '../leader/lease-elector.js';
 import type { Log } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
@@ -34,17 +36,20 @@ export interface KubeControllerDeps {
 export type KubeController = Controller;
 
 export function createKubeController(deps: KubeControllerDeps): KubeController {
-  const { config, kc, clock, log } = deps;
+  const { config, clock, log } = deps;
+  const kc = withSharedConnections(deps.kc);
   return createController({
     config,
     redis: deps.redis,
-    source: createInformerSource(kc, log),
+    source: createInformerSource(kc, log, config.namespaces),
     runtime: createKubernetesRuntime({
       kc,
       desired: defaultDesiredDeploymentOptions(config.functionRedis, config.watchdogLock),
       log,
+      namespaces: config.namespaces,
     }),
     status: createKubeStatusWriter(kc, () => clock.now()),
+    consumeScaleRequest: scaleRequestConsumer(kc),
     elector: createLeaseElector({
       api: kc.makeApiClient(CoordinationV1Api),
       namespace: config.leaseNamespace,

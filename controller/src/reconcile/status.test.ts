@@ -8,9 +8,10 @@ const replicas = (o: Partial<ObservedReplicas>): ObservedReplicas => ({
   readyReplicas: 1,
   desiredReplicas: 1,
   progressDeadlineExceeded: false,
-  crashLooping: false,
+  failure: undefined,
   ...o,
 });
+const CRASH = { reason: 'CrashLoopBackOff', message: 'container function exit code 3: boom' } as const;
 const observed = (o: Partial<ObservedFunction>): ObservedFunction => ({
   generation: 2,
   problems: [],
@@ -44,17 +45,17 @@ describe('functionStatus', () => {
     },
     {
       name: 'process runtime: every replica crash-looping',
-      o: { deployment: replicas({ replicas: 2, readyReplicas: 0, desiredReplicas: 2, crashLooping: true }) },
-      want: { status: 'False', reason: 'CrashLooping' },
+      o: { deployment: replicas({ replicas: 2, readyReplicas: 0, desiredReplicas: 2, failure: CRASH }) },
+      want: { status: 'False', reason: 'CrashLoopBackOff' },
     },
     {
       name: 'process runtime: one replica crash-looping while another serves',
-      o: { deployment: replicas({ replicas: 2, readyReplicas: 1, desiredReplicas: 2, crashLooping: true }) },
+      o: { deployment: replicas({ replicas: 2, readyReplicas: 1, desiredReplicas: 2, failure: CRASH }) },
       want: { status: 'True', reason: 'Serving' },
     },
     {
       name: 'process runtime: a crash loop scaled to zero is no longer a crash loop',
-      o: { deployment: replicas({ replicas: 0, readyReplicas: 0, desiredReplicas: 0, crashLooping: true }) },
+      o: { deployment: replicas({ replicas: 0, readyReplicas: 0, desiredReplicas: 0, failure: CRASH }) },
       want: { status: 'True', reason: 'ScaledToZero' },
     },
     {
@@ -71,6 +72,34 @@ describe('functionStatus', () => {
       name: 'invalid spec',
       o: { problems: [{ path: 'spec.port', message: 'must be at least 1' }] },
       want: { status: 'False', reason: 'InvalidSpec' },
+    },
+    {
+      name: "someone else's Deployment in its place",
+      o: {
+        deployment: undefined,
+        conflict: 'Deployment a/fn-x already exists and is not managed by this Function',
+      },
+      want: { status: 'False', reason: 'DeploymentConflict' },
+    },
+    {
+      name: 'image pull failing',
+      o: {
+        deployment: replicas({
+          readyReplicas: 0,
+          failure: { reason: 'ImagePullBackOff', message: 'image nosuch/image:1 (ErrImagePull)' },
+        }),
+      },
+      want: { status: 'False', reason: 'ImagePullBackOff' },
+    },
+    {
+      name: 'a failure is not reported while a replica is ready',
+      o: { deployment: replicas({ readyReplicas: 1, failure: CRASH }) },
+      want: { status: 'True', reason: 'Serving' },
+    },
+    {
+      name: 'refused by the API server',
+      o: { rejected: 'Deployment.apps "fn-a" is invalid: quantities must match the regular expression' },
+      want: { status: 'False', reason: 'Rejected' },
     },
   ])('Ready: $name', ({ o, want }) => {
     expect(ready(o as Partial<ObservedFunction>)).toEqual(want);
@@ -94,6 +123,14 @@ describe('functionStatus', () => {
       lastTransitionTime: '2026-01-02T03:04:05Z',
       observedGeneration: 2,
     });
+  });
+
+  test('a Deployment conflict is Valid=False DeploymentConflict naming the Deployment', () => {
+    const message = 'Deployment a/fn-x already exists and is not managed by this Function (no controller)';
+    const valid = functionStatus(observed({ conflict: message }), NOW).conditions?.find(
+      (c) => c.type === 'Valid',
+    );
+    expect(valid).toMatchObject({ status: 'False', reason: 'DeploymentConflict', message });
   });
 
   test.each([
@@ -128,6 +165,31 @@ describe('functionStatus', () => {
     ];
     const c = functionStatus(observed({ previous }), NOW).conditions?.find((x) => x.type === 'Ready');
     expect(c?.lastTransitionTime).toBe(want);
+  });
+
+  test.each([
+    { name: 'serving', o: {}, want: 'Ready' },
+    { name: 'idle', o: { deployment: replicas({ readyReplicas: 0, desiredReplicas: 0 }) }, want: 'Idle' },
+    {
+      name: 'crash loop',
+      o: { deployment: replicas({ readyReplicas: 0, failure: CRASH }) },
+      want: 'CrashLoop',
+    },
+    { name: 'invalid', o: { problems: [{ path: 'spec.port', message: 'x' }] }, want: 'Invalid' },
+    { name: 'rejected', o: { rejected: 'bad quantity' }, want: 'Invalid' },
+  ])('state for the STATUS column: $name', ({ o, want }) => {
+    expect(functionStatus(observed(o as Partial<ObservedFunction>), NOW).state).toBe(want);
+  });
+
+  test('Valid=False from the API server carries its message, and Ready repeats it for -o wide', () => {
+    const conditions = functionStatus(
+      observed({ rejected: 'spec.template: bad quantity "lots"' }),
+      NOW,
+    ).conditions;
+    expect(conditions?.map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ['Ready', 'False', 'Rejected', 'spec.template: bad quantity "lots"'],
+      ['Valid', 'False', 'Rejected', 'spec.template: bad quantity "lots"'],
+    ]);
   });
 
   test('counts come from the observation', () => {

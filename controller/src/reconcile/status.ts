@@ -1,6 +1,7 @@
 // The status a Function should show: a pure function of what was observed. Conditions keep their
 // lastTransitionTime while their status holds, as Kubernetes conventions require.
-import type { Condition, FunctionStatus, Problem } from '@spool/api';
+import { statusState, type Condition, type FunctionStatus, type Problem } from '@spool/api';
+import type { ReplicaFailure } from './pod-failure.js';
 
 /**
  * What a runtime saw of a function's replicas, in either mode: a Deployment's status (Kubernetes) or the
@@ -14,13 +15,18 @@ export interface ObservedReplicas {
   readonly readyReplicas: number;
   /** Kubernetes: the Deployment reports ProgressDeadlineExceeded. */
   readonly progressDeadlineExceeded: boolean;
-  /** Replicas keep exiting soon after they start, and are restarted with backoff. */
-  readonly crashLooping: boolean;
+  /**
+   * Why replicas cannot serve (crash loop, image pull, quota, ...), when the runtime knows; it counts only while
+   * no replica is ready.
+   */
+  readonly failure: ReplicaFailure | undefined;
 }
 
 export interface ObservedFunction {
   readonly generation: number;
   readonly problems: readonly Problem[];
+  /** Why the function's replicas cannot be applied: its Deployment's name is taken by someone else's. */
+  readonly conflict?: string | undefined;
   /** Where the spec was read from (local mode: `file (document N)`), named in the Valid message. */
   readonly origin?: string | undefined;
   /** Undefined when the runtime has nothing for the function (yet). */
@@ -32,6 +38,8 @@ export interface ObservedFunction {
    * in shared-credential mode (SPOOL_REDIS_ACL=off). @defaultValue true
    */
   readonly redisIsolated?: boolean;
+  /** The API server refused what the runtime applied (its own message): a spec Spool's schema let through. */
+  readonly rejected?: string | undefined;
 }
 
 type NewCondition = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
@@ -45,21 +53,17 @@ function notReady(d: ObservedReplicas): NewCondition | undefined {
       message: 'the Deployment exceeded its progress deadline; check its pods',
     };
   }
-  if (d.crashLooping && d.readyReplicas === 0 && d.desiredReplicas > 0) {
-    return {
-      type: 'Ready',
-      status: 'False',
-      reason: 'CrashLooping',
-      message: 'replicas exit soon after they start and are restarted with backoff; check their logs',
-    };
+  if (d.failure && d.readyReplicas === 0 && d.desiredReplicas > 0) {
+    return { type: 'Ready', status: 'False', ...d.failure };
   }
   return undefined;
 }
 
 function readyCondition(o: ObservedFunction): NewCondition {
   const d = o.deployment;
-  if (o.problems.length > 0)
-    return { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'see the Valid condition' };
+  // Ready repeats Valid's reason and message, so `kubectl get fn -o wide` shows them.
+  const valid = validCondition(o);
+  if (valid.status === 'False') return { ...valid, type: 'Ready' };
   if (!d)
     return {
       type: 'Ready',
@@ -94,6 +98,10 @@ function readyCondition(o: ObservedFunction): NewCondition {
 }
 
 function validCondition(o: ObservedFunction): NewCondition {
+  if (o.rejected !== undefined)
+    return { type: 'Valid', status: 'False', reason: 'Rejected', message: o.rejected };
+  if (o.problems.length === 0 && o.conflict !== undefined)
+    return { type: 'Valid', status: 'False', reason: 'DeploymentConflict', message: o.conflict };
   if (o.problems.length === 0) return { type: 'Valid', status: 'True', reason: 'SpecValid', message: '' };
   const problems = o.problems.map((p) => `${p.path || '(root)'} ${p.message}`).join('; ');
   return {
@@ -135,13 +143,15 @@ function withTransition(
 
 export function functionStatus(o: ObservedFunction, nowMs: number): FunctionStatus {
   const nowIso = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const conditions = [readyCondition(o), validCondition(o), isolationCondition(o)].map((c) =>
+    withTransition(c, o.previous, o.generation, nowIso),
+  );
   return {
     observedGeneration: o.generation,
     replicas: o.deployment?.desiredReplicas ?? 0,
     readyReplicas: o.deployment?.readyReplicas ?? 0,
     queued: o.queued,
-    conditions: [readyCondition(o), validCondition(o), isolationCondition(o)].map((c) =>
-      withTransition(c, o.previous, o.generation, nowIso),
-    ),
+    state: statusState({ conditions }),
+    conditions,
   };
 }

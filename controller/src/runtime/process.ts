@@ -2,9 +2,11 @@
 // The embedded default for trying Spool on one machine, and what the integration tests run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  decodeReadinessReason,
   decideRestart,
   functionKey,
   functionRef,
@@ -17,6 +19,7 @@ import {
 import { signalGroup } from '@spool/node';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
+import { describeTermination, type ReplicaFailure } from '../reconcile/pod-failure.js';
 import { freePortExcept } from './ports.js';
 import { LIFELINE_FD, NO_REDIS_AUTH, freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
 import type { FunctionRedisCredential, ReplicaCounts, Runtime } from './runtime.js';
@@ -76,6 +79,8 @@ interface Managed {
   desired: number;
   replicas: Replica[];
   consecutiveCrashes: number;
+  /** How the last replica that died on its own ended ("exit code 3"), named in a CrashLoopBackOff status. */
+  lastExit: string | undefined;
   restartTimer: Timer | undefined;
   removed: boolean;
 }
@@ -83,8 +88,17 @@ interface Managed {
 /** A replica that died on its own is replaced after 100 ms doubling to 30 s; 10 s of life resets it. */
 const RESTART_BACKOFF = restartBackoff(30_000);
 
-/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLooping`). */
+/** This many exits in a row, each within HEALTHY_LIFETIME_MS of its start, is a crash loop (status `CrashLoopBackOff`). */
 const CRASH_LOOP_EXITS = 2;
+
+/** "exit code 3", "killed by signal 9"; a replica that never got a pid could not start. */
+const describeExit = (code: number | null, signal: NodeJS.Signals | null): string =>
+  code === null && signal === null
+    ? 'could not start'
+    : describeTermination({
+        exitCode: code ?? undefined,
+        signal: signal === null ? undefined : osConstants.signals[signal],
+      });
 
 /** A changed spec or a rotated Redis password rolls the replicas. */
 const specHash = (fn: ResolvedFunction, credential: FunctionRedisCredential | undefined): string =>
@@ -92,6 +106,25 @@ const specHash = (fn: ResolvedFunction, credential: FunctionRedisCredential | un
     .update(JSON.stringify(fn.spec))
     .update(credential?.digest ?? '')
     .digest('hex');
+
+interface Probed {
+  readonly ready: boolean;
+  readonly crashLoop?: string | undefined;
+}
+
+/**
+ * Why no replica serves: replicas themselves exiting (the watchdog died) or, inside them, a user process that
+ * keeps exiting at start (the watchdog's `/_/ready` says so).
+ */
+function replicaFailure(m: Managed, probed: readonly Probed[]): ReplicaFailure | undefined {
+  if (m.consecutiveCrashes >= CRASH_LOOP_EXITS)
+    return {
+      reason: 'CrashLoopBackOff',
+      message: `replicas exit soon after they start and restart with backoff; last ${m.lastExit ?? 'exit unknown'}`,
+    };
+  const crashLoop = probed.find((p) => p.crashLoop !== undefined)?.crashLoop;
+  return crashLoop === undefined ? undefined : { reason: 'CrashLoopBackOff', message: crashLoop };
+}
 
 const isLive = (r: Replica): boolean => !r.stopping && !r.hasExited;
 
@@ -126,18 +159,26 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     return result;
   }
 
-  async function probe(replica: Replica): Promise<boolean> {
+  /** `/_/ready`: ready, or not with the watchdog's reason (a crash loop names the user process's last exit). */
+  async function probeReason(replica: Replica): Promise<Probed> {
     try {
       const response = await fetch(`http://127.0.0.1:${replica.ports[0]}/_/ready`, {
         signal: AbortSignal.timeout(probeTimeoutMs),
       });
-      await response.arrayBuffer();
-      return response.status === 200;
+      const body = await response.text();
+      if (response.status === 200) return { ready: true };
+      const reason = decodeReadinessReason(body);
+      return {
+        ready: false,
+        crashLoop: reason.ok && reason.value.kind === 'crash-loop' ? reason.value.lastExit : undefined,
+      };
     } catch {
       // Refused, reset or timed out: not ready, which is the answer, not a failure.
-      return false;
+      return { ready: false };
     }
   }
+
+  const probe = async (replica: Replica): Promise<boolean> => (await probeReason(replica)).ready;
 
   async function watchStartup(m: Managed, replica: Replica): Promise<void> {
     while (isLive(replica) && !closed) {
@@ -188,6 +229,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
     const livedMs = clock.now() - replica.startedAtMs;
     const { crashes, delayMs } = decideRestart(m.consecutiveCrashes, livedMs, RESTART_BACKOFF);
     m.consecutiveCrashes = crashes;
+    m.lastExit = describeExit(code, signal);
     log.warn('replica-died', {
       key: functionKey(ref),
       index: replica.index,
@@ -340,6 +382,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
             desired: fn.spec.scale.min,
             replicas: [],
             consecutiveCrashes: 0,
+            lastExit: undefined,
             restartTimer: undefined,
             removed: false,
           };
@@ -385,13 +428,13 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
       const m = functions.get(functionKey(ref));
       if (m === undefined) return undefined;
       const live = m.replicas.filter(isLive);
-      const ready = await Promise.all(live.map(probe));
+      const probed = await Promise.all(live.map(probeReason));
       return {
         desiredReplicas: m.desired,
         replicas: live.length,
-        readyReplicas: ready.filter(Boolean).length,
+        readyReplicas: probed.filter((p) => p.ready).length,
         progressDeadlineExceeded: false,
-        crashLooping: m.consecutiveCrashes >= CRASH_LOOP_EXITS,
+        failure: replicaFailure(m, probed),
       };
     },
 

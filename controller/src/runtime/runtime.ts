@@ -22,13 +22,22 @@ export interface FunctionRedisCredential {
   readonly digest: string;
 }
 
+/**
+ * What apply found in the function's place that belongs to someone else (Kubernetes: a `fn-NAME` Deployment
+ * Spool did not make). Nothing was changed; the reconciler reports it and tries again later.
+ */
+export class ReplicasConflictError extends Error {
+  override readonly name = 'ReplicasConflictError';
+}
+
 export interface Runtime {
   /** Starts watching what it runs (Kubernetes: the Deployment informer); resolves once its cache is listed. */
   start(): Promise<void>;
   /**
    * Creates or updates a function; a changed spec rolls its replicas (new ones first). A new function starts
    * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it). Without `credential`
-   * (shared-credential mode) replicas use the runtime's configured Redis credential.
+   * (shared-credential mode) replicas use the runtime's configured Redis credential. Throws
+   * `ReplicasConflictError`, having changed nothing, when what stands in the function's place is not its own.
    */
   apply(fn: ResolvedFunction, credential?: FunctionRedisCredential): Promise<void>;
   /** Stops every replica of a function (draining) and forgets it. */
@@ -43,4 +52,19 @@ export interface Runtime {
   watch(listener: (key: string) => void): void;
   /** Stops everything the runtime started and waits for it. */
   close(): Promise<void>;
+}
+
+/**
+ * The cluster refused what `apply` sent for good (a 4xx validation error: a bad quantity the schema let
+ * through). No retry can fix it until the Function changes: reconcile reports it as `Valid=False Rejected`.
+ */
+export class SpecRejectedError extends Error {
+  override name = 'SpecRejectedError';
+  constructor(
+    /** The API server's own message. */
+    readonly apiMessage: string,
+    options?: ErrorOptions,
+  ) {
+    super(apiMessage, options);
+  }
 }

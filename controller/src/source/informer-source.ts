@@ -1,12 +1,17 @@
 // Kubernetes mode's source: the Function informer. Its add, update and delete events only queue the key.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseFunctionKey } from '@spool/api';
-import { functionInformer, startInformer, type FunctionObject } from '../kube/informers.js';
+import { functionInformer, namespacesCache, startInformer, type FunctionObject } from '../kube/informers.js';
 import type { Log } from '../log.js';
 import { keyOfObject, type FunctionSource } from './source.js';
 
-export function createInformerSource(kc: KubeConfig, log: Log): FunctionSource {
-  const functions = functionInformer(kc);
+/** Functions in `namespaces` (every namespace when empty). */
+export function createInformerSource(
+  kc: KubeConfig,
+  log: Log,
+  namespaces: readonly string[] = [],
+): FunctionSource {
+  const functions = namespacesCache(namespaces, (ns) => functionInformer(kc, ns));
   let stop: (() => Promise<void>) | undefined;
   return {
     async start(onChange) {

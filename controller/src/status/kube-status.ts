@@ -6,20 +6,34 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, FUNCTION_PLURAL } from '@spool/api';
+import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionStatus } from '@spool/api';
+import type { DesiredFunction } from '../source/source.js';
 import { sameStatus, type StatusWriter } from './status-writer.js';
 
 export function createKubeStatusWriter(kc: KubeConfig, now: () => number): StatusWriter {
   const customObjects = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  /**
+   * The status last written per key, with the resourceVersion the informer showed then. Until the informer
+   * delivers the write, its copy is older than what was written: another reconcile of the key (a Deployment event)
+   * compares against the write, not the stale copy, and does not write the same status again.
+   */
+  const written = new Map<string, { readonly over: string | undefined; readonly status: FunctionStatus }>();
+  const recorded = (key: string, desired: DesiredFunction): FunctionStatus | undefined => {
+    const pending = written.get(key);
+    const version = desired.object.metadata.resourceVersion;
+    if (pending && pending.over === version) return pending.status;
+    if (pending) written.delete(key); // the informer caught up (or someone else wrote): its copy is the truth
+    return desired.object.status;
+  };
 
   return {
-    // The informer's copy carries the status this controller last wrote.
-    read: (_key, desired) => Promise.resolve(desired.object.status),
+    // The informer's copy carries the status this controller last wrote, once the watch has delivered it.
+    read: (key, desired) => Promise.resolve(recorded(key, desired)),
 
-    async write(_key, desired, status) {
-      if (sameStatus(desired.object.status, status)) return;
+    async write(key, desired, status) {
+      if (sameStatus(recorded(key, desired), status)) return;
       const { name, namespace = 'default' } = desired.object.metadata;
       await customObjects.patchNamespacedCustomObjectStatus(
         {
@@ -32,9 +46,10 @@ export function createKubeStatusWriter(kc: KubeConfig, now: () => number): Statu
         },
         mergePatch,
       );
+      written.set(key, { over: desired.object.metadata.resourceVersion, status });
     },
 
-    async refused({ object }, message) {
+    async refused({ object }, message, reason = 'InvalidSpec') {
       const namespace = object.metadata.namespace ?? 'default';
       const at = new Date(now());
       await core
@@ -50,7 +65,7 @@ export function createKubeStatusWriter(kc: KubeConfig, now: () => number): Statu
               uid: object.metadata.uid ?? '',
             },
             type: 'Warning',
-            reason: 'InvalidSpec',
+            reason,
             message,
             source: { component: 'spool-controller' },
             firstTimestamp: at,
@@ -62,6 +77,9 @@ export function createKubeStatusWriter(kc: KubeConfig, now: () => number): Statu
     },
 
     // The status goes with its Function.
-    remove: () => Promise.resolve(),
+    remove: (key) => {
+      written.delete(key);
+      return Promise.resolve();
+    },
   };
 }

@@ -8,8 +8,11 @@ export interface StatusWriter {
   read(key: string, desired: DesiredFunction): Promise<FunctionStatus | undefined>;
   /** Records `status`; a status equal to the one recorded is not written again. */
   write(key: string, desired: DesiredFunction, status: FunctionStatus): Promise<void>;
-  /** A spec no retry can fix: Kubernetes records a Warning Event a user sees in `kubectl describe`. */
-  refused(desired: DesiredFunction, message: string): Promise<void>;
+  /**
+   * A spec no retry can fix: Kubernetes records a Warning Event a user sees in `kubectl describe`, with the
+   * condition's reason (`InvalidSpec`, `Rejected`).
+   */
+  refused(desired: DesiredFunction, message: string, reason?: string): Promise<void>;
   /** The function is gone: forget its status. */
   remove(key: string): Promise<void>;
 }

@@ -9,12 +9,29 @@ import {
   type InvocationResult,
 } from '@spool/api';
 import { describeCall } from '../call-status.js';
+import { callTokenMatches, presentedCredential } from '../call-token.js';
+import { sameSecret } from '../credentials.js';
 import type { AppDeps } from '../deps.js';
 
 /** A finished job's return value: null for a sync call skipped after its caller was answered. */
 function storedResult(value: unknown): InvocationResult | undefined {
   const result = value === null || value === undefined ? undefined : decodeInvocationResult(value);
   return result?.ok ? result.value : undefined;
+}
+
+/**
+ * Reading a call needs its read token or the admin token. A wrong token reads exactly like an unknown call, so
+ * neither tells whether a call id exists.
+ */
+function isAllowedReader(
+  credential: string,
+  adminToken: string | undefined,
+  readTokenSha256?: string,
+): boolean {
+  const admin = adminToken !== undefined && sameSecret(credential, adminToken);
+  // Both are compared, always: the time taken does not say which of the two matched.
+  const owner = callTokenMatches(credential, readTokenSha256);
+  return admin || owner;
 }
 
 export function callRoutes(deps: AppDeps): Router {
@@ -27,6 +44,16 @@ export function callRoutes(deps: AppDeps): Router {
     // the gateway does not serve reads as not found (issue 11 items 3 and 7).
     if (deps.registry.get(parsed.ref) === undefined)
       throw new SpoolError('CALL_NOT_FOUND', `call ${id} does not exist or is past its retention`);
+    const credential = presentedCredential({
+      callToken: req.get('x-call-token'),
+      authorization: req.get('authorization'),
+    });
+    // Refused before Redis is asked anything: a request without a credential costs one registry lookup.
+    if (credential === undefined)
+      throw new SpoolError(
+        'UNAUTHORIZED',
+        'reading a call needs its read token (X-Call-Token: <token> from the 202) or Authorization: Bearer <admin token>',
+      );
     const queue = deps.invoker.queueFor(parsed.ref);
     // State first, then the job: a call finishing in between then reads as still running, never as
     // succeeded without its result.
@@ -38,6 +65,8 @@ export function callRoutes(deps: AppDeps): Router {
     if (!decoded.ok)
       throw new SpoolError('CALL_NOT_FOUND', `call ${id} is stored malformed: ${decoded.error}`);
     const data = decoded.value;
+    if (!isAllowedReader(credential, deps.config.adminToken, data.readTokenSha256))
+      throw new SpoolError('CALL_NOT_FOUND', `call ${id} does not exist or is past its retention`);
     const view = describeCall({
       jobState,
       attemptsMade: job.attemptsMade,

@@ -4,13 +4,16 @@ import {
   SpoolError,
   functionKey,
   metricFunctionName,
-  parseInvocationName,
+  openfaasRef,
+  unavailableReason,
   type InvocationRequest,
   type InvocationResult,
   type ResolvedFunction,
 } from '@spool/api';
+import { withDeadline } from '@spool/node';
 import { readBody } from '../body.js';
 import { checkDestination } from '../callbacks.js';
+import { callTokenSha256, newCallToken } from '../call-token.js';
 import { headersToClient, headersToFunction, splitInvocationUrl } from '../forwarding.js';
 import { sendPlatformError } from '../http-errors.js';
 import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
@@ -19,10 +22,28 @@ import type { AppDeps } from '../deps.js';
 function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
   if (deps.drain.draining()) throw new SpoolError('SHUTTING_DOWN', 'the gateway is shutting down; retry');
   const raw = String(req.params['name']);
-  const ref = parseInvocationName(raw, deps.config.defaultNamespace);
+  const ref = openfaasRef(raw, deps.config);
   const fn = deps.registry.get(ref);
   if (!fn) throw new SpoolError('FUNCTION_NOT_FOUND', `function ${functionKey(ref)} is not deployed`);
   return fn;
+}
+
+/**
+ * A sync call to a function its status calls broken (issue 12) is answered 503 at once with the reason, rather
+ * than waiting out the queue; a function only starting still queues. Async calls are accepted regardless and
+ * retried with backoff as usual.
+ */
+const STATUS_READ_DEADLINE_MS = 250;
+
+async function refuseIfBroken(deps: AppDeps, fn: ResolvedFunction): Promise<void> {
+  const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
+  // Bounded, and a status Redis cannot give now is no verdict: the enqueue's own deadline answers an outage.
+  const status = await withDeadline(deps.statuses.read(ref), STATUS_READ_DEADLINE_MS, 'status read').catch(
+    () => undefined,
+  );
+  const why = unavailableReason(status);
+  if (why !== undefined)
+    throw new SpoolError('FUNCTION_UNAVAILABLE', `function ${functionKey(ref)} cannot serve: ${why}`);
 }
 
 async function readInvocation(
@@ -56,10 +77,11 @@ function sendResult(res: Response, callId: string, result: InvocationResult): vo
     res.set(platform);
     return sendPlatformError(res, result.error);
   }
-  res
-    .status(result.status)
-    .set(headersToClient(result.headers, platform))
-    .end(Buffer.from(result.bodyBase64, 'base64'));
+  res.status(result.status);
+  // setHeader, not express's res.set: that rewrites Content-Type (`text/x-sdk` → `text/x-sdk; charset=utf-8`).
+  for (const [name, value] of Object.entries(headersToClient(result.headers, platform)))
+    res.setHeader(name, value);
+  res.end(Buffer.from(result.bodyBase64, 'base64'));
 }
 
 /**
@@ -89,6 +111,7 @@ export function invokeRoutes(deps: AppDeps): Router {
   const sync = async (req: Request, res: Response): Promise<void> => {
     const started = process.hrtime.bigint();
     const fn = resolveTarget(deps, req);
+    await refuseIfBroken(deps, fn);
     const label = metricFunctionName(fn.metadata);
     // A body refused with 413 is answered before the rest of a large upload arrives; close that connection.
     const request = await readInvocation(deps, req, fn, '/function/').catch((error: unknown) => {
@@ -117,16 +140,19 @@ export function invokeRoutes(deps: AppDeps): Router {
     const callbackUrl = await callbackUrlOf(deps, req);
     const request = await readInvocation(deps, req, fn, '/async-function/');
     metrics.invocationsStarted.inc({ function_name: metricFunctionName(fn.metadata) });
+    // The caller alone learns the token; the job keeps its hash (issue 11 item 7).
+    const callToken = newCallToken();
     const callId = await inSpan('gateway.enqueue', contextFromHeaders(req.headers), () =>
       deps.invoker.enqueueAsync(fn, request, {
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         trace: traceCarrier(),
+        readTokenSha256: callTokenSha256(callToken),
       }),
     );
     res
       .status(202)
-      .set('x-call-id', callId)
-      .json({ callId, status: `/calls/${callId}` });
+      .set({ 'x-call-id': callId, 'x-call-token': callToken, 'cache-control': 'no-store' })
+      .json({ callId, callToken, status: `/calls/${callId}` });
   };
 
   router.all(['/function/:name', '/function/:name/*path'], sync);

@@ -1,6 +1,6 @@
 // Helpers for tests against the real test control plane: clients, a namespace per test, HTTP to pods, kubectl and helm.
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll } from '@jest/globals';
+import type { afterAll as AfterAll, beforeAll as BeforeAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
@@ -71,6 +71,12 @@ export async function uniqueNamespace(prefix = 'test'): Promise<TestNamespace> {
 
 /** A fresh namespace for a whole test file: created before its tests run, deleted after them. */
 export function namespaceForSuite(): { readonly name: string } {
+  // Jest's hooks from its injected globals: a value import of '@jest/globals' fails outside jest, and the
+  // benchmarks load this kit too.
+  const { beforeAll, afterAll } = globalThis as unknown as {
+    beforeAll: typeof BeforeAll;
+    afterAll: typeof AfterAll;
+  };
   let namespace: TestNamespace | undefined;
   beforeAll(async () => {
     namespace = await uniqueNamespace();

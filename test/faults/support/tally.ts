@@ -1,5 +1,5 @@
 // Counting a fault scenario as Jepsen counts writes (style rule 17): what was sent, answered, lost, duplicated.
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
 export interface Answer {
   readonly id: string;
@@ -50,7 +50,13 @@ export function tally(answers: readonly Answer[], runs: ReadonlyMap<string, numb
   return { sent: answers.length, answered, lost: answers.length - answered, duplicated };
 }
 
-/** Printed by each scenario so the report and docs/reliability.md can quote it. */
-export function report(scenario: string, t: Record<string, unknown>): void {
-  process.stdout.write(`fault ${scenario}: ${JSON.stringify(t)}\n`);
+/**
+ * Each scenario's figures as one JSON line `{"scenario", ...figures}` on stdout; `FAULTS_REPORT=file` also appends
+ * it to that file, which docs/reliability.md's table is made from.
+ */
+export function report(scenario: string, figures: object): void {
+  const line = JSON.stringify({ scenario, ...figures });
+  process.stdout.write(`${line}\n`);
+  const file = process.env['FAULTS_REPORT'];
+  if (file !== undefined && file !== '') appendFileSync(file, `${line}\n`);
 }

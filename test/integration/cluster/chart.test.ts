@@ -112,6 +112,72 @@ describe('the Helm chart', () => {
     expect((error as Error).message).toContain("at '/redis/external/functionSecret': minLength");
   });
 
+  describe('watchNamespaces: Roles per namespace instead of ClusterRoles', () => {
+    const namespaced = { watchNamespaces: '{default,kube-public}' };
+
+    test('helm lint --strict is clean with watchNamespaces set', async () => {
+      expect(
+        await helm(['lint', '--strict', chartDir, '--set', 'watchNamespaces={default,kube-public}'], home),
+      ).toContain('0 chart(s) failed');
+    });
+
+    test('renders a Role and RoleBinding per namespace for each component, and no ClusterRole', () => {
+      const rendered = renderChart(helmBinary(), {
+        release: 'spool',
+        namespace: 'spool-system',
+        values: namespaced,
+      });
+      const rbac = parseAllDocuments(rendered)
+        .map(
+          (doc) => doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } } | null,
+        )
+        .filter((o) => o?.kind?.includes('Role'))
+        .map((o) => `${o?.kind}/${o?.metadata?.namespace ?? '-'}/${o?.metadata?.name}`)
+        .sort();
+      expect(rbac).toEqual(
+        [
+          'Role/default/spool-controller',
+          'Role/default/spool-gateway',
+          'Role/kube-public/spool-controller',
+          'Role/kube-public/spool-gateway',
+          'Role/spool-system/spool-controller-leader-election',
+          'RoleBinding/default/spool-controller',
+          'RoleBinding/default/spool-gateway',
+          'RoleBinding/kube-public/spool-controller',
+          'RoleBinding/kube-public/spool-gateway',
+          'RoleBinding/spool-system/spool-controller-leader-election',
+        ].sort(),
+      );
+      // Both components are told which namespaces to watch.
+      expect(rendered.match(/SPOOL_NAMESPACES, value: "default,kube-public"/g)?.length).toBe(2);
+    });
+
+    test('is accepted by the API server (server dry run)', async () => {
+      const file = join(home, 'namespaced.yaml');
+      writeFileSync(
+        file,
+        renderChart(helmBinary(), { release: 'dry-ns', namespace: 'default', values: namespaced }),
+      );
+      const applied = await kubectl(['apply', '--dry-run=server', '-f', file]);
+      expect(applied).toContain(
+        'role.rbac.authorization.k8s.io/dry-ns-spool-gateway created (server dry run)',
+      );
+      expect(applied).not.toContain('clusterrole');
+    });
+
+    test.each([
+      { set: ['watchNamespaces={Team_A}'], message: "at '/watchNamespaces/0'" },
+      {
+        set: ['watchNamespaces={team-a}', 'gateway.namespaces={team-b}'],
+        message: 'gateway.namespaces: "team-b" is not in watchNamespaces',
+      },
+    ])('refuses $set', async ({ set, message }) => {
+      const args = ['template', 'bad', chartDir, ...set.flatMap((v) => ['--set', v])];
+      const error = await helm(args, home).catch((e: Error) => e);
+      expect((error as Error).message).toContain(message);
+    });
+  });
+
   test(`${plainManifestPath} is current (npm run generate) and accepted by the API server`, async () => {
     const committed = readFileSync(join(repoRoot, plainManifestPath), 'utf8');
     expect(committed).toBe(renderPlainManifest(helmBinary()));

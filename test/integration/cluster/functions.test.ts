@@ -169,7 +169,7 @@ describe('a Function in Kubernetes mode', () => {
     });
   });
 
-  test('/system/scale-function writes to the Function, and the controller scales its Deployment', async () => {
+  test('/system/scale-function writes the scale subresource; the controller scales its Deployment and removes the request', async () => {
     await createFunction(functionObject('scaled', { scale: { min: 1 } }));
     await eventually(async () => expect((await readDeployment('scaled')).status?.readyReplicas).toBe(1), {
       timeoutMs: 30_000,
@@ -180,11 +180,14 @@ describe('a Function in Kubernetes mode', () => {
       body: JSON.stringify({ replicas: 2 }),
     });
     expect(res.status).toBe(202);
-    const annotation = (await readFunction('scaled')).metadata.annotations?.['spool.dev/scale-request'];
-    expect(JSON.parse(annotation ?? '{}')).toMatchObject({ replicas: 2 });
-    await eventually(async () => expect((await readDeployment('scaled')).status?.readyReplicas).toBe(2), {
-      timeoutMs: 30_000,
-    });
+    await eventually(
+      async () => {
+        expect((await readDeployment('scaled')).status?.readyReplicas).toBe(2);
+        // Consumed: the same count asked again later is a change again.
+        expect((await readFunction('scaled')).spec.replicas).toBeUndefined();
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   test('an image update rolls the Deployment out', async () => {

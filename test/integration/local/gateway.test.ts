@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FUNCTION_STATUS_KEY, channels, encodeReplicaStatus, type ResolvedFunction } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
@@ -153,19 +153,29 @@ describe('sync calls', () => {
   });
 });
 
+/** The call id and read token an async call's 202 answered with. */
+const asyncCall = async (
+  p: string,
+  init?: RequestInit,
+): Promise<{ res: Response; id: string; token: string }> => {
+  const res = await call(p, { method: 'POST', ...init });
+  return { res, id: res.headers.get('x-call-id') ?? '', token: res.headers.get('x-call-token') ?? '' };
+};
+const readCall = (id: string, headers: Record<string, string>): Promise<Response> =>
+  call(`/calls/${id}`, { headers });
+
 describe('async calls', () => {
-  const waitForState = (id: string, state: string): Promise<Record<string, unknown>> =>
+  const waitForState = (id: string, token: string, state: string): Promise<Record<string, unknown>> =>
     eventually(async () => {
-      const body = (await (await call(`/calls/${id}`)).json()) as Record<string, unknown>;
+      const body = (await (await readCall(id, { 'x-call-token': token })).json()) as Record<string, unknown>;
       if (body['state'] !== state) throw new Error(`state ${String(body['state'])}`);
       return body;
     });
 
   test('202 with a call id, then the call reads as succeeded with its result', async () => {
-    const res = await call(path(echo, 'async-function'), { method: 'POST', body: 'later' });
-    const id = res.headers.get('x-call-id') ?? '';
+    const { res, id, token } = await asyncCall(path(echo, 'async-function'), { body: 'later' });
     expect(res.status).toBe(202);
-    const done = await waitForState(id, 'succeeded');
+    const done = await waitForState(id, token, 'succeeded');
     expect({
       attempts: done['attempts'],
       body: Buffer.from((done['result'] as { bodyBase64: string }).bodyBase64, 'base64').toString(),
@@ -176,8 +186,8 @@ describe('async calls', () => {
   });
 
   test('a failing call is retried up to maxAttempts, then kept as failed with its reason', async () => {
-    const res = await call(`${path(faulty, 'async-function')}?code=500`, { method: 'POST' });
-    const failed = await waitForState(res.headers.get('x-call-id') ?? '', 'failed');
+    const { id, token } = await asyncCall(`${path(faulty, 'async-function')}?code=500`);
+    const failed = await waitForState(id, token, 'failed');
     expect({ attempts: failed['attempts'], reason: failed['failedReason'] }).toEqual({
       attempts: 2,
       reason: 'function answered 500',
@@ -230,8 +240,96 @@ describe('async calls', () => {
   });
 
   test('an unknown call id is 404 CALL_NOT_FOUND', async () => {
-    const res = await call(`/calls/${echo.metadata.namespace}.echo.00000000-0000-0000-0000-000000000000`);
+    const res = await readCall(`${echo.metadata.namespace}.echo.00000000-0000-0000-0000-000000000000`, {
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(res.headers.get('x-spool-error')).toBe('CALL_NOT_FOUND');
+  });
+});
+
+describe('reading a call needs its read token or the admin token (issue 11 item 7)', () => {
+  const codeOf = async (res: Response): Promise<{ status: number; code: string | null }> => {
+    await res.arrayBuffer();
+    return { status: res.status, code: res.headers.get('x-spool-error') };
+  };
+
+  test('the 202 carries the token in a header and the body; the status URL carries nothing secret', async () => {
+    const { res, id, token } = await asyncCall(path(echo, 'async-function'), { body: 'token?' });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect({
+      status: res.status,
+      token: /^[\w-]{43}$/.test(token),
+      bodyToken: body['callToken'] === token,
+      statusUrl: body['status'],
+      noStore: res.headers.get('cache-control'),
+    }).toEqual({ status: 202, token: true, bodyToken: true, statusUrl: `/calls/${id}`, noStore: 'no-store' });
+  });
+
+  test("each credential: own token (both headers) and admin read; none is 401; wrong or another call's is 404", async () => {
+    const mine = await asyncCall(path(echo, 'async-function'), { body: 'mine' });
+    const other = await asyncCall(path(echo, 'async-function'), { body: 'other' });
+    await eventually(async () =>
+      expect((await readCall(mine.id, { 'x-call-token': mine.token })).status).toBe(200),
+    );
+    const answers = {
+      xCallToken: await codeOf(await readCall(mine.id, { 'x-call-token': mine.token })),
+      bearerCallToken: await codeOf(await readCall(mine.id, { authorization: `Bearer ${mine.token}` })),
+      admin: await codeOf(await readCall(mine.id, { authorization: `Bearer ${TOKEN}` })),
+      none: await codeOf(await readCall(mine.id, {})),
+      wrong: await codeOf(await readCall(mine.id, { 'x-call-token': 'x'.repeat(43) })),
+      otherCallsToken: await codeOf(await readCall(mine.id, { 'x-call-token': other.token })),
+      idAsToken: await codeOf(await readCall(mine.id, { 'x-call-token': mine.id })),
+    };
+    expect(answers).toEqual({
+      xCallToken: { status: 200, code: null },
+      bearerCallToken: { status: 200, code: null },
+      admin: { status: 200, code: null },
+      none: { status: 401, code: 'UNAUTHORIZED' },
+      wrong: { status: 404, code: 'CALL_NOT_FOUND' },
+      otherCallsToken: { status: 404, code: 'CALL_NOT_FOUND' },
+      idAsToken: { status: 404, code: 'CALL_NOT_FOUND' },
+    });
+  });
+
+  test('a sync call has no read token: only the admin token reads it', async () => {
+    const res = await call(path(echo), { method: 'POST', body: 'sync' });
+    const id = res.headers.get('x-call-id') ?? '';
+    await res.arrayBuffer();
+    expect({
+      token: res.headers.get('x-call-token'),
+      asToken: await codeOf(await readCall(id, { 'x-call-token': 'anything' })),
+      admin: await codeOf(await readCall(id, { authorization: `Bearer ${TOKEN}` })),
+    }).toEqual({
+      token: null,
+      asToken: { status: 404, code: 'CALL_NOT_FOUND' },
+      admin: { status: 200, code: null },
+    });
+  });
+
+  test('Redis holds only the hash of the token, never the token', async () => {
+    const { id, token } = await asyncCall(path(echo, 'async-function'), { body: 'stored' });
+    const jobId = id.split('.').at(-1) ?? '';
+    const redis = new Redis(testRedisUrl());
+    try {
+      const stored = await eventually(async () => {
+        const keys = await redis.keys(`*${jobId}*`);
+        const values = await Promise.all(
+          keys.map(async (key) =>
+            (await redis.type(key)) === 'hash' ? JSON.stringify(await redis.hgetall(key)) : key,
+          ),
+        );
+        const data = values.join('\n');
+        if (!data.includes('readTokenSha256')) throw new Error('job not stored yet');
+        return data;
+      });
+      const hash = createHash('sha256').update(token).digest('hex');
+      expect({ token: stored.includes(token), hash: stored.includes(hash) }).toEqual({
+        token: false,
+        hash: true,
+      });
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -81,6 +81,11 @@ class ForkRunner implements Runner {
     return !this.stopped;
   }
 
+  /** A failed call is that call's CALL_FAILED; no process outlives its call, so none loops. */
+  crashLoop(): string | undefined {
+    return undefined;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     const { config, clock } = this.options;

@@ -5,6 +5,7 @@ import { decideRestart, forwardableHeaders, restartBackoff, type InvocationJob }
 import type { Clock, Timer } from '../clock.js';
 import { describeError } from '../logger.js';
 import {
+  appendTail,
   describeExit,
   exitOf,
   killProcessGroup,
@@ -46,6 +47,18 @@ interface Generation {
  */
 const CRASH_SETTLE_MS = 250;
 
+/** A user process's stderr tail kept for status: its end, where the error usually is (issue 12: ≤ 2 KiB, 10 lines). */
+const STATUS_STDERR_BYTES = 2048;
+const STATUS_STDERR_LINES = 10;
+/** This many quick crashes in a row while never ready is a crash loop, reported on `/_/ready`. */
+const CRASH_LOOP_CRASHES = 2;
+
+/** How the user process last ended, with the last lines of its stderr. */
+export function lastExitMessage(status: ExitStatus, stderrTail: Buffer): string {
+  const lines = stderrTail.toString('utf8').trim().split('\n').slice(-STATUS_STDERR_LINES).join('\n');
+  return lines === '' ? describeExit(status) : `${describeExit(status)}: ${lines}`;
+}
+
 export function createHttpRunner(options: RunnerOptions): Runner {
   return new HttpRunner(options);
 }
@@ -58,6 +71,8 @@ class HttpRunner implements Runner {
   private stopped = false;
   /** Quick crashes in a row, for the restart backoff. */
   private crashes = 0;
+  /** How the user process last died on its own, for a crash-loop status. */
+  private lastExit: string | undefined;
   private restartTimer: Timer | undefined;
   private readonly readyListeners = new Set<() => void>();
   private readonly agent: Agent;
@@ -80,6 +95,10 @@ class HttpRunner implements Runner {
 
   isReplacing(): boolean {
     return this.replacing && !this.stopped;
+  }
+
+  crashLoop(): string | undefined {
+    return !this.ready && this.crashes >= CRASH_LOOP_CRASHES ? this.lastExit : undefined;
   }
 
   async stop(): Promise<void> {
@@ -127,13 +146,19 @@ class HttpRunner implements Runner {
       this.options.events.timedOut();
       return platformErrorResult('CALL_TIMEOUT', timeoutMessage(this.options.config.spec.timeoutSeconds));
     }
+    // A refused connection carried no byte of the call: the process was gone or not listening yet. That holds even
+    // when its exit is seen in the same moment (a call taken just after the process died, before the runner knew).
+    if (refusedConnection(error)) {
+      return notRunResult('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
+    }
     const exit = await settleExit(generation, this.options.clock);
     if (exit !== undefined) {
       return platformErrorResult('FUNCTION_CRASHED', `user process ${describeExit(exit)} during the call`);
     }
-    // A refused connection carried no byte of the call: the process was gone or not listening yet.
-    const result = refusedConnection(error) ? notRunResult : platformErrorResult;
-    return result('FUNCTION_UNAVAILABLE', `forwarding to the user process: ${describeError(error)}`);
+    return platformErrorResult(
+      'FUNCTION_UNAVAILABLE',
+      `forwarding to the user process: ${describeError(error)}`,
+    );
   }
 
   /**
@@ -235,8 +260,14 @@ class HttpRunner implements Runner {
     const child = spawnGroup(userCommand(config.spec), {
       cwd: config.spec.workingDir,
       env: userEnv(baseEnv, config.spec.env, { PORT: String(config.userPort), HOST: config.userHost }),
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // stderr is piped only to keep its tail; every byte still goes to the watchdog's own stderr.
+      stdio: ['ignore', 'inherit', 'pipe'],
       guarded: config.lifelineFd !== undefined,
+    });
+    let stderrTail: Buffer = Buffer.alloc(0);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      stderrTail = appendTail(stderrTail, chunk, STATUS_STDERR_BYTES);
     });
     const generation: Generation = {
       child,
@@ -245,7 +276,10 @@ class HttpRunner implements Runner {
       inFlight: 0,
       draining: false,
     };
-    void exitOf(child).then((status) => this.onExit(generation, status));
+    void exitOf(child).then((status) => {
+      if (generation.killReason === undefined) this.lastExit = lastExitMessage(status, stderrTail);
+      this.onExit(generation, status);
+    });
     return generation;
   }
 

@@ -28,6 +28,8 @@ export interface Runner {
   isReady(): boolean;
   /** A call timed out: the user process takes no new call until its replacement is ready (http mode). */
   isReplacing(): boolean;
+  /** How the user process last ended, while it keeps exiting soon after it starts and is not ready; else undefined. */
+  crashLoop(): string | undefined;
   /** Kills the user process group(s) and waits for them to exit. */
   stop(): Promise<void>;
 }
