@@ -45,9 +45,11 @@ export function waitForReady(child: ChildProcess): Promise<void> {
   });
 }
 
+/** `requirePass`: the default user's password, as the product starts Redis (test/support/redis-auth.ts). */
 export async function startRedisServer(
-  binary = process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
+  options: { readonly requirePass?: string; readonly binary?: string } = {},
 ): Promise<RedisServer> {
+  const binary = options.binary ?? process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server';
   const dir = mkdtempSync(join(tmpdir(), 'spool-redis-'));
   const port = await freePort();
   const child = spawn(
@@ -65,6 +67,7 @@ export async function startRedisServer(
       dir,
       '--loglevel',
       'notice',
+      ...(options.requirePass === undefined ? [] : ['--requirepass', options.requirePass]),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
