@@ -39,6 +39,8 @@ const faulty = testFunction(
 const TOKEN = 'test-admin-token';
 
 let gw: TestGateway;
+/** Inspects and plants what the gateway's own user may not (other users' clients, KEYS, the status hash). */
+let operator: Redis;
 const watchdogs: Watchdog[] = [];
 
 beforeAll(async () => {
@@ -47,9 +49,11 @@ beforeAll(async () => {
     SPOOL_ADMIN_TOKEN: TOKEN,
     SPOOL_QUEUE_WAIT_MS: '5000',
   });
+  operator = new Redis(testRedisUrl());
 });
 
 afterAll(async () => {
+  operator.disconnect();
   await gw.close();
   await Promise.all(watchdogs.map((w) => w.close()));
 });
@@ -371,7 +375,7 @@ describe('system API', () => {
       lastTransitionTime: '2026-01-02T03:04:05Z',
     };
     const conditionsShown = async (stored: string): Promise<unknown> => {
-      await gw.redis.hset(FUNCTION_STATUS_KEY, key, stored);
+      await operator.hset(FUNCTION_STATUS_KEY, key, stored);
       const res = await call(`/system/function/echo.${echo.metadata.namespace}`, { headers: auth });
       return { status: res.status, conditions: ((await res.json()) as { conditions: unknown }).conditions };
     };
@@ -386,7 +390,7 @@ describe('system API', () => {
         notJson: { status: 200, conditions: [] },
       });
     } finally {
-      await gw.redis.hdel(FUNCTION_STATUS_KEY, key);
+      await operator.hdel(FUNCTION_STATUS_KEY, key);
     }
   });
 
@@ -449,7 +453,7 @@ describe('system API', () => {
 describe('connections', () => {
   test("the gateway's Redis connections do not grow with the number of functions", async () => {
     const countGatewayClients = async (): Promise<number> =>
-      String(await gw.redis.client('LIST'))
+      String(await operator.client('LIST'))
         .split('\n')
         .filter((l: string) => l.includes('name=spool-test-gateway')).length;
     const many = Array.from({ length: 40 }, (_, i) =>
@@ -499,7 +503,7 @@ describe('names that are not served', () => {
         }),
       );
     }
-    const keys = await gw.redis.keys(`spool:{${ns}.*`);
+    const keys = await operator.keys(`spool:{${ns}.*`);
     publisher.disconnect();
     // The gateway still answers: the notices were decoded and dropped, not kept (invoker isServed).
     const alive = await call(path(echo), { method: 'POST', body: 'still here' });

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
+  CONTROLLER_USER,
   FUNCTION_STATUS_KEY,
+  GATEWAY_USER,
   KEY_PREFIX,
   LOCAL_FUNCTIONS_KEY,
   REPLICA_STATUS_KEY,
@@ -21,6 +23,7 @@ import {
 import {
   createLocalController,
   createProcessRuntime,
+  fileCredentialStore,
   silentLog,
   systemClock,
   type Controller,
@@ -30,7 +33,7 @@ import { createGateway, redisRegistry, type Gateway } from '@spool/gateway';
 import { eventually } from '../../support/eventually.js';
 import { capturedLog } from '../../support/logs.js';
 import { fixturePath, repoRoot } from '../../support/local-functions.js';
-import { testRedisUrl } from '../../support/redis.js';
+import { testRedisAddress, testRedisUrl, testServicePasswords } from '../../support/redis.js';
 
 jest.setTimeout(60_000);
 
@@ -44,8 +47,17 @@ let gateway: Gateway;
 let url: string;
 let redis: Redis;
 
-const client = (): Redis => {
-  const r = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+/** As `username` (the operator when none): the controller and the gateway connect as their own users. */
+const client = (username?: string): Redis => {
+  const passwords = testServicePasswords();
+  const r =
+    username === undefined
+      ? new Redis(testRedisUrl(), { maxRetriesPerRequest: null })
+      : new Redis(testRedisAddress(), {
+          username,
+          password: username === GATEWAY_USER ? passwords.gateway : passwords.controller,
+          maxRetriesPerRequest: null,
+        });
   clients.push(r);
   return r;
 };
@@ -119,8 +131,9 @@ const ref = (name: string) => ({ namespace: ns, name });
 
 beforeAll(async () => {
   redis = client();
+  const stateDir = mkdtempSync(join(tmpdir(), 'spool-live-folder-state-'));
   const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
+    SPOOL_REDIS_URL: testRedisAddress(),
     SPOOL_FUNCTIONS_DIR: root,
     SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
     SPOOL_SCALE_INTERVAL_MS: '200',
@@ -130,7 +143,7 @@ beforeAll(async () => {
   runtime = createProcessRuntime({
     watchdogCommand: config.watchdogCommand,
     redisUrl: config.redisUrl,
-    stateDir: mkdtempSync(join(tmpdir(), 'spool-live-folder-state-')),
+    stateDir,
     baseEnv: process.env,
     clock: systemClock,
     log: silentLog,
@@ -138,25 +151,26 @@ beforeAll(async () => {
   });
   controller = createLocalController({
     config,
-    redis: client,
+    redis: () => client(CONTROLLER_USER),
+    credentials: fileCredentialStore(join(stateDir, 'redis-users')),
     runtime,
     source: { functionsDir: root },
     clock: systemClock,
     log: controllerLog,
   });
   await controller.start();
-  const subscriber = client();
+  const subscriber = client(GATEWAY_USER);
   gateway = createGateway({
     config: parseGatewayConfig({
       SPOOL_FUNCTIONS_DIR: root,
       SPOOL_HOST: '127.0.0.1',
       SPOOL_PORT: '0',
-      SPOOL_REDIS_URL: testRedisUrl(),
+      SPOOL_REDIS_URL: testRedisAddress(),
       SPOOL_QUEUE_WAIT_MS: '20000',
     }),
-    redis: client(),
+    redis: client(GATEWAY_USER),
     subscriber,
-    registry: await redisRegistry(client(), subscriber),
+    registry: await redisRegistry(client(GATEWAY_USER), subscriber),
     gatewayId: `live-folder-${ns}`,
     log: silentLog,
   });
@@ -199,7 +213,7 @@ describe('local mode follows its folder', () => {
       const { status, body } = await system('added');
       expect({ status, conditions: conditionsOf(body) }).toEqual({
         status: 200,
-        conditions: { Ready: 'True Serving', Valid: 'True SpecValid' },
+        conditions: { Ready: 'True Serving', Valid: 'True SpecValid', RedisIsolated: 'True OwnRedisUser' },
       });
       // The fields /system/function always had are still there, with the conditions beside them.
       expect(body).toMatchObject({
@@ -220,6 +234,7 @@ describe('local mode follows its folder', () => {
     expect(conditionsOf(listed.find((f) => f['name'] === 'added') ?? {})).toEqual({
       Ready: 'True Serving',
       Valid: 'True SpecValid',
+      RedisIsolated: 'True OwnRedisUser',
     });
   });
 
