@@ -3,6 +3,7 @@
 // (SPOOL_REDIS_ACL=off), nothing, and every Function's status says its calls are not isolated.
 import type { Redis } from 'ioredis';
 import {
+  functionKey,
   functionRef,
   functionUserName,
   redisSecretName,
@@ -25,7 +26,10 @@ export interface FunctionAccess {
   grant(fn: ResolvedFunction): Promise<FunctionRedisCredential | undefined>;
   /** Deletes a deleted Function's user (disconnecting its replicas) and its stored password. */
   revoke(ref: FunctionRef): Promise<void>;
-  /** At start: deletes the users of Functions deleted while no controller ran; returns those removed. */
+  /**
+   * At start: deletes the users of this install's Functions deleted while no controller ran (those its credential
+   * store still lists), and their stored passwords; returns those removed.
+   */
   revokeStale(existing: readonly FunctionRef[]): Promise<FunctionRef[]>;
 }
 
@@ -60,6 +64,13 @@ export function redisUserAccess(redis: Redis, store: CredentialStore): FunctionA
       await removeFunctionUser(redis, ref);
       await store.remove(ref);
     },
-    revokeStale: (existing) => removeStaleFunctionUsers(redis, existing),
+    async revokeStale(existing) {
+      const provisioned = await store.list();
+      const stale = await removeStaleFunctionUsers(redis, { provisioned, existing });
+      const keep = new Set(existing.map(functionKey));
+      // A stored password whose user is already gone (the controller stopped between the two deletes).
+      for (const ref of provisioned) if (!keep.has(functionKey(ref))) await store.remove(ref);
+      return stale;
+    },
   };
 }

@@ -2,7 +2,7 @@
 // the controller's user may read (process runtime), or a Secret in the function's namespace owned by the Function
 // (Kubernetes runtime). The password is made here once per Function and replaced when the Function is re-created.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import {
@@ -29,6 +29,22 @@ export interface CredentialStore {
   read(fn: ResolvedFunction): Promise<StoredPassword>;
   /** Forgets the password of a deleted Function; nothing stored is not an error. */
   remove(ref: FunctionRef): Promise<void>;
+  /**
+   * The Functions this install holds a password for: the only users a resync may delete (never another install's
+   * on a shared Redis).
+   */
+  list(): Promise<FunctionRef[]>;
+}
+
+/** `<namespace>.<name>` file names back to refs; namespaces are DNS labels (no dot), anything else is skipped. */
+export function storedRefs(fileNames: readonly string[]): FunctionRef[] {
+  const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+  return fileNames.flatMap((file) => {
+    const dot = file.indexOf('.');
+    const namespace = file.slice(0, dot);
+    const name = file.slice(dot + 1);
+    return dot > 0 && label.test(namespace) && label.test(name) ? [{ namespace, name }] : [];
+  });
 }
 
 /** 16 hex digits of the password's SHA-256: tells replicas apart by credential without revealing it. */
@@ -61,6 +77,14 @@ export function fileCredentialStore(dir: string): CredentialStore {
     },
     async remove(ref) {
       await rm(path(ref), { force: true });
+    },
+    async list() {
+      try {
+        return storedRefs(await readdir(dir));
+      } catch (error) {
+        if (isMissing(error)) return [];
+        throw new Error('listing the stored Redis passwords', { cause: error });
+      }
     },
   };
 }
@@ -160,5 +184,9 @@ export function secretCredentialStore(kc: KubeConfig): CredentialStore {
           throw new Error(`deleting Secret ${ref.namespace}/${redisSecretName(ref)}`, { cause: error });
       }
     },
+    // The garbage collector deletes a Function's Secret with it, so no record of a Function deleted while no
+    // controller ran survives here: its user is left alone (nobody holds its password any more) and replaced
+    // when a Function of that name is created again (a new password rotates the user).
+    list: () => Promise.resolve([]),
   };
 }
