@@ -6,10 +6,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { channels, functionKey, parseControllerConfig, type ReplicaStatus } from '@spool/api';
+import {
+  CONTROLLER_USER,
+  channels,
+  functionKey,
+  parseControllerConfig,
+  type ReplicaStatus,
+} from '@spool/api';
 import {
   createLocalController,
   createProcessRuntime,
+  fileCredentialStore,
   silentLog,
   staticSource,
   systemClock,
@@ -23,7 +30,7 @@ import {
   startGateway,
   type TestGateway,
 } from '../support/local-functions.js';
-import { testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
+import { testRedisAddress, testRedisUrl, testServicePasswords, uniqueFunctionRef } from '../support/redis.js';
 import { report, tally, type LedgerEntry } from './support.js';
 
 jest.setTimeout(120_000);
@@ -62,7 +69,7 @@ beforeAll(async () => {
   await events.subscribe(channels.scaled);
   // The controller's defaults (scale interval, lock settings), as `npm start` runs it.
   const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
+    SPOOL_REDIS_URL: testRedisAddress(),
     SPOOL_FUNCTIONS_DIR: 'unused',
     SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
     SPOOL_METRICS_HOST: '127.0.0.1',
@@ -79,7 +86,14 @@ beforeAll(async () => {
   });
   controller = createLocalController({
     config,
-    redis: () => new Redis(config.redisUrl, { maxRetriesPerRequest: null }),
+    // As its own user, with a credential store: replicas get the function's own user, as `npm start` runs them.
+    redis: () =>
+      new Redis(config.redisUrl, {
+        username: CONTROLLER_USER,
+        password: testServicePasswords().controller,
+        maxRetriesPerRequest: null,
+      }),
+    credentials: fileCredentialStore(join(stateDir, 'redis-users')),
     runtime,
     source: staticSource([fn]),
     clock: systemClock,

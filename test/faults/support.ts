@@ -17,9 +17,11 @@ import {
   functionFixture,
   repoRoot,
   startGateway,
+  startOutboxMover,
   type TestGateway,
 } from '../support/local-functions.js';
-import { testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
+import { runtimeCredential } from '../support/redis-auth.js';
+import { suiteRedis, testRedisAddress, testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
 
 export interface LedgerEntry {
   readonly event: 'start' | 'end' | 'child' | 'crash';
@@ -62,7 +64,7 @@ export async function startStack(
     ...spec,
   });
   const config = parseControllerConfig({
-    SPOOL_REDIS_URL: testRedisUrl(),
+    SPOOL_REDIS_URL: testRedisAddress(),
     SPOOL_FUNCTIONS_DIR: 'unused',
     SPOOL_WATCHDOG_COMMAND: JSON.stringify([process.execPath, join(repoRoot, 'watchdog/dist/main.js')]),
   });
@@ -75,7 +77,9 @@ export async function startStack(
     clock: systemClock,
     log: silentLog,
   });
-  await runtime.apply(fn);
+  // Replicas as the controller runs them: the function's own Redis user, the outbox mover beside.
+  await runtime.apply(fn, await runtimeCredential(testRedisUrl(), ref));
+  const mover = await startOutboxMover(suiteRedis(), [ref]);
   await runtime.scale(ref, replicas);
   await eventually(
     async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas, readyReplicas: replicas }),
@@ -101,6 +105,7 @@ export async function startStack(
     close: async () => {
       await gateway.close();
       await runtime.close();
+      await mover.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

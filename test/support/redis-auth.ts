@@ -4,8 +4,14 @@
 // whoever administers Redis; the components under test use their product users.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { functionUserName, type FunctionRef } from '@spool/api';
-import { applyFunctionUser, bootstrapRedisUsers, newRedisPassword } from '@spool/controller';
+import { functionUserName, redisSecretName, type FunctionRef } from '@spool/api';
+import {
+  applyFunctionUser,
+  bootstrapRedisUsers,
+  newRedisPassword,
+  passwordDigest,
+  type FunctionRedisCredential,
+} from '@spool/controller';
 import { startRedisServer } from './redis-server.ts';
 
 /** The test run's operator: not a product user; it inspects and cleans up what the components wrote. */
@@ -104,4 +110,13 @@ export async function startProductRedis(): Promise<ProductRedis> {
     controllerPassword: passwords.controller,
     stop: () => server.stop(),
   };
+}
+
+/** `grantFunctionUser` in the shape a runtime's `apply` takes, as the controller's access would give it. */
+export async function runtimeCredential(
+  operatorUrl: string,
+  ref: FunctionRef,
+): Promise<FunctionRedisCredential> {
+  const own = await grantFunctionUser(operatorUrl, ref);
+  return { ...own, secretName: redisSecretName(ref), digest: passwordDigest(own.password) };
 }
