@@ -119,6 +119,8 @@ export async function startOutboxMover(
 
 export interface TestGateway {
   readonly url: string;
+  /** Its id: the last part of the reply channels it listens on. */
+  readonly gatewayId: string;
   readonly gateway: Gateway;
   readonly redis: Redis;
   close(): Promise<void>;
@@ -140,6 +142,7 @@ export async function startGateway(
     SPOOL_REDIS_PASSWORD: target.gatewayPassword,
   });
   const auth = redisAuthOptions(config.redisAuth);
+  const gatewayId = `test-${Math.random().toString(36).slice(2)}`;
   const redis = new Redis(config.redisUrl, {
     ...auth,
     ...commandConnectionOptions,
@@ -156,12 +159,13 @@ export async function startGateway(
     redis,
     subscriber,
     registry: staticRegistry(functions),
-    gatewayId: `test-${Math.random().toString(36).slice(2)}`,
+    gatewayId,
     log: silentLogger,
   });
   const { port } = await gateway.start();
   return {
     url: `http://127.0.0.1:${port}`,
+    gatewayId,
     gateway,
     redis,
     close: async () => {
