@@ -79,8 +79,10 @@ beforeAll(async () => {
   mover = await startOutboxMover(redis, [refOf(attacker), refOf(victim)]);
   await eventually(
     async () => {
-      for (const fn of [attacker, victim])
-        expect(await runtime.observeReplicas(refOf(fn))).toEqual({ replicas: 1, readyReplicas: 1 });
+      for (const fn of [attacker, victim]) {
+        const { readyReplicas } = await runtime.observeReplicas(refOf(fn));
+        if (readyReplicas !== 1) throw new Error(`${fn.metadata.name}: ${readyReplicas} ready`);
+      }
     },
     { timeoutMs: 30_000 },
   );
