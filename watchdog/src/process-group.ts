@@ -33,6 +33,9 @@ export function userCommand(spec: Pick<FunctionSpec, 'command' | 'args'>): UserC
  */
 export const INHERITED_ENV: readonly string[] = [
   'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'TMPDIR', 'TZ', 'LANG', 'LANGUAGE',
+  // `npm start`'s process tag (a state-dir path, no secret): how its launcher finds a user process whose
+  // replica died, so none outlives the stack (scripts/stack-processes.ts).
+  'LOCAL_SPOOL_STACK',
 ]; // prettier-ignore
 
 const isInherited = (name: string): boolean => INHERITED_ENV.includes(name) || name.startsWith('LC_');
