@@ -42,6 +42,34 @@ function adminToken(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+interface RedisSecrets {
+  /** The default user's password Redis starts with: only the controller's bootstrap uses it, then it is off. */
+  readonly admin: string;
+  readonly gateway: string;
+  readonly controller: string;
+}
+
+/**
+ * Generated once into the state dir (0600): Redis requires a password from its first start, and the controller
+ * turns the default user off once it set up the gateway's and its own ACL users (docs/security.md).
+ */
+function redisSecrets(): RedisSecrets {
+  const file = join(stateDir, 'redis-secrets.json');
+  if (!existsSync(file)) {
+    const password = (): string => randomBytes(32).toString('base64url');
+    const secrets = { admin: password(), gateway: password(), controller: password() };
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as RedisSecrets;
+}
+
+/** The password goes in a 0600 config file, not on the command line, which every local user can read. */
+function redisConfig(secrets: RedisSecrets): string {
+  const file = join(stateDir, 'redis.conf');
+  writeFileSync(file, `requirepass ${secrets.admin}\n`, { mode: 0o600 });
+  return file;
+}
+
 interface Supervised {
   readonly name: string;
   readonly command: string;
@@ -170,10 +198,12 @@ function supervise(name: string, command: string, args: string[], env: Record<st
 // Chosen once: a restarted Redis comes back where every client reconnects to, with its AOF.
 const redisPort = Number(process.env['SPOOL_REDIS_PORT'] ?? (await freePort()));
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const secrets = redisSecrets();
 supervise(
   'redis',
   process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
   [
+    redisConfig(secrets),
     '--bind',
     '127.0.0.1',
     '--port',
@@ -193,6 +223,10 @@ const token = adminToken();
 const controllerMetricsPort = await freePort();
 supervise('controller', process.execPath, [join(root, 'controller/dist/main.js')], {
   SPOOL_REDIS_URL: redisUrl,
+  SPOOL_REDIS_USERNAME: 'spool-controller',
+  SPOOL_REDIS_PASSWORD: secrets.controller,
+  SPOOL_REDIS_ADMIN_PASSWORD: secrets.admin,
+  SPOOL_REDIS_GATEWAY_PASSWORD: secrets.gateway,
   SPOOL_RUNTIME: 'process',
   SPOOL_FUNCTIONS_DIR: functionsDir,
   SPOOL_STATE_DIR: stateDir,
@@ -202,6 +236,8 @@ supervise('controller', process.execPath, [join(root, 'controller/dist/main.js')
 });
 supervise('gateway', process.execPath, [join(root, 'gateway/dist/main.js')], {
   SPOOL_REDIS_URL: redisUrl,
+  SPOOL_REDIS_USERNAME: 'spool-gateway',
+  SPOOL_REDIS_PASSWORD: secrets.gateway,
   SPOOL_REGISTRY: 'local',
   SPOOL_FUNCTIONS_DIR: functionsDir,
   SPOOL_STATE_DIR: stateDir,

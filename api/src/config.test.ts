@@ -3,6 +3,7 @@ import {
   defaultGatewayConfig,
   defaultQueueLockConfig,
   parseControllerConfig,
+  parseRedisAuth,
   parseGatewayConfig,
   parseQueueLockConfig,
   parseWatchdogConfig,
@@ -151,6 +152,7 @@ const functions = [
 // Every value differs from its default, so a setting the parse ignored would show.
 const allSettings: WatchdogSettings = {
   redisUrl: 'rediss://user:pw@redis.example:6380/2',
+  redisAuth: { username: 'spool-fn-team-a.echo', password: 'a-password-of-32-characters-----' },
   port: 18081,
   host: '10.0.0.7',
   userHost: '10.0.0.8',
@@ -210,6 +212,7 @@ describe('watchdogEnv', () => {
       function: { name: 'echo', namespace: 'default' },
       spec: fn.spec,
       redisUrl: 'redis://127.0.0.1:6379',
+      redisAuth: { username: undefined, password: undefined },
       host: '0.0.0.0',
       port: 8081,
       userHost: '127.0.0.1',
@@ -222,6 +225,62 @@ describe('watchdogEnv', () => {
       lifelineFd: undefined,
       lock: defaultQueueLockConfig(),
     });
+  });
+});
+
+describe('parseRedisAuth', () => {
+  test.each([
+    { name: 'none', env: {}, want: { username: undefined, password: undefined } },
+    {
+      name: 'a user and its password',
+      env: { SPOOL_REDIS_USERNAME: 'spool-gateway', SPOOL_REDIS_PASSWORD: 'p' },
+      want: { username: 'spool-gateway', password: 'p' },
+    },
+    {
+      name: 'a password alone (the default user)',
+      env: { SPOOL_REDIS_PASSWORD: 'p' },
+      want: { username: undefined, password: 'p' },
+    },
+  ])('$name', ({ env, want }) => {
+    expect(parseRedisAuth(env)).toEqual(want);
+  });
+
+  test('a user without a password is refused', () => {
+    expect(() => parseRedisAuth({ SPOOL_REDIS_USERNAME: 'spool-gateway' })).toThrow(
+      'SPOOL_REDIS_PASSWORD is required when SPOOL_REDIS_USERNAME is set',
+    );
+  });
+
+  test('the bootstrap needs the controller user and the gateway password', () => {
+    const base = { SPOOL_RUNTIME: 'kubernetes', SPOOL_REDIS_ADMIN_PASSWORD: 'admin' };
+    expect(() => parseControllerConfig(base)).toThrow('SPOOL_REDIS_GATEWAY_PASSWORD is required');
+    expect(() => parseControllerConfig({ ...base, SPOOL_REDIS_GATEWAY_PASSWORD: 'g' })).toThrow(
+      'SPOOL_REDIS_USERNAME must be spool-controller',
+    );
+    expect(
+      parseControllerConfig({
+        ...base,
+        SPOOL_REDIS_GATEWAY_PASSWORD: 'g',
+        SPOOL_REDIS_USERNAME: 'spool-controller',
+        SPOOL_REDIS_PASSWORD: 'c',
+      }).redisBootstrap,
+    ).toEqual({ adminPassword: 'admin', gatewayPassword: 'g' });
+  });
+
+  test('Redis ACL is on unless turned off', () => {
+    expect(parseControllerConfig({ SPOOL_RUNTIME: 'kubernetes' }).redisAcl).toBe('on');
+    expect(parseControllerConfig({ SPOOL_RUNTIME: 'kubernetes', SPOOL_REDIS_ACL: 'off' }).redisAcl).toBe(
+      'off',
+    );
+  });
+
+  test('a Redis Cluster needs ACL off: Spool provisions per-function users on one connection, not every node', () => {
+    const cluster = {
+      SPOOL_RUNTIME: 'kubernetes',
+      SPOOL_REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001',
+    };
+    expect(() => parseControllerConfig(cluster)).toThrow('SPOOL_REDIS_ACL must be off with a Redis Cluster');
+    expect(parseControllerConfig({ ...cluster, SPOOL_REDIS_ACL: 'off' }).redisAcl).toBe('off');
   });
 });
 

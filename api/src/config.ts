@@ -54,6 +54,43 @@ function redisUrl(env: Env): string {
   return raw;
 }
 
+/**
+ * Who a component is to Redis: `SPOOL_REDIS_USERNAME` and `SPOOL_REDIS_PASSWORD` (docs/security.md, "Redis
+ * isolation"). Kept apart from `SPOOL_REDIS_URL` so the address can be plain configuration while the password
+ * comes from a Secret (`secretKeyRef`) or a private file. Unset: the URL's own credentials, or none.
+ */
+export interface RedisAuth {
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
+export const REDIS_AUTH_ENV = {
+  username: 'SPOOL_REDIS_USERNAME',
+  password: 'SPOOL_REDIS_PASSWORD',
+} as const satisfies Record<keyof RedisAuth, string>;
+
+export function parseRedisAuth(env: Env): RedisAuth {
+  const username = present(env, REDIS_AUTH_ENV.username);
+  const password = env[REDIS_AUTH_ENV.password];
+  if (username !== undefined && (password === undefined || password === ''))
+    throw new ConfigError(`${REDIS_AUTH_ENV.password} is required when ${REDIS_AUTH_ENV.username} is set`);
+  return Object.freeze({ username, password: password === '' ? undefined : password });
+}
+
+/** The env that makes `parseRedisAuth` return `auth`. */
+export function redisAuthEnv(auth: RedisAuth): Record<string, string> {
+  return {
+    ...(auth.username === undefined ? {} : { [REDIS_AUTH_ENV.username]: auth.username }),
+    ...(auth.password === undefined ? {} : { [REDIS_AUTH_ENV.password]: auth.password }),
+  };
+}
+
+/** ioredis connection options for `auth`: only the fields that are set, so a URL's own credentials stay. */
+export const redisAuthOptions = (auth: RedisAuth): { username?: string; password?: string } => ({
+  ...(auth.username === undefined ? {} : { username: auth.username }),
+  ...(auth.password === undefined ? {} : { password: auth.password }),
+});
+
 function list(env: Env, key: string): string[] {
   return (present(env, key) ?? '')
     .split(',')
@@ -79,6 +116,8 @@ export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
   readonly redisUrl: string;
+  /** The gateway's Redis user (`spool-gateway` when Spool manages Redis ACL). @defaultValue none */
+  readonly redisAuth: RedisAuth;
   /** When set, `/system/*` requires `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
   /** User name `/system/*` takes with the admin token as its password in HTTP Basic (as OpenFaaS). @defaultValue admin */
@@ -153,6 +192,7 @@ export function defaultGatewayConfig(): GatewayConfig {
     host: '0.0.0.0',
     port: 8080,
     redisUrl: 'redis://127.0.0.1:6379',
+    redisAuth: { username: undefined, password: undefined },
     adminToken: undefined,
     adminUser: 'admin',
     openfaasNamespace: 'openfaas-fn',
@@ -185,6 +225,7 @@ export function parseGatewayConfig(env: Env): GatewayConfig {
     host: present(env, 'SPOOL_HOST') ?? d.host,
     port: integer(env, 'SPOOL_PORT', d.port, { min: 0, max: 65535 }),
     redisUrl: redisUrl(env),
+    redisAuth: parseRedisAuth(env),
     adminToken: present(env, 'SPOOL_ADMIN_TOKEN'),
     adminUser: present(env, 'SPOOL_ADMIN_USER') ?? d.adminUser,
     openfaasNamespace: env['SPOOL_OPENFAAS_NAMESPACE'] ?? d.openfaasNamespace,
@@ -220,6 +261,11 @@ export interface WatchdogConfig {
   readonly function: FunctionRef;
   readonly spec: FunctionSpec;
   readonly redisUrl: string;
+  /**
+   * The function's own Redis user (`spool-fn-<ns>.<name>`), given only to its replicas: in Kubernetes from a
+   * Secret in the function's namespace, locally in the replica's private environment. @defaultValue none
+   */
+  readonly redisAuth: RedisAuth;
   /** Address of the watchdog's own server: `/_/health`, `/_/ready`, `/metrics`. */
   readonly host: string;
   readonly port: number;
@@ -339,6 +385,9 @@ function functionSpecFrom(env: Env): FunctionSpec {
 /** The watchdog's settings besides its Function: what `watchdogEnv` writes and `parseWatchdogConfig` reads back. */
 export type WatchdogSettings = Omit<WatchdogConfig, 'function' | 'spec'>;
 
+/** The plain settings of `WATCHDOG_ENV`; the credential (`redisAuth`, REDIS_AUTH_ENV) travels apart. */
+type PlainWatchdogSettings = Exclude<keyof WatchdogSettings, 'lock' | 'redisAuth'>;
+
 /**
  * The variable each setting is read from. The order is the order `watchdogEnv` writes them in, which a
  * Deployment's env list shows (see desired.test.ts).
@@ -355,7 +404,7 @@ export const WATCHDOG_ENV = {
   lifelineFd: 'SPOOL_LIFELINE_FD',
   exitAfterStartCrashes: 'SPOOL_EXIT_AFTER_START_CRASHES',
   terminationMessagePath: 'SPOOL_TERMINATION_MESSAGE_PATH',
-} as const satisfies Record<Exclude<keyof WatchdogSettings, 'lock'>, string>;
+} as const satisfies Record<PlainWatchdogSettings, string>;
 
 /** The watchdog's default `startTimeoutMs`: the process runtime judges StartTimeout by the same bound. */
 export const WATCHDOG_START_TIMEOUT_MS = 30_000;
@@ -369,6 +418,7 @@ export function parseWatchdogConfig(env: Env): WatchdogConfig {
     function: { name, namespace: present(env, 'SPOOL_FUNCTION_NAMESPACE') ?? DEFAULT_NAMESPACE },
     spec,
     redisUrl: redisUrl(env),
+    redisAuth: parseRedisAuth(env),
     host: present(env, k.host) ?? '0.0.0.0',
     port: integer(env, k.port, WATCHDOG_PORT, { min: 0, max: 65535 }),
     userHost: present(env, k.userHost) ?? '127.0.0.1',
@@ -408,11 +458,27 @@ export function watchdogEnv(
     const value = settings[key];
     if (value !== undefined) env[WATCHDOG_ENV[key]] = String(value);
   }
+  if (settings.redisAuth !== undefined) Object.assign(env, redisAuthEnv(settings.redisAuth));
   return settings.lock === undefined ? env : { ...env, ...queueLockEnv(settings.lock) };
 }
 
 export interface ControllerConfig {
   readonly redisUrl: string;
+  /** The controller's Redis user (`spool-controller` when Spool manages Redis ACL). @defaultValue none */
+  readonly redisAuth: RedisAuth;
+  /**
+   * `on`: one Redis ACL user per Function, provisioned by the controller, given only to its replicas. `off`
+   * (SPOOL_REDIS_ACL=off, for an external Redis where ACL management is not allowed): replicas share the
+   * configured credential, and every Function's status says so (condition `RedisIsolation`). @defaultValue on
+   */
+  readonly redisAcl: 'on' | 'off';
+  /**
+   * Set up Spool's service users at start: the controller connects as `default` with SPOOL_REDIS_ADMIN_PASSWORD
+   * (the password Redis was started with), applies `spool-gateway` (SPOOL_REDIS_GATEWAY_PASSWORD) and its own
+   * user (SPOOL_REDIS_PASSWORD), then turns the default user off. Again after each Redis restart that lost them.
+   * @defaultValue none (the users exist already, or Redis is not managed)
+   */
+  readonly redisBootstrap: RedisBootstrap | undefined;
   readonly runtime: 'process' | 'kubernetes';
   /** Process runtime: the folder of Function YAML files it serves. */
   readonly functionsDir: string | undefined;
@@ -440,6 +506,24 @@ export interface ControllerConfig {
   readonly namespaces: readonly string[];
 }
 
+export interface RedisBootstrap {
+  readonly adminPassword: string;
+  readonly gatewayPassword: string;
+}
+
+function redisBootstrap(env: Env, auth: RedisAuth): RedisBootstrap | undefined {
+  const adminPassword = present(env, 'SPOOL_REDIS_ADMIN_PASSWORD');
+  if (adminPassword === undefined) return undefined;
+  const gatewayPassword = present(env, 'SPOOL_REDIS_GATEWAY_PASSWORD');
+  if (gatewayPassword === undefined)
+    throw new ConfigError('SPOOL_REDIS_GATEWAY_PASSWORD is required when SPOOL_REDIS_ADMIN_PASSWORD is set');
+  if (auth.username !== 'spool-controller' || auth.password === undefined)
+    throw new ConfigError(
+      `SPOOL_REDIS_USERNAME must be spool-controller (with SPOOL_REDIS_PASSWORD) when SPOOL_REDIS_ADMIN_PASSWORD is set, was: "${auth.username ?? ''}"`,
+    );
+  return Object.freeze({ adminPassword, gatewayPassword });
+}
+
 function functionRedis(env: Env, fallbackUrl: string): ControllerConfig['functionRedis'] {
   const secret = present(env, 'SPOOL_FUNCTION_REDIS_SECRET');
   if (secret === undefined) return { url: present(env, 'SPOOL_FUNCTION_REDIS_URL') ?? fallbackUrl };
@@ -448,6 +532,17 @@ function functionRedis(env: Env, fallbackUrl: string): ControllerConfig['functio
     throw new ConfigError(`SPOOL_FUNCTION_REDIS_SECRET must be secret-name/key, was: "${secret}"`);
   }
   return { secretName, key };
+}
+
+/** SPOOL_REDIS_ACL; refused on a cluster, whose ACL users live on each node while Spool provisions them on one. */
+function redisAclMode(env: Env, url: string): 'on' | 'off' {
+  const mode = oneOf(env, 'SPOOL_REDIS_ACL', 'on', ['on', 'off']);
+  const target = parseRedisTarget(url);
+  if (mode === 'on' && target.ok && target.value.kind === 'cluster')
+    throw new ConfigError(
+      'SPOOL_REDIS_ACL must be off with a Redis Cluster: per-function users would exist on one node only (docs/security.md)',
+    );
+  return mode;
 }
 
 export function parseControllerConfig(env: Env): ControllerConfig {
@@ -466,8 +561,13 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     watchdogCommand = cmd;
   }
   const url = redisUrl(env);
+  const auth = parseRedisAuth(env);
+  const redisAcl = redisAclMode(env, url);
   return Object.freeze({
     redisUrl: url,
+    redisAuth: auth,
+    redisAcl,
+    redisBootstrap: redisBootstrap(env, auth),
     runtime,
     functionsDir,
     watchdogCommand: Object.freeze(watchdogCommand),

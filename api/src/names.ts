@@ -28,6 +28,13 @@ export const DEFAULT_NAMESPACE = 'default';
 export const deploymentName = (ref: FunctionRef): string => `fn-${ref.name}`;
 
 /**
+ * The Secret in the function's namespace that holds its Redis password (key REDIS_SECRET_KEY), owned by the
+ * Function so the garbage collector deletes it with it (docs/security.md, "Redis isolation").
+ */
+export const redisSecretName = (ref: FunctionRef): string => `fn-${ref.name}-redis`;
+export const REDIS_SECRET_KEY = 'password';
+
+/**
  * OpenFaaS's `function_name` metric label, `name.namespace`: the same form as `/function/NAME.NAMESPACE`, so
  * its dashboards and alerts work unchanged. Every service's metrics label functions with it.
  */

@@ -5,6 +5,7 @@ import { decoded, refused, type Decoded } from './decode.js';
 import type { FunctionRef } from './names.js';
 import {
   CALLBACK_OUTBOX_PATTERN,
+  FUNCTION_STATUS_KEY,
   KEY_PREFIX,
   LOCAL_FUNCTIONS_KEY,
   REPLICA_STATUS_KEY,
@@ -109,7 +110,7 @@ export function functionUserRules(ref: FunctionRef, password: string): string[] 
 
 /**
  * The gateway: every function queue and the callback queue (it enqueues calls, reads and withdraws jobs, and runs
- * the callback worker), read on the replica status and local registry hashes.
+ * the callback worker), read on the replica status, local registry and local status hashes.
  *
  * Channels are `allchannels` because Redis 7.0 checks a PSUBSCRIBE pattern literally against the user's `&`
  * patterns (measured: `&spool:reply:*` refuses `PSUBSCRIBE spool:reply:*:gw-1`), and the gateway's one pattern
@@ -121,14 +122,15 @@ export function gatewayUserRules(password: string): string[] {
     `~${KEY_PREFIX}:{*`,
     `%R~${REPLICA_STATUS_KEY}`,
     `%R~${LOCAL_FUNCTIONS_KEY}`,
+    `%R~${FUNCTION_STATUS_KEY}`,
     'allchannels',
     ...commandRules(BULLMQ_DATA_COMMANDS, BULLMQ_CONNECTION_COMMANDS, PUBLISH, SUBSCRIBE),
   ]);
 }
 
 /**
- * The controller: queue counts and `obliterate` of a deleted function's queue (`spool:{*`), the replica status
- * and local registry hashes, the event channels and the outbox notices, MULTI/EXEC for its status writes, and the
+ * The controller: queue counts and `obliterate` of a deleted function's queue (`spool:{*`), the replica status,
+ * local registry and local status hashes, the event channels and the outbox notices, MULTI/EXEC for its status writes, and the
  * ACL subcommands that provision function users. `acl|setuser` can create any user, so this user is as powerful
  * as an administrator: its password belongs to the controller alone.
  */
@@ -137,6 +139,7 @@ export function controllerUserRules(password: string): string[] {
     `~${KEY_PREFIX}:{*`,
     `~${REPLICA_STATUS_KEY}`,
     `~${LOCAL_FUNCTIONS_KEY}`,
+    `~${FUNCTION_STATUS_KEY}`,
     `&${KEY_PREFIX}:events:*`,
     `&${CALLBACK_OUTBOX_PATTERN}`,
     ...commandRules(

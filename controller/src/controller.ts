@@ -10,6 +10,7 @@ import {
   REPLICA_STATUS_KEY,
   callCounterKey,
   functionKey,
+  parseFunctionKey,
   queueName,
   type ControllerConfig,
   type FunctionRef,
@@ -18,6 +19,9 @@ import { whenReady, withDeadline } from '@spool/node';
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
 import { observeQueue } from './autoscale/observe.js';
 import type { Clock } from './clock.js';
+import { redisUserAccess, sharedCredentialAccess } from './function-access.js';
+import { createOutboxMover, type OutboxMover } from './outbox-mover.js';
+import type { CredentialStore } from './redis-credentials.js';
 import { createControllerHttpServer } from './http.js';
 import { alwaysLeader, type Elector } from './leader/elector.js';
 import { errorMessage, silentLog, type Log } from './log.js';
@@ -51,6 +55,12 @@ export interface ControllerDeps {
   readonly workers?: number;
   /** /healthz also requires Redis (local mode); Kubernetes mode answers healthy while it waits. */
   readonly healthRequiresRedis?: boolean;
+  /**
+   * Where each Function's Redis password is kept: with one, every Function gets a Redis ACL user of its own
+   * (docs/security.md, "Redis isolation"); without one (SPOOL_REDIS_ACL=off), replicas share the runtime's
+   * credential and every status says so.
+   */
+  readonly credentials?: CredentialStore | undefined;
 }
 
 export interface Controller {
@@ -104,6 +114,7 @@ export function createController(deps: ControllerDeps): Controller {
   const elector = deps.elector ?? alwaysLeader();
   let running: Running | undefined;
   let queue: WorkQueue | undefined;
+  let outbox: OutboxMover | undefined;
   let started = false;
   let closing = false;
 
@@ -115,10 +126,18 @@ export function createController(deps: ControllerDeps): Controller {
   });
 
   /** Starts acting: the autoscaler, then a queue seeded with every key the source has. Resolves once each was worked. */
-  const lead = async ({ redis, autoscaler }: Running): Promise<void> => {
+  const lead = async ({ redis, subscriber, autoscaler }: Running): Promise<void> => {
+    const access = deps.credentials ? redisUserAccess(redis, deps.credentials) : sharedCredentialAccess;
+    const existing = source.keys().map(parseFunctionKey);
+    // Users of Functions deleted while no controller ran; a failure is retried at the next start, not fatal.
+    await access.revokeStale(existing).then(
+      (stale) => stale.length > 0 && log.info('redis-users-removed', { functions: stale.map(functionKey) }),
+      (error: unknown) => log.warn('redis-users-resync-failed', { error: errorMessage(error) }),
+    );
     const reconcile = createReconciler({
       source,
       runtime,
+      access,
       status: deps.status,
       registry: deps.registry,
       consumeScaleRequest: deps.consumeScaleRequest,
@@ -143,6 +162,14 @@ export function createController(deps: ControllerDeps): Controller {
         log.error('reconcile-failed', { key, error: errorMessage(error), retryInMs }),
     });
     await autoscaler.start();
+    outbox = createOutboxMover({
+      redis,
+      subscriber,
+      functions: () => source.keys().map(parseFunctionKey),
+      clock,
+      log,
+    });
+    await outbox.start();
     for (const key of initial) queue.add(key);
     await allSeeded;
   };
@@ -150,6 +177,8 @@ export function createController(deps: ControllerDeps): Controller {
   const stopActing = async (): Promise<void> => {
     queue?.close();
     queue = undefined;
+    await outbox?.close();
+    outbox = undefined;
     await running?.autoscaler.close();
   };
 
@@ -218,6 +247,8 @@ export function createController(deps: ControllerDeps): Controller {
       running = undefined;
       queue?.close();
       queue = undefined;
+      await within(outbox?.close());
+      outbox = undefined;
       await within(state?.autoscaler.close());
       await within(elector.close());
       await within(source.close());

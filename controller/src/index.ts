@@ -24,7 +24,7 @@ export { staticSource } from './source/static-source.js';
 export type { DesiredFunction, FunctionSource } from './source/source.js';
 export { createRedisStatusWriter } from './status/redis-status.js';
 export type { StatusWriter } from './status/status-writer.js';
-export type { ReplicaCounts, Runtime } from './runtime/runtime.js';
+export type { FunctionRedisCredential, ReplicaCounts, Runtime } from './runtime/runtime.js';
 export type { ObservedReplicas } from './reconcile/status.js';
 export {
   createProcessRuntime,
@@ -44,3 +44,11 @@ export {
   type ServicePasswords,
 } from './redis-users.js';
 export { drainCallbackOutbox, observeOutboxes, type OutboxDrain } from './callback-outbox.js';
+export { createOutboxMover, type OutboxMover, type OutboxMoverOptions } from './outbox-mover.js';
+export { bootstrapRedisUsers, type BootstrapOutcome, type BootstrapTarget } from './redis-bootstrap.js';
+export {
+  fileCredentialStore,
+  passwordDigest,
+  secretCredentialStore,
+  type CredentialStore,
+} from './redis-credentials.js';

@@ -3,13 +3,15 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { DEPLOYED_FUNCTIONS_FOLDER, parseControllerConfig } from '@spool/api';
+import { DEPLOYED_FUNCTIONS_FOLDER, parseControllerConfig, redisAuthOptions } from '@spool/api';
 import { connectRedis, type Redis } from '@spool/node';
 import { systemClock } from './clock.js';
 import type { Controller } from './controller.js';
 import { createLogger, errorMessage } from './log.js';
 import { createKubeController } from './modes/kubernetes.js';
 import { createLocalController } from './modes/local.js';
+import { bootstrapRedisUsers } from './redis-bootstrap.js';
+import { fileCredentialStore } from './redis-credentials.js';
 import { createProcessRuntime } from './runtime/process.js';
 
 const config = parseControllerConfig(process.env);
@@ -17,17 +19,48 @@ const log = createLogger({ component: 'controller' });
 // maxRetriesPerRequest null: commands wait through a Redis restart instead of failing the tick.
 // An error listener: ioredis reconnects by itself, and would otherwise print each failed attempt as unhandled.
 const redis = (): Redis =>
-  connectRedis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
-    log.warn('redis-error', { error: error.message }),
-  );
+  connectRedis(config.redisUrl, {
+    ...redisAuthOptions(config.redisAuth),
+    maxRetriesPerRequest: null,
+  }).on('error', (error: Error) => {
+    log.warn('redis-error', { error: error.message });
+    // A Redis restarted without its ACL users refuses ours: set them up again, then ioredis's next try succeeds
+    // and the reconnect re-reconciles every function (controller.ts), which re-applies their users.
+    if (/WRONGPASS|NOAUTH/.test(error.message)) void bootstrap();
+  });
+
+let bootstrapping: Promise<void> | undefined;
+let lastBootstrapMs = -Infinity;
+/** At most one at a time and one a second: every connection reports the same refusal. */
+function bootstrap(): Promise<void> {
+  const target = config.redisBootstrap;
+  if (target === undefined || config.redisAuth.password === undefined) return Promise.resolve();
+  if (bootstrapping) return bootstrapping;
+  if (Date.now() - lastBootstrapMs < 1_000) return Promise.resolve();
+  lastBootstrapMs = Date.now();
+  bootstrapping = bootstrapRedisUsers({
+    url: config.redisUrl,
+    controllerPassword: config.redisAuth.password,
+    bootstrap: target,
+  })
+    .then((outcome) => log.info('redis-users-bootstrapped', { outcome }))
+    .catch((error: unknown) => log.warn('redis-bootstrap-failed', { error: errorMessage(error) }))
+    .finally(() => (bootstrapping = undefined));
+  return bootstrapping;
+}
 
 function localController(functionsDir: string): Controller {
   return createLocalController({
     config,
     redis,
+    // Each Function's password in a 0600 file of the state dir; with SPOOL_REDIS_ACL=off, replicas share ours.
+    ...(config.redisAcl === 'on'
+      ? { credentials: fileCredentialStore(join(resolve(config.stateDir), 'redis-users')) }
+      : {}),
     runtime: createProcessRuntime({
       watchdogCommand: config.watchdogCommand,
       redisUrl: config.redisUrl,
+      ...(config.redisAcl === 'off' ? { sharedRedisAuth: config.redisAuth } : {}),
       stateDir: resolve(config.stateDir),
       baseEnv: process.env,
       watchdog: { lock: config.watchdogLock },
@@ -76,6 +109,7 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 
 try {
+  await bootstrap();
   await controller.start();
   log.info('controller-listening', { runtime: config.runtime, metrics: controller.metricsAddress() });
 } catch (error) {

@@ -69,13 +69,30 @@ export async function readFunctionUsers(redis: Redis): Promise<FunctionRef[]> {
   });
 }
 
-/** Deletes the users of functions not in `existing` (deleted while no controller ran); returns those removed. */
+/**
+ * The users a resync may delete: those this install provisioned (`provisioned`, from its own credential store),
+ * still in Redis, whose Function is gone. A user in `users` that this install never provisioned (another install
+ * on a shared Redis, one that uses the same namespace and name as well) is never chosen.
+ */
+export function staleFunctionUsers(o: {
+  readonly users: readonly FunctionRef[];
+  readonly provisioned: readonly FunctionRef[];
+  readonly existing: readonly FunctionRef[];
+}): FunctionRef[] {
+  const keep = new Set(o.existing.map(functionKey));
+  const ours = new Set(o.provisioned.map(functionKey));
+  return o.users.filter((ref) => ours.has(functionKey(ref)) && !keep.has(functionKey(ref)));
+}
+
+/**
+ * Deletes the users of functions this install provisioned that are not in `existing` (deleted while no controller
+ * ran); returns those removed.
+ */
 export async function removeStaleFunctionUsers(
   redis: Redis,
-  existing: readonly FunctionRef[],
+  o: { readonly provisioned: readonly FunctionRef[]; readonly existing: readonly FunctionRef[] },
 ): Promise<FunctionRef[]> {
-  const keep = new Set(existing.map(functionKey));
-  const stale = (await readFunctionUsers(redis)).filter((ref) => !keep.has(functionKey(ref)));
+  const stale = staleFunctionUsers({ users: await readFunctionUsers(redis), ...o });
   for (const ref of stale) await removeFunctionUser(redis, ref);
   return stale;
 }

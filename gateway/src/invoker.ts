@@ -23,7 +23,9 @@ import {
   jobLockKey,
   queueName,
   withdrawnKey,
-  replyChannel,
+  checkReplyScope,
+  functionReplyChannel,
+  gatewayReplyPattern,
   type FunctionRef,
   type InvocationJob,
   type InvocationRequest,
@@ -170,7 +172,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
   >();
   const withdrawals = new Map<string, Withdrawal>();
   const lastWakeMs = new Map<string, number>();
-  const ownReplies = replyChannel(gatewayId);
+  // One pattern for every function's replies (cost flat in the number of functions); each reply must arrive on
+  // the scope of its call's function, which Redis ACL lets only that function's watchdog publish on (issue 11).
+  const ownReplies = gatewayReplyPattern(gatewayId);
   const drop: DropMessage = droppedMessages(options.log, now);
 
   const queueFor = (ref: FunctionRef): Queue => {
@@ -186,14 +190,22 @@ export function createInvoker(options: InvokerOptions): Invoker {
     return queue;
   };
 
+  /** Never throws: a reply may have been published by any function's watchdog. */
+  const onReply = (pattern: string, channel: string, message: string): void => {
+    if (pattern !== ownReplies) return;
+    const reply = decodeReply(message);
+    // Logged per pattern, not per channel: a function may publish on any number of channels in its own scope.
+    if (!reply.ok) return drop(pattern, `${channel}: ${reply.error}`);
+    const scope = checkReplyScope(channel, reply.value.callId);
+    if (!scope.ok) return drop(pattern, scope.error);
+    const waiting = pending.get(reply.value.callId);
+    if ('result' in reply.value) waiting?.finish(reply.value.result);
+    else waiting?.lookNow();
+  };
+
   /** Never throws: anything on these channels may have been published by any client of the Redis. */
   const onMessage = (channel: string, message: string): void => {
-    if (channel === ownReplies) {
-      const reply = decodeReply(message);
-      if (!reply.ok) drop(channel, reply.error);
-      else if ('result' in reply.value) pending.get(reply.value.callId)?.finish(reply.value.result);
-      else pending.get(reply.value.callId)?.lookNow();
-    } else if (channel === channels.scaled) {
+    if (channel === channels.scaled) {
       const status = decodeReplicaStatus(message);
       if (!status.ok) drop(channel, status.error);
       else if (isServed(status.value.key)) replicas.set(status.value.key, status.value);
@@ -346,7 +358,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
       const job = syncInvocationJob({
         callId,
         request,
-        replyTo: ownReplies,
+        replyTo: functionReplyChannel(refOf(fn), gatewayId),
         trace,
         enqueuedAtMs,
         expiresAtMs: enqueuedAtMs + queueWaitMs,
@@ -419,7 +431,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
     async start() {
       subscriber.on('message', onMessage);
-      await subscriber.subscribe(ownReplies, channels.scaled);
+      subscriber.on('pmessage', onReply);
+      await subscriber.subscribe(channels.scaled);
+      await subscriber.psubscribe(ownReplies);
       for (const [field, json] of Object.entries(await redis.hgetall(REPLICA_STATUS_KEY))) {
         const status = decodeStoredReplicaStatus(field, json);
         if (!status.ok) drop(REPLICA_STATUS_KEY, `${field}: ${status.error}`);
@@ -429,6 +443,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
     async close() {
       subscriber.off('message', onMessage);
+      subscriber.off('pmessage', onReply);
       await Promise.all(
         [...queues.values()].map((q) =>
           withDeadline(q.close(), QUEUE_CLOSE_TIMEOUT_MS, 'closing a queue').catch(() => undefined),

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RedisOptions } from 'ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { parseGatewayConfig } from '@spool/api';
+import { parseGatewayConfig, redisAuthOptions } from '@spool/api';
 import { KubeConfig } from '@kubernetes/client-node';
 import { connectRedis as connect, createLogger, whenReady, type Redis } from '@spool/node';
 import { commandConnectionOptions, createGateway, redisScaler } from './gateway.js';
@@ -26,8 +26,9 @@ const log = createLogger({ component: 'gateway' });
 // The command connection fails fast while Redis is away (commandConnectionOptions); the subscriber queues its
 // SUBSCRIBEs and re-subscribes after each reconnect.
 const connectRedis = (options: RedisOptions): Redis =>
-  connect(config.redisUrl, options).on('error', (error: Error) =>
-    log.warn('Redis connection error; reconnecting', { error: error.message }),
+  connect(config.redisUrl, { ...redisAuthOptions(config.redisAuth), ...options }).on(
+    'error',
+    (error: Error) => log.warn('Redis connection error; reconnecting', { error: error.message }),
   );
 const redis = connectRedis({ ...commandConnectionOptions, connectionName: 'spool-gateway' });
 const subscriber = connectRedis({ maxRetriesPerRequest: null, connectionName: 'spool-gateway-subscriber' });

@@ -49,7 +49,8 @@ beforeAll(async () => {
   });
   await events.subscribe(channels.scaled);
   // The controller's defaults (scale interval, lock settings), as `npm start` runs it.
-  local = await startLocalController({ source: staticSource([fn]), stateDir });
+  // As its own user, with a credential store: replicas get the function's own user, as `npm start` runs them.
+  local = await startLocalController({ source: staticSource([fn]), stateDir, ownUsers: true });
   gateway = await startGateway([fn]);
 });
 

@@ -16,6 +16,7 @@ import {
   startWatchdog,
   type TestGateway,
 } from '../support/local-functions.js';
+import type { TestRedisTarget } from '../support/redis-auth.js';
 import { startRedisCluster, type TestRedisCluster } from '../support/redis-cluster.js';
 import { uniqueFunctionRef } from '../support/redis.js';
 import { executions, report, tally } from './support/tally.js';
@@ -29,6 +30,14 @@ let logDir: string;
 const functions: ResolvedFunction[] = [];
 const watchdogs = new Map<string, Watchdog>();
 
+/** Shared-credential mode: Spool does not provision ACL users on a cluster (docs/security.md). */
+const clusterTarget = (): TestRedisTarget => ({
+  address: cluster.url,
+  operatorUrl: cluster.url,
+  gatewayPassword: '',
+  controllerPassword: '',
+  shared: true,
+});
 const logOf = (fn: ResolvedFunction): string => join(logDir, `${fn.metadata.name}.log`);
 const url = (fn: ResolvedFunction, kind: 'function' | 'async-function', id: string): string =>
   `${gateway.url}/${kind}/${fn.metadata.name}.${fn.metadata.namespace}?id=${id}`;
@@ -36,7 +45,7 @@ const waitKey = (fn: ResolvedFunction): string =>
   queueKey({ namespace: fn.metadata.namespace, name: fn.metadata.name }, 'wait');
 
 async function startReplica(fn: ResolvedFunction): Promise<void> {
-  watchdogs.set(fn.metadata.name, await startWatchdog(fn, {}, cluster.url));
+  watchdogs.set(fn.metadata.name, await startWatchdog(fn, {}, clusterTarget()));
 }
 
 beforeAll(async () => {
@@ -54,7 +63,7 @@ beforeAll(async () => {
     );
   }
   for (const fn of functions) await startReplica(fn);
-  gateway = await startGateway(functions, { SPOOL_REDIS_URL: cluster.url });
+  gateway = await startGateway(functions, {}, clusterTarget());
 });
 
 afterAll(async () => {

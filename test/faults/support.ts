@@ -7,9 +7,16 @@ import { join } from 'node:path';
 import type { FunctionRef, FunctionSpecInput, ResolvedFunction } from '@spool/api';
 import type { ProcessRuntime } from '@spool/controller';
 import { eventually } from '../support/eventually.js';
-import { fixturePath, functionFixture, startGateway, type TestGateway } from '../support/local-functions.js';
+import {
+  fixturePath,
+  functionFixture,
+  startGateway,
+  startOutboxMover,
+  type TestGateway,
+} from '../support/local-functions.js';
 import { localControllerConfig, localProcessRuntime } from '../support/local-stack.js';
-import { uniqueFunctionRef } from '../support/redis.js';
+import { runtimeCredential } from '../support/redis-auth.js';
+import { suiteRedis, testRedisAddress, testRedisUrl, uniqueFunctionRef } from '../support/redis.js';
 
 export interface LedgerEntry {
   readonly event: 'start' | 'end' | 'child' | 'crash';
@@ -51,8 +58,10 @@ export async function startStack(
     env: [{ name: 'LEDGER_FILE', value: ledgerFile }],
     ...spec,
   });
-  const runtime = localProcessRuntime(localControllerConfig(), { stateDir });
-  await runtime.apply(fn);
+  const runtime = localProcessRuntime(localControllerConfig(testRedisAddress()), { stateDir });
+  // Replicas as the controller runs them: the function's own Redis user, the outbox mover beside.
+  await runtime.apply(fn, await runtimeCredential(testRedisUrl(), ref));
+  const mover = await startOutboxMover(suiteRedis(), [ref]);
   await runtime.scale(ref, replicas);
   await eventually(
     async () => expect(await runtime.observeReplicas(ref)).toEqual({ replicas, readyReplicas: replicas }),
@@ -78,6 +87,7 @@ export async function startStack(
     close: async () => {
       await gateway.close();
       await runtime.close();
+      await mover.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

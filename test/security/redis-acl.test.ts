@@ -339,13 +339,23 @@ describe('the lifecycle of a function user', () => {
 });
 
 describe('a resync', () => {
-  test('removes the users of functions deleted while no controller ran, and only those', async () => {
+  test("removes the users of this install's functions deleted while no controller ran, never another install's", async () => {
     const orphan = await provisionTenant();
     await orphan.queue.close();
-    const removed = await removeStaleFunctionUsers(controller, [attacker.ref, victim.ref]);
+    // Another install on the same Redis: its user exists, its Function is not in this install's source.
+    const foreign = await provisionTenant();
+    await foreign.queue.close();
+    const removed = await removeStaleFunctionUsers(controller, {
+      provisioned: [attacker.ref, victim.ref, orphan.ref],
+      existing: [attacker.ref, victim.ref],
+    });
     expect(removed).toEqual([orphan.ref]);
     const users = (await readFunctionUsers(controller)).map(functionUserName).sort();
-    expect(users).toEqual([functionUserName(attacker.ref), functionUserName(victim.ref)].sort());
+    expect(users).toEqual(
+      [functionUserName(attacker.ref), functionUserName(victim.ref), functionUserName(foreign.ref)].sort(),
+    );
+    expect(await asTenant(foreign).ping()).toBe('PONG');
+    await removeFunctionUser(controller, foreign.ref);
   });
 });
 

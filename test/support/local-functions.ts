@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectRedis, whenReady, type Redis } from '@spool/node';
 import {
+  CONTROLLER_USER,
+  GATEWAY_USER,
+  redisAuthOptions,
   parseGatewayConfig,
   parseWatchdogConfig,
   resolveFunction,
@@ -14,10 +17,12 @@ import {
   defaultQueueLockConfig,
   type QueueLockConfig,
 } from '@spool/api';
+import { createOutboxMover, silentLog, systemClock } from '@spool/controller';
 import { commandConnectionOptions, createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
+import { grantFunctionUser, type TestRedisTarget } from './redis-auth.js';
 import { freePort } from './redis-server.js';
-import { testRedisUrl, uniqueFunctionRef } from './redis.js';
+import { suiteRedis, uniqueFunctionRef } from './redis.js';
 
 /**
  * In-process watchdogs share jest's event loop, which loading and transforming modules can block for seconds on a
@@ -38,15 +43,21 @@ export const functionFixture = (ref: FunctionRef, spec: FunctionSpecInput): Reso
 export const testFunction = (spec: FunctionSpecInput, name = 'fn'): ResolvedFunction =>
   functionFixture(uniqueFunctionRef(name), spec);
 
-/** `redisUrl` lets a suite use a Redis database of its own (the callback queue is shared by every gateway). */
+/**
+ * A watchdog as a replica runs: as its function's own Redis user (provisioned here as the controller would), with
+ * the controller's outbox mover for it beside (callbacks leave through the function's outbox). `redis` lets a suite
+ * use a Redis of its own (the callback queue is shared by every gateway on one Redis).
+ */
 export async function startWatchdog(
   fn: ResolvedFunction,
   env: Record<string, string> = {},
-  redisUrl = testRedisUrl(),
+  redis: TestRedisTarget = suiteRedis(),
 ): Promise<Watchdog> {
+  const ref = { namespace: fn.metadata.namespace, name: fn.metadata.name };
+  const credential = redis.shared ? {} : await grantFunctionUser(redis.operatorUrl, ref);
   const config = parseWatchdogConfig(
     watchdogEnv(fn, {
-      redisUrl,
+      redisUrl: redis.address,
       host: '127.0.0.1',
       port: 0,
       userPort: await freePort(),
@@ -57,38 +68,89 @@ export async function startWatchdog(
   );
   const watchdog = createWatchdog({
     config,
-    createRedis: () => connectRedis(redisUrl, { maxRetriesPerRequest: null }),
+    createRedis: () => connectRedis(redis.address, { ...credential, maxRetriesPerRequest: null }),
     baseEnv: { ...process.env, ...env },
     logger: silentLogger,
   });
+  const mover = await startOutboxMover(redis, [ref]);
   await watchdog.start();
-  return watchdog;
+  return {
+    ...watchdog,
+    start: () => watchdog.start(),
+    port: () => watchdog.port(),
+    close: async () => {
+      const closed = await watchdog.close();
+      await mover.close();
+      return closed;
+    },
+  };
+}
+
+export interface RunningOutboxMover {
+  close(): Promise<void>;
+}
+
+/** The controller's outbox mover for `refs`, as the controller's user. */
+export async function startOutboxMover(
+  redis: TestRedisTarget,
+  refs: readonly FunctionRef[],
+): Promise<RunningOutboxMover> {
+  const auth = redis.shared ? {} : { username: CONTROLLER_USER, password: redis.controllerPassword };
+  const command = connectRedis(redis.address, { ...auth, maxRetriesPerRequest: null });
+  const subscriber = connectRedis(redis.address, { ...auth, maxRetriesPerRequest: null });
+  const mover = createOutboxMover({
+    redis: command,
+    subscriber,
+    functions: () => refs,
+    clock: systemClock,
+    log: silentLog,
+    sweepIntervalMs: 500,
+  });
+  await mover.start();
+  return {
+    close: async () => {
+      await mover.close();
+      command.disconnect();
+      subscriber.disconnect();
+    },
+  };
 }
 
 export interface TestGateway {
   readonly url: string;
+  /** Its id: the last part of the reply channels it listens on. */
+  readonly gatewayId: string;
   readonly gateway: Gateway;
   readonly redis: Redis;
   close(): Promise<void>;
 }
 
+/** A gateway as its own Redis user (`spool-gateway`) on `redis`. */
 export async function startGateway(
   functions: readonly ResolvedFunction[],
   env: Record<string, string> = {},
+  target: TestRedisTarget = suiteRedis(),
 ): Promise<TestGateway> {
   const config = parseGatewayConfig({
     SPOOL_FUNCTIONS_DIR: 'unused',
     SPOOL_HOST: '127.0.0.1',
     SPOOL_PORT: '0',
-    SPOOL_REDIS_URL: testRedisUrl(),
     ...env,
+    SPOOL_REDIS_URL: target.address,
+    ...(target.shared
+      ? {}
+      : { SPOOL_REDIS_USERNAME: GATEWAY_USER, SPOOL_REDIS_PASSWORD: target.gatewayPassword }),
   });
+  const auth = redisAuthOptions(config.redisAuth);
+  const gatewayId = `test-${Math.random().toString(36).slice(2)}`;
   const redis = connectRedis(config.redisUrl, {
+    ...auth,
     ...commandConnectionOptions,
     connectionName: 'spool-test-gateway',
   });
   await whenReady(redis);
   const subscriber = connectRedis(config.redisUrl, {
+    ...auth,
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',
   });
@@ -97,12 +159,13 @@ export async function startGateway(
     redis,
     subscriber,
     registry: staticRegistry(functions),
-    gatewayId: `test-${Math.random().toString(36).slice(2)}`,
+    gatewayId,
     log: silentLogger,
   });
   const { port } = await gateway.start();
   return {
     url: `http://127.0.0.1:${port}`,
+    gatewayId,
     gateway,
     redis,
     close: async () => {

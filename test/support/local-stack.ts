@@ -7,10 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import { whenReady } from '@spool/node';
-import { parseControllerConfig, parseGatewayConfig, type ControllerConfig } from '@spool/api';
+import {
+  CONTROLLER_USER,
+  parseControllerConfig,
+  parseGatewayConfig,
+  type ControllerConfig,
+} from '@spool/api';
 import {
   createLocalController,
   createProcessRuntime,
+  fileCredentialStore,
   silentLog,
   systemClock,
   type Controller,
@@ -26,7 +32,7 @@ import {
   type Gateway,
 } from '@spool/gateway';
 import { repoRoot } from './local-functions.js';
-import { testRedisUrl } from './redis.js';
+import { testRedisAddress, testRedisUrl, testServicePasswords } from './redis.js';
 
 /** The watchdog every local replica runs: the built one, as `npm start` runs it. */
 export const watchdogCommand: readonly string[] = [process.execPath, join(repoRoot, 'watchdog/dist/main.js')];
@@ -79,6 +85,11 @@ export interface LocalControllerOptions {
   readonly stateDir?: string;
   readonly killMarginMs?: number;
   readonly log?: Log;
+  /**
+   * Runs as `npm start` does on the run's Redis: the controller as its own user (spool-controller) with a
+   * credential store, so each replica gets its function's own user. Otherwise it connects with `redisUrl` as given.
+   */
+  readonly ownUsers?: boolean;
 }
 
 export interface LocalController {
@@ -91,7 +102,7 @@ export interface LocalController {
 
 /** A started local controller with its process runtime; close() stops its replicas. */
 export async function startLocalController(options: LocalControllerOptions): Promise<LocalController> {
-  const config = localControllerConfig(options.redisUrl, options.env);
+  const config = localControllerConfig(options.ownUsers ? testRedisAddress() : options.redisUrl, options.env);
   const ownDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'spool-local-stack-'));
   const runtime = localProcessRuntime(config, {
@@ -100,7 +111,14 @@ export async function startLocalController(options: LocalControllerOptions): Pro
   });
   const controller = createLocalController({
     config,
-    redis: () => quietClient(config.redisUrl),
+    redis: () =>
+      quietClient(config.redisUrl, {
+        maxRetriesPerRequest: null,
+        ...(options.ownUsers
+          ? { username: CONTROLLER_USER, password: testServicePasswords().controller }
+          : {}),
+      }),
+    ...(options.ownUsers ? { credentials: fileCredentialStore(join(stateDir, 'redis-users')) } : {}),
     runtime,
     source: options.source,
     clock: systemClock,

@@ -29,16 +29,18 @@ const NODE_TIMEOUT_MS = 3_000;
 export async function startRedisCluster(masters = 3, replicas = 1): Promise<TestRedisCluster> {
   const servers = await Promise.all(
     Array.from({ length: masters * (1 + replicas) }, () =>
-      startRedisServer(undefined, [
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        'nodes.conf',
-        '--cluster-node-timeout',
-        String(NODE_TIMEOUT_MS),
-        '--appendonly',
-        'yes',
-      ]),
+      startRedisServer({
+        args: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          String(NODE_TIMEOUT_MS),
+          '--appendonly',
+          'yes',
+        ],
+      }),
     ),
   );
   const dead = new Set<number>();

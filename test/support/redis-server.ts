@@ -45,11 +45,18 @@ export function waitForReady(child: ChildProcess): Promise<void> {
   });
 }
 
-/** `args` are added to the command line, e.g. cluster mode's (test/support/redis-cluster.ts). */
+/**
+ * `requirePass`: the default user's password, as the product starts Redis (test/support/redis-auth.ts); `args` are
+ * added to the command line, e.g. cluster mode's (test/support/redis-cluster.ts).
+ */
 export async function startRedisServer(
-  binary = process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server',
-  args: readonly string[] = [],
+  options: {
+    readonly requirePass?: string;
+    readonly binary?: string;
+    readonly args?: readonly string[];
+  } = {},
 ): Promise<RedisServer> {
+  const binary = options.binary ?? process.env['SPOOL_REDIS_SERVER'] ?? 'redis-server';
   const dir = mkdtempSync(join(tmpdir(), 'spool-redis-'));
   const port = await freePort();
   const child = spawn(
@@ -67,7 +74,8 @@ export async function startRedisServer(
       dir,
       '--loglevel',
       'notice',
-      ...args,
+      ...(options.requirePass === undefined ? [] : ['--requirepass', options.requirePass]),
+      ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

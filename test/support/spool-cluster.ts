@@ -100,6 +100,8 @@ export function controllerEnv(redisUrl: string, leaseName: string): Env {
   return {
     SPOOL_RUNTIME: 'kubernetes',
     SPOOL_REDIS_URL: redisUrl,
+    // As the chart runs it: shared-credential mode until the chart's Redis has a password (docs/security.md).
+    SPOOL_REDIS_ACL: 'off',
     SPOOL_NAMESPACE: SPOOL_NAMESPACE,
     SPOOL_LEASE_NAME: leaseName,
     SPOOL_LEASE_DURATION_SECONDS: '4',

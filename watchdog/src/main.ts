@@ -1,6 +1,6 @@
 // Composition root of the watchdog: env → config → Redis → createWatchdog().start(); SIGTERM/SIGINT drain, then exit.
 import { writeFileSync } from 'node:fs';
-import { parseWatchdogConfig } from '@spool/api';
+import { REDIS_AUTH_ENV, parseWatchdogConfig, redisAuthOptions } from '@spool/api';
 import { connectRedis } from '@spool/node';
 import { watchLifeline } from './lifeline.js';
 import { stderrLogger } from './logger.js';
@@ -12,14 +12,18 @@ const logger = stderrLogger;
 
 async function main(): Promise<void> {
   const config = parseWatchdogConfig(env);
+  // Read once: out of process.env, so nothing this process starts or reports carries it. /proc/<pid>/environ
+  // still shows the environment the watchdog was started with (docs/security.md, "What function code can read").
+  delete env[REDIS_AUTH_ENV.password];
   const stopTracing = await startTracing(env);
   const watchdog = createWatchdog({
     config,
     // null: BullMQ's blocking fetch must wait as long as it asks, not fail after 20 retries.
     // The error listener: ioredis reconnects by itself, and would otherwise print each attempt as unhandled.
     createRedis: () =>
-      connectRedis(config.redisUrl, { maxRetriesPerRequest: null }).on('error', (error: Error) =>
-        logger.error('redis error', { error: error.message }),
+      connectRedis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), maxRetriesPerRequest: null }).on(
+        'error',
+        (error: Error) => logger.error('redis error', { error: error.message }),
       ),
     baseEnv: env,
     logger,

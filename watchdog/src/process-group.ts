@@ -25,14 +25,33 @@ export function userCommand(spec: Pick<FunctionSpec, 'command' | 'args'>): UserC
   return { file, args: [...rest, ...spec.args] };
 }
 
-/** The user process's environment: the watchdog's own, then `spec.env`, then Spool's variables (later wins). */
+/**
+ * What the user process takes from the watchdog's environment: the operating system's basics (the image's `PATH`
+ * finds the user's command, locale and time zone). Nothing else: the watchdog's own environment carries the
+ * function's Redis credential and address (`SPOOL_*`), tracing headers and the orchestrator's service variables,
+ * and function code must see none of them (issue 11, item 2). Anything else a function needs goes in `spec.env`.
+ */
+export const INHERITED_ENV: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'TMPDIR', 'TZ', 'LANG', 'LANGUAGE',
+  // `npm start`'s process tag (a state-dir path, no secret): how its launcher finds a user process whose
+  // replica died, so none outlives the stack (scripts/stack-processes.ts).
+  'LOCAL_SPOOL_STACK',
+]; // prettier-ignore
+
+const isInherited = (name: string): boolean => INHERITED_ENV.includes(name) || name.startsWith('LC_');
+
+/**
+ * The user process's environment: INHERITED_ENV from the watchdog's own, then `spec.env`, then Spool's variables
+ * (later wins; see docs/function-reference.md for the call variables).
+ */
 export function userEnv(
   base: EnvMap,
   specEnv: FunctionSpec['env'],
   spoolVars: Readonly<Record<string, string>>,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries(base))
+    if (value !== undefined && isInherited(name)) env[name] = value;
   for (const { name, value } of specEnv) env[name] = value;
   return { ...env, ...spoolVars };
 }

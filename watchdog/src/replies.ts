@@ -1,5 +1,4 @@
-// The two ways a result leaves the watchdog besides the job's return value: a reply publish and a callback job.
-import type { Queue } from 'bullmq';
+// The two ways a result leaves the watchdog besides the job's return value: a reply publish and a callback outbox entry.
 import type { Redis } from '@spool/node';
 import {
   CALLBACK_JOB_OPTIONS,
@@ -19,14 +18,6 @@ export async function publishReply(publisher: Redis, channel: string, reply: Rep
     await publisher.publish(channel, encodeReply(reply));
   } catch (cause) {
     throw new Error(`publishing the reply for ${reply.callId} on ${channel}`, { cause });
-  }
-}
-
-export async function enqueueCallback(queue: Queue<CallbackJob>, callback: CallbackJob): Promise<void> {
-  try {
-    await queue.add('callback', callback, { ...CALLBACK_JOB_OPTIONS, jobId: callback.callId });
-  } catch (cause) {
-    throw new Error(`enqueueing the callback for ${callback.callId}`, { cause });
   }
 }
 

@@ -1,9 +1,8 @@
 // createWatchdog(deps): the per-pod lifecycle (health server, user process runner, queue worker) without env or signals.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { trace, type Tracer } from '@opentelemetry/api';
-import { Queue } from 'bullmq';
 import type { Redis } from '@spool/node';
-import { CALLBACK_QUEUE, KEY_PREFIX, type CallbackJob, type WatchdogConfig } from '@spool/api';
+import type { CallbackJob, WatchdogConfig } from '@spool/api';
 import { withDeadline } from '@spool/node';
 import { systemClock, type Clock } from './clock.js';
 import { terminationMessage } from './crash-exit.js';
@@ -20,6 +19,7 @@ import {
 import { createForkRunner } from './runner/fork-runner.js';
 import { createHttpRunner } from './runner/http-runner.js';
 import type { Runner, RunnerOptions } from './runner/runner.js';
+import { pushCallbackToOutbox } from './replies.js';
 import { createShutdown } from './shutdown.js';
 import { createInvocationWorker, type InvocationWorker } from './worker.js';
 
@@ -118,7 +118,6 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
   const runner: Runner =
     config.spec.mode === 'fork' ? createForkRunner(runnerOptions) : createHttpRunner(runnerOptions);
   const connections: Redis[] = [];
-  let callbacks: Queue<CallbackJob> | undefined;
 
   const snapshot = (): WatchdogSnapshot => ({
     phase,
@@ -168,7 +167,6 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
         try {
           await withDeadline(
             (async () => {
-              await callbacks?.close();
               await Promise.all(connections.map((c) => c.quit()));
             })(),
             REDIS_CLOSE_TIMEOUT_MS,
@@ -201,13 +199,13 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
     const connection = deps.createRedis();
     const publisher = deps.createRedis();
     connections.push(connection, publisher);
-    callbacks = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection: publisher, prefix: KEY_PREFIX });
     invocations = createInvocationWorker({
       config,
       runner,
       connection,
       publisher,
-      callbacks,
+      // Into the function's own outbox: its Redis user has no right on the shared callback queue (issue 11).
+      sendCallback: (callback: CallbackJob) => pushCallbackToOutbox(publisher, config.function, callback),
       clock,
       tracer,
       metrics,

@@ -8,7 +8,7 @@ import {
   type Context,
   type Tracer,
 } from '@opentelemetry/api';
-import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from '@spool/node';
 import {
   KEY_PREFIX,
@@ -42,7 +42,7 @@ import {
   mayBeWithdrawn,
   stampResult,
 } from './outcome.js';
-import { enqueueCallback, publishReply } from './replies.js';
+import { publishReply } from './replies.js';
 import { platformErrorResult, type Runner } from './runner/runner.js';
 
 export interface InvocationWorkerOptions {
@@ -52,7 +52,8 @@ export interface InvocationWorkerOptions {
   readonly connection: Redis;
   /** Shared, never blocked: reply publishes. */
   readonly publisher: Redis;
-  readonly callbacks: Queue<CallbackJob>;
+  /** Hands an ended async call's callback on for delivery (replies.ts pushCallbackToOutbox). */
+  readonly sendCallback: (callback: CallbackJob) => Promise<void>;
   readonly clock: Clock;
   readonly tracer: Tracer;
   readonly metrics: WatchdogMetrics;
@@ -382,7 +383,7 @@ async function sendCallback(
 ): Promise<void> {
   if (callback === undefined) return;
   try {
-    await enqueueCallback(options.callbacks, callback);
+    await options.sendCallback(callback);
   } catch (error) {
     options.logger.error('callback not enqueued', { error });
   }

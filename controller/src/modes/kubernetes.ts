@@ -12,6 +12,7 @@ import { createLeaseElector } from '../leader/lease-elector.js';
 import type { Log } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { defaultDesiredDeploymentOptions } from '../reconcile/desired.js';
+import { secretCredentialStore } from '../redis-credentials.js';
 import { createKubernetesRuntime } from '../runtime/kubernetes.js';
 import { createInformerSource } from '../source/informer-source.js';
 import { createKubeStatusWriter } from '../status/kube-status.js';
@@ -65,5 +66,7 @@ export function createKubeController(deps: KubeControllerDeps): KubeController {
     healthRequiresRedis: false,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.workers ? { workers: deps.workers } : {}),
+    // Each Function's password in a Secret of its namespace, owned by it (docs/security.md, "Redis isolation").
+    credentials: config.redisAcl === 'on' ? secretCredentialStore(kc) : undefined,
   });
 }

@@ -7,6 +7,7 @@ import { createController, type Controller } from '../controller.js';
 import { silentLog, type Log } from '../log.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { createPublishedRegistry } from '../registry/published-registry.js';
+import type { CredentialStore } from '../redis-credentials.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { createFolderSource } from '../source/folder-source.js';
 import type { FunctionSource } from '../source/source.js';
@@ -25,6 +26,8 @@ export interface LocalControllerDeps {
   readonly clock: Clock;
   readonly log?: Log;
   readonly metrics?: ControllerMetrics;
+  /** One Redis user per Function, its password kept here (`fileCredentialStore`); shared credential when unset. */
+  readonly credentials?: CredentialStore;
 }
 
 export function createLocalController(deps: LocalControllerDeps): Controller {
@@ -55,6 +58,7 @@ export function createLocalController(deps: LocalControllerDeps): Controller {
         clock: deps.clock,
         log,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        credentials: deps.credentials,
       });
       await controller.start();
     },

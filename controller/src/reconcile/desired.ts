@@ -1,7 +1,10 @@
 // The Deployment a Function should have: a pure function of the Function and the install's options.
 // It leaves out spec.replicas, which the autoscaler owns through the scale subresource.
 import type { V1Container, V1Deployment, V1EnvVar, V1EnvVarSource, V1Probe } from '@kubernetes/client-node';
+import type { FunctionRedisCredential } from '../runtime/runtime.js';
 import {
+  REDIS_AUTH_ENV,
+  REDIS_SECRET_KEY,
   FUNCTION_API_VERSION,
   FUNCTION_KIND,
   WATCHDOG_PORT,
@@ -26,7 +29,16 @@ export interface DesiredDeploymentOptions {
   readonly drainMarginSeconds: number;
   /** The controller's queue lock settings, the same for every function pod (how fast a dead pod's calls re-run). */
   readonly lock: QueueLockConfig;
+  /**
+   * The function's own Redis user: its name in plain env, its password from the Secret in the function's
+   * namespace (`secretKeyRef`, never in the Deployment), and the password's digest on the pod template so a
+   * rotated password rolls the pods. Unset in shared-credential mode.
+   */
+  readonly credential?: Pick<FunctionRedisCredential, 'username' | 'secretName' | 'digest'>;
 }
+
+/** On the pod template: which Redis password the pods were started with. */
+export const REDIS_CREDENTIAL_ANNOTATION = 'spool.dev/redis-credential';
 
 export const defaultDesiredDeploymentOptions = (
   redis: RedisSource,
@@ -71,6 +83,15 @@ function containerEnv(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1E
           {
             name: 'SPOOL_REDIS_URL',
             valueFrom: { secretKeyRef: { name: redis.secretName, key: redis.key } },
+          },
+        ]),
+    ...(opts.credential === undefined
+      ? []
+      : [
+          { name: REDIS_AUTH_ENV.username, value: opts.credential.username },
+          {
+            name: REDIS_AUTH_ENV.password,
+            valueFrom: { secretKeyRef: { name: opts.credential.secretName, key: REDIS_SECRET_KEY } },
           },
         ]),
     // Bind to the pod's own address: the same in a real pod, and distinct per pod where pods share a host.
@@ -136,7 +157,12 @@ export function desiredDeployment(fn: ResolvedFunction, opts: DesiredDeploymentO
       // Never fewer ready replicas than wanted during a rollout: calls keep flowing while pods change.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
       template: {
-        metadata: { labels: functionLabels(ref) },
+        metadata: {
+          labels: functionLabels(ref),
+          ...(opts.credential === undefined
+            ? {}
+            : { annotations: { [REDIS_CREDENTIAL_ANNOTATION]: opts.credential.digest } }),
+        },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,

@@ -12,6 +12,7 @@ import {
   type Problem,
   type ResolvedFunction,
 } from '@spool/api';
+import type { FunctionAccess } from '../function-access.js';
 import { errorMessage, type Log } from '../log.js';
 import type { PublishedRegistry } from '../registry/published-registry.js';
 import { ReplicasConflictError, SpecRejectedError, type Runtime } from '../runtime/runtime.js';
@@ -31,6 +32,8 @@ export interface ScaleTargets {
 export interface ReconcilerOptions {
   readonly source: FunctionSource;
   readonly runtime: Runtime;
+  /** Each Function's Redis user: granted before its replicas are applied, revoked after they stopped. */
+  readonly access: FunctionAccess;
   readonly status: StatusWriter;
   /** Local mode: what the gateway serves. */
   readonly registry?: PublishedRegistry | undefined;
@@ -78,6 +81,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
         deployment: refusal.conflict === undefined ? deployment : undefined,
         queued,
         previous: previous?.conditions ?? [],
+        redisIsolated: o.access.isolated,
         rejected: refusal.rejected,
       },
       o.now(),
@@ -112,6 +116,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     appliedScaleRequests.delete(key);
     refusals.delete(key);
     await o.runtime.remove(ref);
+    await o.access.revoke(ref);
     await o.forgetQueue(ref);
     await o.status.remove(key);
     return {};
@@ -166,7 +171,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     fn: ResolvedFunction,
   ): Promise<string | undefined> => {
     try {
-      await o.runtime.apply(fn);
+      await o.runtime.apply(fn, await o.access.grant(fn));
       return undefined;
     } catch (error) {
       if (error instanceof ReplicasConflictError) return error.message;

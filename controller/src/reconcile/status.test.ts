@@ -189,6 +189,7 @@ describe('functionStatus', () => {
     expect(conditions?.map((c) => [c.type, c.status, c.reason, c.message])).toEqual([
       ['Ready', 'False', 'Rejected', 'spec.template: bad quantity "lots"'],
       ['Valid', 'False', 'Rejected', 'spec.template: bad quantity "lots"'],
+      ['RedisIsolated', 'True', 'OwnRedisUser', "replicas reach only this function's keys and reply scope"],
     ]);
   });
 

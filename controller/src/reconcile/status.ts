@@ -33,6 +33,11 @@ export interface ObservedFunction {
   readonly deployment: ObservedReplicas | undefined;
   readonly queued: number;
   readonly previous: readonly Condition[];
+  /**
+   * Whether the function's replicas use a Redis user of their own (docs/security.md, "Redis isolation"); false
+   * in shared-credential mode (SPOOL_REDIS_ACL=off). @defaultValue true
+   */
+  readonly redisIsolated?: boolean;
   /** The API server refused what the runtime applied (its own message): a spec Spool's schema let through. */
   readonly rejected?: string | undefined;
 }
@@ -107,6 +112,24 @@ function validCondition(o: ObservedFunction): NewCondition {
   };
 }
 
+/** Said on every Function, so a tenant can see whether another tenant's code could reach its calls. */
+function isolationCondition(o: ObservedFunction): NewCondition {
+  return (o.redisIsolated ?? true)
+    ? {
+        type: 'RedisIsolated',
+        status: 'True',
+        reason: 'OwnRedisUser',
+        message: "replicas reach only this function's keys and reply scope",
+      }
+    : {
+        type: 'RedisIsolated',
+        status: 'False',
+        reason: 'SharedCredential',
+        message:
+          'Redis ACL management is off (SPOOL_REDIS_ACL=off): every function shares one credential, so any function can read and answer the calls of every other',
+      };
+}
+
 function withTransition(
   next: NewCondition,
   previous: readonly Condition[],
@@ -120,7 +143,7 @@ function withTransition(
 
 export function functionStatus(o: ObservedFunction, nowMs: number): FunctionStatus {
   const nowIso = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const conditions = [readyCondition(o), validCondition(o)].map((c) =>
+  const conditions = [readyCondition(o), validCondition(o), isolationCondition(o)].map((c) =>
     withTransition(c, o.previous, o.generation, nowIso),
   );
   return {

@@ -30,7 +30,13 @@ import { decidePodFailure, type ReplicaFailure } from '../reconcile/pod-failure.
 import { desiredDeployment, type DesiredDeploymentOptions } from '../reconcile/desired.js';
 import { deploymentConflict } from '../reconcile/ownership.js';
 import type { ObservedReplicas } from '../reconcile/status.js';
-import { ReplicasConflictError, SpecRejectedError, type ReplicaCounts, type Runtime } from './runtime.js';
+import {
+  ReplicasConflictError,
+  SpecRejectedError,
+  type FunctionRedisCredential,
+  type ReplicaCounts,
+  type Runtime,
+} from './runtime.js';
 
 export interface KubernetesRuntimeOptions {
   readonly kc: KubeConfig;
@@ -180,8 +186,9 @@ export function createKubernetesRuntime(o: KubernetesRuntimeOptions): Runtime {
       stopInformer = await startInformer(deployments, 'deployments', o.log);
     },
 
-    async apply(fn: ResolvedFunction) {
-      const deployment = withAppliedHash(desiredDeployment(fn, o.desired));
+    async apply(fn: ResolvedFunction, credential?: FunctionRedisCredential) {
+      const desired = credential === undefined ? o.desired : { ...o.desired, credential };
+      const deployment = withAppliedHash(desiredDeployment(fn, desired));
       const current = deployments.get(deploymentName(functionRef(fn)), fn.metadata.namespace);
       // Unchanged since our last apply: skip the request. Status resyncs reconcile every function every few
       // seconds, and an apply per resync was most of the controller's API traffic at 1,000 functions.

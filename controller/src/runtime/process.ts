@@ -14,6 +14,7 @@ import {
   WATCHDOG_START_TIMEOUT_MS,
   type FunctionRef,
   type ResolvedFunction,
+  type RedisAuth,
   type WatchdogSettings,
 } from '@spool/api';
 import { signalGroup } from '@spool/node';
@@ -22,13 +23,15 @@ import { errorMessage, type Log } from '../log.js';
 import { describeTermination } from '../reconcile/pod-failure.js';
 import { decideLocalFailure } from './local-failure.js';
 import { freePortExcept } from './ports.js';
-import { LIFELINE_FD, freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
-import type { ReplicaCounts, Runtime } from './runtime.js';
+import { LIFELINE_FD, NO_REDIS_AUTH, freeIndex, replicaEnv, replicaLogPath } from './replica-env.js';
+import type { FunctionRedisCredential, ReplicaCounts, Runtime } from './runtime.js';
 
 export interface ProcessRuntimeOptions {
   /** argv of one watchdog, e.g. `['node', 'watchdog/dist/main.js']`. */
   readonly watchdogCommand: readonly string[];
   readonly redisUrl: string;
+  /** Shared-credential mode (SPOOL_REDIS_ACL=off): what every replica authenticates with. @defaultValue none */
+  readonly sharedRedisAuth?: RedisAuth;
   /** Replica logs go to `<stateDir>/logs/`. */
   readonly stateDir: string;
   /** Inherited by every replica (PATH, HOME, …); main passes `process.env`. */
@@ -72,6 +75,8 @@ interface Replica {
 
 interface Managed {
   fn: ResolvedFunction;
+  /** The function's own Redis user, in each replica's private environment; the runtime's own when unset. */
+  credential: FunctionRedisCredential | undefined;
   specHash: string;
   desired: number;
   replicas: Replica[];
@@ -93,8 +98,12 @@ const describeExit = (code: number | null, signal: NodeJS.Signals | null): strin
         signal: signal === null ? undefined : osConstants.signals[signal],
       });
 
-const specHash = (fn: ResolvedFunction): string =>
-  createHash('sha256').update(JSON.stringify(fn.spec)).digest('hex');
+/** A changed spec or a rotated Redis password rolls the replicas. */
+const specHash = (fn: ResolvedFunction, credential: FunctionRedisCredential | undefined): string =>
+  createHash('sha256')
+    .update(JSON.stringify(fn.spec))
+    .update(credential?.digest ?? '')
+    .digest('hex');
 
 interface Probed {
   readonly ready: boolean;
@@ -254,6 +263,9 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
           baseEnv: options.baseEnv,
           ...(options.watchdog ? { watchdog: options.watchdog } : {}),
           redisUrl: options.redisUrl,
+          redisAuth: m.credential
+            ? { username: m.credential.username, password: m.credential.password }
+            : (options.sharedRedisAuth ?? NO_REDIS_AUTH),
           watchdogPort,
           userPort,
         }),
@@ -341,15 +353,16 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   return {
     start: () => Promise.resolve(),
 
-    apply: (fn) => {
+    apply: (fn, credential) => {
       const key = functionKey(functionRef(fn));
       return locked(key, async () => {
-        const hash = specHash(fn);
+        const hash = specHash(fn, credential);
         const m = functions.get(key);
         if (m === undefined) {
           // As the Kubernetes runtime creates a Deployment: at scale.min, and the autoscaler takes it from there.
           const created: Managed = {
             fn,
+            credential,
             specHash: hash,
             desired: fn.spec.scale.min,
             replicas: [],
@@ -364,6 +377,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
         }
         if (m.specHash === hash) return;
         m.fn = fn;
+        m.credential = credential;
         m.specHash = hash;
         m.consecutiveCrashes = 0;
         log.info('function-changed', { key, replicas: m.desired });

@@ -1,6 +1,12 @@
 // What one local replica is told: its function, its ports and the parent's environment. Pure.
 import { join } from 'node:path';
-import { watchdogEnv, type FunctionRef, type ResolvedFunction, type WatchdogSettings } from '@spool/api';
+import {
+  watchdogEnv,
+  type FunctionRef,
+  type RedisAuth,
+  type ResolvedFunction,
+  type WatchdogSettings,
+} from '@spool/api';
 
 export interface ReplicaEnvOptions {
   /** The controller's environment (PATH, HOME, …), inherited by every replica. */
@@ -8,13 +14,16 @@ export interface ReplicaEnvOptions {
   /** Watchdog settings for every replica (main passes the controller's queue `lock`); the runtime's own (Redis, ports) still win. */
   readonly watchdog?: Partial<WatchdogSettings>;
   readonly redisUrl: string;
+  /** The replica's Redis credential: its function's own user, so no other replica's environment holds it. */
+  readonly redisAuth?: RedisAuth;
   readonly watchdogPort: number;
   readonly userPort: number;
 }
 
 /**
  * The parent's variables, minus its own `SPOOL_*` settings: the controller's `SPOOL_PORT` or `SPOOL_METRICS_PORT`
- * would otherwise be read by the watchdog as its own. Then the watchdog's contract (api `parseWatchdogConfig`).
+ * would otherwise be read by the watchdog as its own, and its Redis credentials (`SPOOL_REDIS_*`) are not the
+ * replica's to have. Then the watchdog's contract (api `parseWatchdogConfig`).
  */
 export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
@@ -26,6 +35,7 @@ export function replicaEnv(fn: ResolvedFunction, options: ReplicaEnvOptions): Re
     ...watchdogEnv(fn, {
       ...options.watchdog,
       redisUrl: options.redisUrl,
+      redisAuth: options.redisAuth ?? NO_REDIS_AUTH,
       host: '127.0.0.1',
       port: options.watchdogPort,
       userPort: options.userPort,
@@ -51,3 +61,5 @@ export function freeIndex(taken: readonly number[]): number {
   while (used.has(index)) index += 1;
   return index;
 }
+
+export const NO_REDIS_AUTH: RedisAuth = { username: undefined, password: undefined };

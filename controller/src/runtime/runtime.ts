@@ -11,6 +11,17 @@ export interface ReplicaCounts {
   readonly readyReplicas: number;
 }
 
+/** How a function's replicas authenticate to Redis: its own ACL user (docs/security.md, "Redis isolation"). */
+export interface FunctionRedisCredential {
+  readonly username: string;
+  /** Process runtime: put in the replica's private environment. Never logged. */
+  readonly password: string;
+  /** Kubernetes runtime: the Secret in the function's namespace that holds the password (api redisSecretName). */
+  readonly secretName: string;
+  /** A short digest of the password: a rotated credential rolls the replicas. */
+  readonly digest: string;
+}
+
 /**
  * What apply found in the function's place that belongs to someone else (Kubernetes: a `fn-NAME` Deployment
  * Spool did not make). Nothing was changed; the reconciler reports it and tries again later.
@@ -24,10 +35,11 @@ export interface Runtime {
   start(): Promise<void>;
   /**
    * Creates or updates a function; a changed spec rolls its replicas (new ones first). A new function starts
-   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it). Throws
+   * at `scale.min` replicas; an existing one keeps its count (the autoscaler owns it). Without `credential`
+   * (shared-credential mode) replicas use the runtime's configured Redis credential. Throws
    * `ReplicasConflictError`, having changed nothing, when what stands in the function's place is not its own.
    */
-  apply(fn: ResolvedFunction): Promise<void>;
+  apply(fn: ResolvedFunction, credential?: FunctionRedisCredential): Promise<void>;
   /** Stops every replica of a function (draining) and forgets it. */
   remove(ref: FunctionRef): Promise<void>;
   /** Sets the replica count; resolves once the change is under way, not when replicas are ready or gone. */

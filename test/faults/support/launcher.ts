@@ -1,7 +1,7 @@
 // `npm start`'s own launcher (scripts/local.ts) run by a fault test: its state folder, its stack file, its output,
 // and a kill of whatever of the stack is left if a test ends before the launcher was stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { taggedProcesses } from '../../../scripts/stack-processes.js';
@@ -30,6 +30,22 @@ export interface Launcher {
 }
 
 /**
+ * test/faults/fixtures copied into `stateDir`, with COUNT_LOG in the count function's spec: the user process sees
+ * only its spec's env (issue 11, item 2), not the launcher's.
+ */
+function functionsDir(stateDir: string, countLog: string): string {
+  const dir = join(stateDir, 'functions');
+  cpSync(join(repoRoot, 'test/faults/fixtures'), dir, { recursive: true });
+  const yaml = join(dir, 'count', 'function.yaml');
+  const spec = readFileSync(yaml, 'utf8').replace(
+    /^spec:\n/m,
+    `spec:\n  env:\n    - name: COUNT_LOG\n      value: ${JSON.stringify(countLog)}\n`,
+  );
+  writeFileSync(yaml, spec);
+  return dir;
+}
+
+/**
  * The launcher serving test/faults/fixtures, started as `npm start` starts it, with its defaults; resolves once a
  * first call is answered 200 (which also waits for the controller to start the function's replica).
  */
@@ -45,8 +61,7 @@ export async function startLauncher(): Promise<Launcher> {
       ...process.env,
       SPOOL_STATE_DIR: stateDir,
       SPOOL_PORT: String(port),
-      SPOOL_FUNCTIONS_DIR: join(repoRoot, 'test/faults/fixtures'),
-      COUNT_LOG: countLog,
+      SPOOL_FUNCTIONS_DIR: functionsDir(stateDir, countLog),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -16,7 +16,11 @@ export async function startWatchdogOn(
   const config = parseWatchdogConfig({
     SPOOL_FUNCTION_NAME: fn.metadata.name,
     SPOOL_FUNCTION_NAMESPACE: fn.metadata.namespace,
-    SPOOL_FUNCTION_SPEC: JSON.stringify(fn.spec),
+    // The user process sees only its spec's env (issue 11, item 2): the test's variables go there.
+    SPOOL_FUNCTION_SPEC: JSON.stringify({
+      ...fn.spec,
+      env: [...fn.spec.env, ...Object.entries(env).map(([name, value]) => ({ name, value }))],
+    }),
     SPOOL_REDIS_URL: redisUrl,
     SPOOL_WATCHDOG_HOST: '127.0.0.1',
     SPOOL_WATCHDOG_PORT: '0',
@@ -25,7 +29,7 @@ export async function startWatchdogOn(
   const watchdog = createWatchdog({
     config,
     createRedis: () => quiet(new Redis(redisUrl, { maxRetriesPerRequest: null })),
-    baseEnv: { ...process.env, ...env },
+    baseEnv: process.env,
     logger: silentLogger,
   });
   await watchdog.start();

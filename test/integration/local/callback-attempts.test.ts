@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   CALLBACK_QUEUE,
+  GATEWAY_USER,
   KEY_PREFIX,
   MAX_CALLBACK_ATTEMPTS,
   parseFailureReason,
@@ -18,8 +19,14 @@ import { createGateway, staticRegistry, type Gateway } from '@spool/gateway';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
-import { examplePath, testFunction } from '../../support/local-functions.js';
-import { freePort, startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import {
+  examplePath,
+  startOutboxMover,
+  testFunction,
+  type RunningOutboxMover,
+} from '../../support/local-functions.js';
+import { grantFunctionUser, startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
+import { freePort } from '../../support/redis-server.js';
 
 jest.setTimeout(60_000);
 
@@ -28,7 +35,8 @@ const echo = testFunction(
   'echo',
 );
 
-let server: RedisServer;
+let server: ProductRedis;
+let mover: RunningOutboxMover;
 let gateway: Gateway;
 let watchdog: Watchdog;
 let target: Server;
@@ -37,14 +45,20 @@ const clients: Redis[] = [];
 /** Callback requests received, by call id. */
 const hits = new Map<string, number>();
 
-const client = (): Redis => {
-  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+/** As `auth` (the operator when none): each component connects as its own user, as in the product. */
+const client = (auth?: { username: string; password: string }): Redis => {
+  const redis = auth
+    ? new Redis(server.address, { ...auth, maxRetriesPerRequest: null })
+    : new Redis(server.operatorUrl, { maxRetriesPerRequest: null });
   clients.push(redis);
   return redis;
 };
 
 beforeAll(async () => {
-  server = await startRedisServer();
+  server = await startProductRedis();
+  const own = await grantFunctionUser(server.operatorUrl, echo.metadata);
+  const gatewayAuth = { username: GATEWAY_USER, password: server.gatewayPassword };
+  mover = await startOutboxMover(server, [echo.metadata]);
   target = createServer((req, res) => {
     const id = String(req.headers['x-call-id']);
     hits.set(id, (hits.get(id) ?? 0) + 1);
@@ -57,12 +71,12 @@ beforeAll(async () => {
       SPOOL_FUNCTION_NAME: echo.metadata.name,
       SPOOL_FUNCTION_NAMESPACE: echo.metadata.namespace,
       SPOOL_FUNCTION_SPEC: JSON.stringify(echo.spec),
-      SPOOL_REDIS_URL: server.url,
+      SPOOL_REDIS_URL: server.address,
       SPOOL_WATCHDOG_HOST: '127.0.0.1',
       SPOOL_WATCHDOG_PORT: '0',
       SPOOL_USER_PORT: String(await freePort()),
     }),
-    createRedis: client,
+    createRedis: () => client(own),
     baseEnv: process.env,
     logger: silentLogger,
   });
@@ -72,11 +86,11 @@ beforeAll(async () => {
       SPOOL_FUNCTIONS_DIR: 'unused',
       SPOOL_HOST: '127.0.0.1',
       SPOOL_PORT: '0',
-      SPOOL_REDIS_URL: server.url,
+      SPOOL_REDIS_URL: server.address,
       SPOOL_CALLBACK_MAX_ATTEMPTS: '2',
     }),
-    redis: client(),
-    subscriber: client(),
+    redis: client(gatewayAuth),
+    subscriber: client(gatewayAuth),
     registry: staticRegistry([echo]),
     gatewayId: 'callback-attempts',
     log: silentLogger,
@@ -87,6 +101,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.close();
   await watchdog.close();
+  await mover.close();
   await new Promise((resolve) => target.close(resolve));
   for (const redis of clients) redis.disconnect();
   await server.stop();

@@ -1,7 +1,7 @@
 // The gateway against a hostile tenant and hostile callback targets (issue 11 items 4, 6, 8), on real Redis
 // with real watchdogs, user processes and loopback HTTP servers; every delivery is counted at its target.
-// Each gateway here uses a Redis database of its own: the callback queue is shared by every gateway on a
-// database, and a delivery picked up by another suite's gateway would not be this suite's to count.
+// Each gateway here uses a Redis of its own (run as the product runs it): the callback queue is shared by every
+// gateway on one Redis, and a delivery picked up by another suite's gateway would not be this suite's to count.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
@@ -19,18 +19,13 @@ import {
   testFunction,
   type TestGateway,
 } from '../../support/local-functions.js';
-import { testRedisUrl } from '../../support/redis.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 
 jest.setTimeout(60_000);
 
-const redisDb = (db: number): string => {
-  const url = new URL(testRedisUrl());
-  url.pathname = `/${db}`;
-  return url.toString();
-};
-const LOCAL_DB = redisDb(9);
-const PUBLIC_ONLY_DB = redisDb(10);
-const BUSY_DB = redisDb(11);
+let localRedis: ProductRedis;
+let publicOnlyRedis: ProductRedis;
+let busyRedis: ProductRedis;
 
 const reflect = testFunction(
   { image: 'x', command: ['node', fixturePath('hostile-headers-server.mjs')], scale: { max: 3 } },
@@ -132,27 +127,33 @@ let busy: TestGateway;
 const watchdogs: Watchdog[] = [];
 
 beforeAll(async () => {
+  [localRedis, publicOnlyRedis, busyRedis] = await Promise.all([
+    startProductRedis(),
+    startProductRedis(),
+    startProductRedis(),
+  ]);
   watchdogs.push(
-    await startWatchdog(reflect, {}, LOCAL_DB),
-    await startWatchdog(echo, {}, LOCAL_DB),
-    await startWatchdog(busyEcho, {}, BUSY_DB),
+    await startWatchdog(reflect, {}, localRedis),
+    await startWatchdog(echo, {}, localRedis),
+    await startWatchdog(busyEcho, {}, busyRedis),
   );
-  local = await startGateway([reflect, echo], { SPOOL_REDIS_URL: LOCAL_DB, SPOOL_QUEUE_WAIT_MS: '10000' });
-  publicOnly = await startGateway([echo], {
-    SPOOL_REDIS_URL: PUBLIC_ONLY_DB,
-    SPOOL_CALLBACK_ALLOW: 'public',
-  });
-  busy = await startGateway([busyEcho], {
-    SPOOL_REDIS_URL: BUSY_DB,
-    SPOOL_CALLBACK_CONCURRENCY: '6',
-    SPOOL_CALLBACK_PER_DESTINATION: '2',
-    SPOOL_CALLBACK_TIMEOUT_MS: '4000',
-  });
+  local = await startGateway([reflect, echo], { SPOOL_QUEUE_WAIT_MS: '10000' }, localRedis);
+  publicOnly = await startGateway([echo], { SPOOL_CALLBACK_ALLOW: 'public' }, publicOnlyRedis);
+  busy = await startGateway(
+    [busyEcho],
+    {
+      SPOOL_CALLBACK_CONCURRENCY: '6',
+      SPOOL_CALLBACK_PER_DESTINATION: '2',
+      SPOOL_CALLBACK_TIMEOUT_MS: '4000',
+    },
+    busyRedis,
+  );
 });
 
 afterAll(async () => {
   await Promise.all([local, publicOnly, busy].map((g) => g.close()));
   await Promise.all(watchdogs.map((w) => w.close()));
+  await Promise.all([localRedis, publicOnlyRedis, busyRedis].map((r) => r.stop()));
 });
 
 async function asyncCall(
@@ -174,7 +175,10 @@ describe('callbacks', () => {
     try {
       const res = await asyncCall(local, reflect, `${target.url}/done`);
       const callId = res.headers.get('x-call-id') ?? '';
-      expect(await settledCallback(LOCAL_DB, callId)).toEqual({ state: 'completed', reason: '' });
+      expect(await settledCallback(localRedis.operatorUrl, callId)).toEqual({
+        state: 'completed',
+        reason: '',
+      });
       const [hit] = target.hits;
       const seenByFunction = JSON.parse(hit?.body ?? '{}') as { headers: Record<string, string[]> };
       expect({
@@ -219,7 +223,7 @@ describe('callbacks', () => {
   });
 
   test('a queued delivery aimed at the gateway itself is refused at its attempt, and nothing runs', async () => {
-    const connection = new Redis(LOCAL_DB, { maxRetriesPerRequest: null });
+    const connection = new Redis(localRedis.operatorUrl, { maxRetriesPerRequest: null });
     const queue = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection, prefix: KEY_PREFIX });
     const callId = `${reflect.metadata.namespace}.reflect.${randomUUID()}`;
     const port = Number(new URL(local.url).port);
@@ -234,7 +238,7 @@ describe('callbacks', () => {
         },
         { jobId: callId, attempts: 3, backoff: { type: 'fixed', delay: 100 } },
       );
-      const settled = await settledCallback(LOCAL_DB, callId);
+      const settled = await settledCallback(localRedis.operatorUrl, callId);
       const started = (text: string): string | undefined =>
         text
           .split('\n')
@@ -257,7 +261,7 @@ describe('callbacks', () => {
     });
     try {
       const res = await asyncCall(local, echo, `${redirector.url}/hook`);
-      const settled = await settledCallback(LOCAL_DB, res.headers.get('x-call-id') ?? '');
+      const settled = await settledCallback(localRedis.operatorUrl, res.headers.get('x-call-id') ?? '');
       expect({ settled, redirector: redirector.hits.length, location: location.hits.length }).toEqual({
         settled: { state: 'failed', reason: expect.stringContaining('redirects are not followed') },
         redirector: 1,
@@ -286,7 +290,7 @@ describe('callbacks', () => {
     const rssBefore = process.memoryUsage().rss;
     try {
       const res = await asyncCall(local, echo, `${huge.url}/big`);
-      const settled = await settledCallback(LOCAL_DB, res.headers.get('x-call-id') ?? '');
+      const settled = await settledCallback(localRedis.operatorUrl, res.headers.get('x-call-id') ?? '');
       const grownMiB = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
       expect({
         settled,
@@ -358,7 +362,7 @@ describe('callbacks', () => {
 
   test('public-only policy: a queued delivery is checked again at its attempt and refused, unsent', async () => {
     const target = await startTarget(ok);
-    const connection = new Redis(PUBLIC_ONLY_DB, { maxRetriesPerRequest: null });
+    const connection = new Redis(publicOnlyRedis.operatorUrl, { maxRetriesPerRequest: null });
     const queue = new Queue<CallbackJob>(CALLBACK_QUEUE, { connection, prefix: KEY_PREFIX });
     const callId = `${echo.metadata.namespace}.echo.${randomUUID()}`;
     try {
@@ -371,7 +375,7 @@ describe('callbacks', () => {
         },
         { jobId: callId, attempts: 3, backoff: { type: 'fixed', delay: 100 } },
       );
-      const settled = await settledCallback(PUBLIC_ONLY_DB, callId);
+      const settled = await settledCallback(publicOnlyRedis.operatorUrl, callId);
       expect({ settled, hits: target.hits.length }).toEqual({
         settled: {
           state: 'failed',

@@ -49,6 +49,8 @@ const faulty = testFunction(
 const TOKEN = 'test-admin-token';
 
 let gw: TestGateway;
+/** Inspects and plants what the gateway's own user may not (other users' clients, KEYS, the status hash). */
+let operator: Redis;
 const watchdogs: Watchdog[] = [];
 
 beforeAll(async () => {
@@ -57,9 +59,11 @@ beforeAll(async () => {
     SPOOL_ADMIN_TOKEN: TOKEN,
     SPOOL_QUEUE_WAIT_MS: '5000',
   });
+  operator = new Redis(testRedisUrl());
 });
 
 afterAll(async () => {
+  operator.disconnect();
   await gw.close();
   await Promise.all(watchdogs.map((w) => w.close()));
 });
@@ -457,7 +461,7 @@ describe('system API', () => {
     };
     // Stored and announced as the controller's status writer does; the gateway's copy follows the notice.
     const conditionsShown = async (stored: string, want: unknown[]): Promise<void> => {
-      await gw.redis
+      await operator
         .multi()
         .hset(FUNCTION_STATUS_KEY, key, stored)
         .publish(channels.functionStatus, key)
@@ -478,7 +482,7 @@ describe('system API', () => {
       await conditionsShown(JSON.stringify({ conditions: [ready] }), [ready]);
       await conditionsShown('{"conditions":', []);
     } finally {
-      await gw.redis.multi().hdel(FUNCTION_STATUS_KEY, key).publish(channels.functionStatus, key).exec();
+      await operator.multi().hdel(FUNCTION_STATUS_KEY, key).publish(channels.functionStatus, key).exec();
     }
   });
 
@@ -541,7 +545,7 @@ describe('system API', () => {
 describe('connections', () => {
   test("the gateway's Redis connections do not grow with the number of functions", async () => {
     const countGatewayClients = async (): Promise<number> =>
-      String(await gw.redis.client('LIST'))
+      String(await operator.client('LIST'))
         .split('\n')
         .filter((l: string) => l.includes('name=spool-test-gateway')).length;
     const many = Array.from({ length: 40 }, (_, i) =>
@@ -591,7 +595,7 @@ describe('names that are not served', () => {
         }),
       );
     }
-    const keys = await gw.redis.keys(`spool:{${ns}.*`);
+    const keys = await operator.keys(`spool:{${ns}.*`);
     publisher.disconnect();
     // The gateway still answers: the notices were decoded and dropped, not kept (invoker isServed).
     const alive = await call(path(echo), { method: 'POST', body: 'still here' });

@@ -40,6 +40,7 @@ let gateway: RegistryGateway;
 let url: string;
 let redis: Redis;
 
+/** The operator's connection, for reading what the stack wrote. */
 const client = (): Redis => {
   const r = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
   clients.push(r);
@@ -120,6 +121,7 @@ beforeAll(async () => {
     env: { SPOOL_SCALE_INTERVAL_MS: '200' },
     killMarginMs: 1_000,
     log: controllerLog,
+    ownUsers: true,
   });
   runtime = local.runtime;
   gateway = await startRegistryGateway(testRedisUrl(), { SPOOL_QUEUE_WAIT_MS: '20000' });
@@ -162,7 +164,7 @@ describe('local mode follows its folder', () => {
       const { status, body } = await system('added');
       expect({ status, conditions: conditionsOf(body) }).toEqual({
         status: 200,
-        conditions: { Ready: 'True Serving', Valid: 'True SpecValid' },
+        conditions: { Ready: 'True Serving', Valid: 'True SpecValid', RedisIsolated: 'True OwnRedisUser' },
       });
       // The fields /system/function always had are still there, with the conditions beside them.
       expect(body).toMatchObject({
@@ -183,6 +185,7 @@ describe('local mode follows its folder', () => {
     expect(conditionsOf(listed.find((f) => f['name'] === 'added') ?? {})).toEqual({
       Ready: 'True Serving',
       Valid: 'True SpecValid',
+      RedisIsolated: 'True OwnRedisUser',
     });
   });
 

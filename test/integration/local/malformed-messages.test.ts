@@ -25,6 +25,8 @@ import {
   parseFailureReason,
   queueName,
   replyChannel,
+  functionReplyChannel,
+  gatewayReplyPattern,
   syncInvocationJob,
   type FunctionRef,
   type InvocationJob,
@@ -163,7 +165,10 @@ describe('the gateway', () => {
       { timeoutMs: 30_000 },
     );
     const url = `http://127.0.0.1:${String(listening['port'])}`;
-    const replies = replyChannel(String(listening['gatewayId']));
+    const gatewayId = String(listening['gatewayId']);
+    const replies = functionReplyChannel(ref, gatewayId);
+    // Another function's scope: Redis ACL lets only that function publish here, so it cannot answer ref's calls.
+    const otherScope = functionReplyChannel({ namespace: ns, name: 'forger' }, gatewayId);
     const call = (name: string): Promise<Response> =>
       fetch(`${url}/function/${name}.${ns}`, { method: 'POST', body: 'hello' });
 
@@ -181,6 +186,7 @@ describe('the gateway', () => {
       },
     });
     for (const message of [...garbage, forgedReply]) await redis.publish(replies, message);
+    await redis.publish(otherScope, forgedReply);
     for (const message of [...garbage, '{"key":"a/b","replicas":-1,"readyReplicas":0,"reason":"","atMs":0}'])
       await redis.publish(channels.scaled, message);
     for (const message of ['../../etc/passwd', ...badFields.functions])
@@ -208,7 +214,13 @@ describe('the gateway', () => {
     });
     const sources = new Set(linesWith(gateway, 'msg', 'dropped a malformed message').map((l) => l['source']));
     expect([...sources].sort()).toEqual(
-      [replies, channels.scaled, channels.functions, LOCAL_FUNCTIONS_KEY, REPLICA_STATUS_KEY].sort(),
+      [
+        gatewayReplyPattern(gatewayId),
+        channels.scaled,
+        channels.functions,
+        LOCAL_FUNCTIONS_KEY,
+        REPLICA_STATUS_KEY,
+      ].sort(),
     );
     // Logged at most once per source per 10 s, however many arrived.
     expect(linesWith(gateway, 'msg', 'dropped a malformed message').length).toBe(sources.size);

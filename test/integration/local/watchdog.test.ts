@@ -21,7 +21,9 @@ import {
   parseJson,
   parseWatchdogConfig,
   queueName,
-  replyChannel,
+  functionReplyChannel,
+  redisAuthEnv,
+  gatewayReplyPattern,
   watchdogEnv,
   type CallbackJob,
   type FunctionRef,
@@ -33,8 +35,9 @@ import {
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
-import { IN_PROCESS_LOCK, functionFixture } from '../../support/local-functions.js';
-import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
+import { IN_PROCESS_LOCK, functionFixture, startOutboxMover } from '../../support/local-functions.js';
+import { grantFunctionUser } from '../../support/redis-auth.js';
+import { suiteRedis, testRedisAddress, testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { freePort } from '../../support/redis-server.js';
 
 jest.setTimeout(30_000);
@@ -59,12 +62,12 @@ let pidDir: string;
 beforeAll(async () => {
   pidDir = mkdtempSync(join(tmpdir(), 'spool-watchdog-pids-'));
   subscriber = new Redis(testRedisUrl());
-  subscriber.on('message', (_channel: string, message: string) => {
+  subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
     const reply = decodeReply(message);
     if (!reply.ok) throw new Error(`a reply that does not decode: ${reply.error}`);
     replies.set(reply.value.callId, 'result' in reply.value ? reply.value.result : 'completed');
   });
-  await subscriber.subscribe(replyChannel(gatewayId));
+  await subscriber.psubscribe(gatewayReplyPattern(gatewayId));
 });
 
 afterEach(async () => {
@@ -79,7 +82,7 @@ afterAll(async () => {
 /** A watchdog on the test Redis with short kill, start and restart bounds. */
 const testWatchdogEnv = (fn: ResolvedFunction, userPort: number): Record<string, string> =>
   watchdogEnv(fn, {
-    redisUrl: testRedisUrl(),
+    redisUrl: testRedisAddress(),
     host: '127.0.0.1',
     port: 0,
     userPort,
@@ -102,10 +105,14 @@ function openQueue(ref: FunctionRef): Queue<InvocationJob> {
 async function createHarness(spec: FunctionSpecInput, tracer?: Tracer): Promise<Harness> {
   const ref = uniqueFunctionRef();
   const config = parseWatchdogConfig(testWatchdogEnv(functionFixture(ref, spec), await freePort()));
+  // As a replica runs: its function's own Redis user, the controller's outbox mover beside it.
+  const own = await grantFunctionUser(testRedisUrl(), ref);
+  const mover = await startOutboxMover(suiteRedis(), [ref]);
+  cleanups.push(() => mover.close());
   const watchdog = createWatchdog({
     config,
-    createRedis: () => new Redis(testRedisUrl(), { maxRetriesPerRequest: null }),
-    baseEnv: { ...process.env, PID_DIR: pidDir },
+    createRedis: () => new Redis(testRedisAddress(), { ...own, maxRetriesPerRequest: null }),
+    baseEnv: process.env,
     logger: silentLogger,
     ...(tracer === undefined ? {} : { tracer }),
   });
@@ -140,15 +147,18 @@ const requestOf = (call: CallOptions): InvocationJob['request'] => ({
   bodyBase64: (call.body ?? Buffer.alloc(0)).toString('base64'),
 });
 
-/** As the gateway builds it: sync calls reply on this file's channel; async ones may carry a callback URL. */
-function invocationJob(id: string, call: CallOptions): InvocationJob {
+/**
+ * As the gateway builds it: sync calls reply on this file's channel, scoped to the call's function (the only
+ * channel its Redis user may publish on); async ones may carry a callback URL.
+ */
+function invocationJob(ref: FunctionRef, id: string, call: CallOptions): InvocationJob {
   const kind = call.kind ?? 'sync';
   return {
     version: 1,
     callId: id,
     kind,
     request: requestOf(call),
-    ...(kind === 'sync' ? { replyTo: replyChannel(gatewayId) } : {}),
+    ...(kind === 'sync' ? { replyTo: functionReplyChannel(ref, gatewayId) } : {}),
     ...(call.callbackUrl === undefined ? {} : { callbackUrl: call.callbackUrl }),
     ...(call.expiresAtMs === undefined ? {} : { expiresAtMs: call.expiresAtMs }),
     trace: call.trace ?? {},
@@ -160,7 +170,10 @@ function invocationJob(id: string, call: CallOptions): InvocationJob {
 async function enqueue(harness: Pick<Harness, 'ref' | 'queue'>, call: CallOptions = {}): Promise<string> {
   const jobId = randomUUID();
   const id = callId(harness.ref, jobId);
-  await harness.queue.add('invoke', invocationJob(id, call), { jobId, attempts: call.attempts ?? 1 });
+  await harness.queue.add('invoke', invocationJob(harness.ref, id, call), {
+    jobId,
+    attempts: call.attempts ?? 1,
+  });
   return id;
 }
 
@@ -221,6 +234,8 @@ const faultySpec = (over: Partial<FunctionSpecInput> = {}): FunctionSpecInput =>
   timeoutSeconds: 1,
   concurrency: 4,
   ...over,
+  // The user process sees only its spec's env (issue 11, item 2).
+  env: [{ name: 'PID_DIR', value: pidDir }, ...(over.env ?? [])],
 });
 
 describe('http mode', () => {
@@ -563,7 +578,11 @@ describe('SIGTERM', () => {
       workingDir: example('sleep'),
       concurrency: 8,
     };
-    const env = { ...process.env, ...testWatchdogEnv(functionFixture(ref, spec), await freePort()) };
+    const env = {
+      ...process.env,
+      ...testWatchdogEnv(functionFixture(ref, spec), await freePort()),
+      ...redisAuthEnv(await grantFunctionUser(testRedisUrl(), ref)),
+    };
     const child = spawn(process.execPath, [join(repoRoot, 'watchdog/dist/main.js')], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
