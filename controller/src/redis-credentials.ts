@@ -6,8 +6,6 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import {
-  FUNCTION_API_VERSION,
-  FUNCTION_KIND,
   REDIS_SECRET_KEY,
   functionKey,
   functionLabels,
@@ -16,6 +14,7 @@ import {
   type FunctionRef,
   type ResolvedFunction,
 } from '@spool/api';
+import { functionOwnerReference } from './reconcile/desired.js';
 import { newRedisPassword } from './redis-users.js';
 
 export interface StoredPassword {
@@ -103,16 +102,7 @@ export function desiredRedisSecret(fn: ResolvedFunction, password: string): V1Se
       name: redisSecretName(ref),
       namespace: ref.namespace,
       labels: functionLabels(ref),
-      ownerReferences: [
-        {
-          apiVersion: FUNCTION_API_VERSION,
-          kind: FUNCTION_KIND,
-          name: ref.name,
-          uid: fn.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [functionOwnerReference(fn)],
     },
     stringData: { [REDIS_SECRET_KEY]: password },
   };

@@ -1,6 +1,13 @@
 // The Deployment a Function should have: a pure function of the Function and the install's options.
 // It leaves out spec.replicas, which the autoscaler owns through the scale subresource.
-import type { V1Container, V1Deployment, V1EnvVar, V1EnvVarSource, V1Probe } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1EnvVarSource,
+  V1OwnerReference,
+  V1Probe,
+} from '@kubernetes/client-node';
 import type { FunctionRedisCredential } from '../runtime/runtime.js';
 import {
   REDIS_AUTH_ENV,
@@ -131,6 +138,16 @@ function functionContainer(fn: ResolvedFunction, opts: DesiredDeploymentOptions)
   };
 }
 
+/** Owned by its Function, as its controller: deleting the Function deletes it (Kubernetes garbage collection). */
+export const functionOwnerReference = (fn: ResolvedFunction): V1OwnerReference => ({
+  apiVersion: FUNCTION_API_VERSION,
+  kind: FUNCTION_KIND,
+  name: fn.metadata.name,
+  uid: fn.metadata.uid ?? '',
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
 export function desiredDeployment(fn: ResolvedFunction, opts: DesiredDeploymentOptions): V1Deployment {
   const ref = functionRef(fn);
   return {
@@ -140,16 +157,7 @@ export function desiredDeployment(fn: ResolvedFunction, opts: DesiredDeploymentO
       name: deploymentName(ref),
       namespace: ref.namespace,
       labels: functionLabels(ref),
-      ownerReferences: [
-        {
-          apiVersion: FUNCTION_API_VERSION,
-          kind: FUNCTION_KIND,
-          name: ref.name,
-          uid: fn.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [functionOwnerReference(fn)],
     },
     spec: {
       selector: { matchLabels: selectorLabels(ref) },
