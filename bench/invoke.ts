@@ -1,7 +1,10 @@
 // `npm run bench`: the warm sync path through Spool against calling the same user process directly
 // (the physical limit), at concurrency 1, 16 and 64, with the CPU each call costs; then scale from zero.
 // Everything runs as real processes on this machine: redis-server, controller, gateway, watchdog, user server.
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { throughputPlot, type PlotSeries } from '../scripts/throughput-plot.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds, pidsWithEnv } from './processes.js';
 import { WARM, describeFn, startSpool, waitUntil } from './stack.js';
@@ -60,6 +63,30 @@ const coldLine = (sorted: readonly number[]): string =>
     ? ''
     : `Scale from zero to first response (echo, process runtime), ${sorted.length} rounds: median ${fmt(sorted[Math.floor(sorted.length / 2)]!, 0)} ms, min ${fmt(sorted[0]!, 0)} ms, max ${fmt(sorted[sorted.length - 1]!, 0)} ms.`;
 
+/** docs/benchmarks-throughput.svg: calls/s and p99 against concurrency, direct and through Spool. */
+function writeThroughputPlot(
+  rows: readonly { concurrency: number; direct: Measured; spool: Measured }[],
+): void {
+  const seriesOf = (
+    label: string,
+    color: string,
+    pick: (r: (typeof rows)[number]) => Measured,
+  ): PlotSeries => ({
+    label,
+    color,
+    points: rows.map((r) => ({
+      concurrency: r.concurrency,
+      perSecond: pick(r).perSecond,
+      p99Ms: pick(r).p99Ms,
+    })),
+  });
+  const svg = throughputPlot([
+    seriesOf('direct to the user server', '#1f77b4', (r) => r.direct),
+    seriesOf('through Spool', '#d62728', (r) => r.spool),
+  ]);
+  writeFileSync(fileURLToPath(new URL('../docs/benchmarks-throughput.svg', import.meta.url)), svg);
+}
+
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
@@ -80,15 +107,18 @@ async function main(): Promise<void> {
 
     runWrk(`${gateway}/function/warm`, 16, 2); // warm-up: JIT, connections, Redis scripts loaded
     const rows: string[] = [];
+    const plotted: { concurrency: number; direct: Measured; spool: Measured }[] = [];
     for (const c of cases.has('small') ? [1, 16, 64] : []) {
       const direct = measure(userUrl, c, [userPid]);
       const spool = measure(`${gateway}/function/warm`, c, spoolPids);
+      plotted.push({ concurrency: c, direct, spool });
       rows.push(
         `| ${c} | ${fmt(direct.p50Ms)} / ${fmt(direct.p99Ms)} | ${fmt(spool.p50Ms)} / ${fmt(spool.p99Ms)} | ` +
           `+${fmt(spool.p50Ms - direct.p50Ms)} | ${Math.round(direct.perSecond)} | ${Math.round(spool.perSecond)} | ` +
           `${fmt(spool.perSecond / direct.perSecond, 3)} | ${fmt(direct.cpuMsPerCall, 3)} | ${fmt(spool.cpuMsPerCall, 3)} | ${spool.errors} |`,
       );
     }
+    if (plotted.length > 0) writeThroughputPlot(plotted);
     const payloadRows: string[] = [];
     const admin = new Redis(redis.url);
     for (const { label, bytes } of cases.has('payloads') ? PAYLOADS : []) {
