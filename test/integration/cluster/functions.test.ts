@@ -162,9 +162,11 @@ describe('a Function in Kubernetes mode', () => {
       const body = (await (await fetch(`${gateway.url}/system/function/echo.${ns.name}`)).json()) as {
         conditions: { type: string; reason: string }[];
       };
+      // The chart's controller runs in shared-credential mode until the chart provisions Redis users (issue 11).
       expect(body.conditions.map((c) => `${c.type} ${c.reason}`)).toEqual([
         'Ready Serving',
         'Valid SpecValid',
+        'RedisIsolated SharedCredential',
       ]);
     });
   });
