@@ -2,7 +2,7 @@
 // container's PID 1) SIGKILLed mid-call, with sync and async calls in flight on two replicas, default lock
 // settings. Sync callers are answered 200 (a killed replica's calls re-run on the other, within the bounded
 // recovery); async calls all succeed once; nothing is lost. Counted from the count function's execution log.
-import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
@@ -95,6 +95,25 @@ async function asyncState(c: AsyncCall): Promise<string> {
   return typeof body === 'object' && body !== null && 'state' in body ? String(body.state) : 'unreadable';
 }
 
+// Each scenario's Function goes with it, pods and all: the next one gets the node's whole capacity (two
+// functions' four pods at once do not fit the test node's CPU).
+const created: string[] = [];
+afterEach(async () => {
+  for (const name of created.splice(0)) {
+    await objects.deleteNamespacedCustomObject({ ...fnApi, namespace: ns.name, name });
+    await eventually(
+      async () => {
+        const pods = await core.listNamespacedPod({
+          namespace: ns.name,
+          labelSelector: `${FUNCTION_LABEL}=${name}`,
+        });
+        if (pods.items.length > 0) throw new Error(`${pods.items.length} pods of ${name} still there`);
+      },
+      { timeoutMs: 60_000 },
+    );
+  }
+});
+
 describe.each([
   { fault: 'pod deleted', name: 'deleted' },
   { fault: 'watchdog process SIGKILLed on the node', name: 'killed' },
@@ -106,6 +125,7 @@ describe.each([
       namespace: ns.name,
       body: countFunction(name, countLog),
     });
+    created.push(name);
     await eventually(async () => expect((await readyPods(name)).length).toBe(2), { timeoutMs: 60_000 });
     const fnUrl = `${gateway.url}/function/${name}.${ns.name}`;
     await eventually(

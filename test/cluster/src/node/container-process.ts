@@ -93,6 +93,9 @@ function wrapInMountNamespace(argv: readonly string[], mounts: PodMounts): reado
   ];
 }
 
+/** How often a running container's process tree is noted, for killing what its leader leaves behind. */
+const TREE_NOTE_MS = 500;
+
 export class ContainerProcess {
   private constructor(
     readonly pid: number,
@@ -111,6 +114,14 @@ export class ContainerProcess {
       cwd: launch.cwd,
     });
     closeSync(log);
+    // A container's PID 1 ending ends its PID namespace. Here the leader's children are reparented instead (a
+    // watchdog SIGKILLed from outside leaves its user server, in a session of its own, holding the pod's address),
+    // so the tree is noted while the leader lives and killed when it exits.
+    let tree: number[] = [];
+    const noteTree = setInterval(() => {
+      if (child.pid !== undefined) tree = descendantsOf(child.pid);
+    }, TREE_NOTE_MS);
+    noteTree.unref();
     const exited = new Promise<ProcessExit>((resolveExit) => {
       child.once('error', (error) => {
         writeFileSync(
@@ -123,6 +134,8 @@ export class ContainerProcess {
         resolveExit({ exitCode: 128, signal: null });
       });
       child.once('exit', (code, signal) => {
+        clearInterval(noteTree);
+        killAll(tree);
         rmSync(launch.pidFile, { force: true });
         resolveExit({ exitCode: code ?? 128 + signalNumber(signal), signal });
       });
