@@ -16,7 +16,7 @@ import {
   startWatchdog,
   type TestGateway,
 } from '../support/local-functions.js';
-import type { TestRedisTarget } from '../support/redis-auth.js';
+import { sharedRedisTarget, type TestRedisTarget } from '../support/redis-auth.js';
 import { startRedisCluster, type TestRedisCluster } from '../support/redis-cluster.js';
 import { uniqueFunctionRef } from '../support/redis.js';
 import { executions, report, tally } from './support/tally.js';
@@ -31,13 +31,7 @@ const functions: ResolvedFunction[] = [];
 const watchdogs = new Map<string, Watchdog>();
 
 /** Shared-credential mode: Spool does not provision ACL users on a cluster (docs/security.md). */
-const clusterTarget = (): TestRedisTarget => ({
-  address: cluster.url,
-  operatorUrl: cluster.url,
-  gatewayPassword: '',
-  controllerPassword: '',
-  shared: true,
-});
+const clusterTarget = (): TestRedisTarget => sharedRedisTarget(cluster.url);
 const logOf = (fn: ResolvedFunction): string => join(logDir, `${fn.metadata.name}.log`);
 const url = (fn: ResolvedFunction, kind: 'function' | 'async-function', id: string): string =>
   `${gateway.url}/${kind}/${fn.metadata.name}.${fn.metadata.namespace}?id=${id}`;

@@ -12,7 +12,9 @@ import { eventually } from '../support/eventually.js';
 import { repoRoot, testFunction } from '../support/local-functions.js';
 import { startLocalController } from '../support/local-stack.js';
 import { killableRedis, type KillableRedis } from './support/killable-redis.js';
-import { startGatewayOn, startWatchdogOn, type FaultGateway } from './support/spool.js';
+import { startGateway, type TestGateway } from '../support/local-functions.js';
+import { sharedRedisTarget } from '../support/redis-auth.js';
+import { startWatchdogOn } from './support/spool.js';
 import { call, executions, report, tally, type Answer } from './support/tally.js';
 
 jest.setTimeout(90_000);
@@ -34,7 +36,7 @@ const countFunction = () =>
 
 interface Scene {
   readonly redis: KillableRedis;
-  readonly gateway: FaultGateway;
+  readonly gateway: TestGateway;
   readonly watchdog: Watchdog;
   readonly countLog: string;
   readonly fnUrl: (id: string, ms?: number) => string;
@@ -56,7 +58,7 @@ async function scene(): Promise<Scene> {
   const fn = countFunction();
   const watchdog = await startWatchdogOn(redis.url, fn, { COUNT_LOG: countLog });
   cleanups.push(() => watchdog.close());
-  const gateway = await startGatewayOn(redis.url, [fn]);
+  const gateway = await startGateway([fn], {}, sharedRedisTarget(redis.url));
   cleanups.push(() => gateway.close());
   const name = `${fn.metadata.name}.${fn.metadata.namespace}`;
   return {

@@ -143,17 +143,18 @@ export async function startGateway(
   });
   const auth = redisAuthOptions(config.redisAuth);
   const gatewayId = `test-${Math.random().toString(36).slice(2)}`;
+  // Error listeners as main.ts has them: ioredis reconnects by itself, and a fault test's Redis goes away.
   const redis = connectRedis(config.redisUrl, {
     ...auth,
     ...commandConnectionOptions,
     connectionName: 'spool-test-gateway',
-  });
+  }).on('error', () => undefined);
   await whenReady(redis);
   const subscriber = connectRedis(config.redisUrl, {
     ...auth,
     maxRetriesPerRequest: null,
     connectionName: 'spool-test-gateway',
-  });
+  }).on('error', () => undefined);
   const gateway = createGateway({
     config,
     redis,

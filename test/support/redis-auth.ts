@@ -91,6 +91,15 @@ export interface TestRedisTarget {
   readonly shared?: boolean;
 }
 
+/** A Redis with no users, reached as it is (a fault test's killable Redis, a Redis Cluster): shared-credential mode. */
+export const sharedRedisTarget = (address: string): TestRedisTarget => ({
+  address,
+  operatorUrl: address,
+  gatewayPassword: '',
+  controllerPassword: '',
+  shared: true,
+});
+
 /** The address without the operator's credentials: what a component gets as SPOOL_REDIS_URL. */
 export function withoutUser(url: string): string {
   const plain = new URL(url);

@@ -1,8 +1,7 @@
-// A watchdog and a gateway on a fault test's own Redis, built as main.ts builds them (same connection options).
+// A watchdog on a fault test's own Redis, built as main.ts builds it (same connection options); its gateway is
+// test/support/local-functions.ts startGateway on a sharedRedisTarget.
 import { Redis } from 'ioredis';
-import { whenReady } from '@spool/node';
-import { parseGatewayConfig, parseWatchdogConfig, type ResolvedFunction } from '@spool/api';
-import { commandConnectionOptions, createGateway, staticRegistry, type Gateway } from '@spool/gateway';
+import { parseWatchdogConfig, type ResolvedFunction } from '@spool/api';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { freePort } from '../../support/redis-server.js';
 
@@ -34,45 +33,4 @@ export async function startWatchdogOn(
   });
   await watchdog.start();
   return watchdog;
-}
-
-export interface FaultGateway {
-  readonly url: string;
-  readonly gateway: Gateway;
-  /** Closes the gateway, then drops its connections. */
-  close(): Promise<void>;
-}
-
-/** Default settings (enqueue deadline 2 s), as a user gets them. */
-export async function startGatewayOn(
-  redisUrl: string,
-  functions: readonly ResolvedFunction[],
-): Promise<FaultGateway> {
-  const config = parseGatewayConfig({
-    SPOOL_FUNCTIONS_DIR: 'unused',
-    SPOOL_HOST: '127.0.0.1',
-    SPOOL_PORT: '0',
-    SPOOL_REDIS_URL: redisUrl,
-  });
-  const redis = quiet(new Redis(redisUrl, { ...commandConnectionOptions }));
-  await whenReady(redis);
-  const subscriber = quiet(new Redis(redisUrl, { maxRetriesPerRequest: null }));
-  const gateway = createGateway({
-    config,
-    redis,
-    subscriber,
-    registry: staticRegistry(functions),
-    gatewayId: `fault-${Math.random().toString(36).slice(2)}`,
-    log: silentLogger,
-  });
-  const { port } = await gateway.start();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    gateway,
-    close: async () => {
-      await gateway.close();
-      redis.disconnect();
-      subscriber.disconnect();
-    },
-  };
 }
