@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { throughputPlot, type PlotSeries } from '../scripts/throughput-plot.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds, pidsWithEnv } from './processes.js';
-import { WARM, describeFn, startSpool, waitUntil } from './stack.js';
+import { WARM, describeFn, fmt, startSpool, usedMemory, waitUntil } from './stack.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
@@ -56,8 +56,6 @@ async function coldStarts(gateway: string, rounds: number): Promise<number[]> {
   return times;
 }
 
-const fmt = (n: number, digits = 2): string => n.toFixed(digits);
-
 const coldLine = (sorted: readonly number[]): string =>
   sorted.length === 0
     ? ''
@@ -85,11 +83,6 @@ function writeThroughputPlot(
     seriesOf('through Spool', '#d62728', (r) => r.spool),
   ]);
   writeFileSync(fileURLToPath(new URL('../docs/benchmarks-throughput.svg', import.meta.url)), svg);
-}
-
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
 }
 
 async function main(): Promise<void> {

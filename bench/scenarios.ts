@@ -6,16 +6,11 @@ import { Redis } from 'ioredis';
 import { callCounterKey, queueKey } from '@spool/api';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds, rssBytes } from './processes.js';
-import { WARM, describeFn, replicaProcesses, startSpool, waitUntil } from './stack.js';
+import { WARM, describeFn, fmt, replicaProcesses, startSpool, usedMemory, waitUntil } from './stack.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
-const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 const MiB = 1024 * 1024;
-
-async function usedMemory(redis: Redis): Promise<number> {
-  return Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? NaN);
-}
 
 /** Load, and the CPU per call of every process of the stack that exists when it ends (replicas come and go). */
 function loadWithCpu(url: string, pids: () => number[]): LoadResult & { cpuMsPerCall: number } {

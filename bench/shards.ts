@@ -6,12 +6,11 @@ import { queueKey } from '@spool/api';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuSeconds } from './processes.js';
-import { WARM, startSpool } from './stack.js';
+import { WARM, fmt, startSpool } from './stack.js';
 import { runWrk } from './wrk.js';
 
 const seconds = Number(process.env['SPOOL_BENCH_SECONDS'] ?? 10);
 const FUNCTIONS = Array.from({ length: 6 }, (_, i) => `shard${i}`);
-const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 
 interface Target {
   readonly label: string;

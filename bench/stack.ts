@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 import { freePort } from '../test/support/redis-server.js';
 import { descendantsOf } from '@spool/test-cluster';
 import { envOf, isWatchdog, pidsWithEnv, startService, stopService } from './processes.js';
@@ -143,4 +144,12 @@ export async function startSpool(
       for (const service of services) await stopService(service);
     },
   };
+}
+
+/** A figure for a table: `digits` decimals. */
+export const fmt = (n: number, digits = 2): string => n.toFixed(digits);
+
+/** Redis's `used_memory`, in bytes. */
+export async function usedMemory(redis: Pick<Redis, 'info'>): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? NaN);
 }
