@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, channels, type FunctionResource } from '@spool/api';
 import { clusterClients, kubeConfig, uniqueNamespace } from '../test/support/cluster.js';
 import { repoRoot } from '../test/support/local-functions.js';
+import { sharedRedisTarget } from '../test/support/redis-auth.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import {
   controllerEnv,
@@ -146,7 +147,8 @@ async function main(): Promise<void> {
     {
       env: {
         ...process.env,
-        ...controllerEnv(redis.url, `bench-${randomUUID().slice(0, 8)}`),
+        // Shared-credential mode, as when these figures were first taken: no Secret and ACL user per Function.
+        ...controllerEnv(sharedRedisTarget(redis.url), `bench-${randomUUID().slice(0, 8)}`),
         KUBECONFIG: kubeconfig,
         POD_NAME: 'bench',
       },
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
       `reconciled ${COUNT} in ${(allReconciledMs / 1000).toFixed(1)} s; ${requests} requests ${JSON.stringify(byKind)}; RSS ${memory.rss.toFixed(0)} MiB, heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)}`,
     );
     await kubernetesCaughtUp(ns.name);
-    const gateway = await startKubeGateway(redis.url, [ns.name]);
+    const gateway = await startKubeGateway(sharedRedisTarget(redis.url), [ns.name]);
     const firstResponseMs: number[] = [];
     for (let i = 0; i < FIRST_RESPONSE_TRIALS; i++) {
       const sent = performance.now();

@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { parseControllerConfig, parseGatewayConfig, type Env } from '@spool/api';
+import {
+  CONTROLLER_USER,
+  GATEWAY_USER,
+  parseControllerConfig,
+  parseGatewayConfig,
+  redisAuthEnv,
+  redisAuthOptions,
+  type Env,
+} from '@spool/api';
 import {
   createKubeController,
   createLogger,
@@ -19,6 +27,7 @@ import { renderChart } from '../../scripts/chart.js';
 import { binaryPaths } from '@spool/test-cluster';
 import { kubeConfig, kubectl } from './cluster.js';
 import { repoRoot } from './local-functions.js';
+import type { TestRedisTarget } from './redis-auth.js';
 
 export const SPOOL_NAMESPACE = 'spool-system';
 
@@ -96,12 +105,23 @@ export function writeKubeConfig(kc: KubeConfig): string {
   return file;
 }
 
-export function controllerEnv(redisUrl: string, leaseName: string): Env {
+/** Who a component is to `redis`: its own user, or nothing in shared-credential mode. */
+function redisIdentity(redis: TestRedisTarget, user: 'controller' | 'gateway'): Env {
+  if (redis.shared) return {};
+  const password = user === 'controller' ? redis.controllerPassword : redis.gatewayPassword;
+  return redisAuthEnv({ username: user === 'controller' ? CONTROLLER_USER : GATEWAY_USER, password });
+}
+
+/**
+ * As the chart runs it: on a bootstrapped Redis (`startProductRedis`), the controller's own user and one Redis user
+ * per Function, each password in a Secret of the function's namespace; on a shared one, shared-credential mode.
+ */
+export function controllerEnv(redis: TestRedisTarget, leaseName: string): Env {
   return {
     SPOOL_RUNTIME: 'kubernetes',
-    SPOOL_REDIS_URL: redisUrl,
-    // As the chart runs it: shared-credential mode until the chart's Redis has a password (docs/security.md).
-    SPOOL_REDIS_ACL: 'off',
+    SPOOL_REDIS_URL: redis.address,
+    ...redisIdentity(redis, 'controller'),
+    ...(redis.shared ? { SPOOL_REDIS_ACL: 'off' } : {}),
     SPOOL_NAMESPACE: SPOOL_NAMESPACE,
     SPOOL_LEASE_NAME: leaseName,
     SPOOL_LEASE_DURATION_SECONDS: '4',
@@ -118,15 +138,17 @@ export interface RunAs {
 }
 
 export async function startKubeController(
-  redisUrl: string,
+  redis: TestRedisTarget,
   leaseName = `lease-${randomUUID().slice(0, 8)}`,
   runAs: RunAs = {},
 ): Promise<KubeController> {
-  const env = { ...controllerEnv(redisUrl, leaseName), SPOOL_NAMESPACES: (runAs.namespaces ?? []).join(',') };
+  const env = { ...controllerEnv(redis, leaseName), SPOOL_NAMESPACES: (runAs.namespaces ?? []).join(',') };
+  const config = parseControllerConfig(env);
   const controller = createKubeController({
-    config: parseControllerConfig(env),
+    config,
     kc: await serviceAccountKubeConfig(runAs.serviceAccount ?? 'spool-controller'),
-    redis: () => new Redis(redisUrl, { maxRetriesPerRequest: null }),
+    redis: () =>
+      new Redis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), maxRetriesPerRequest: null }),
     clock: systemClock,
     log: process.env['SPOOL_TEST_LOG']
       ? createLogger({ component: 'controller', destination: 2 })
@@ -144,7 +166,7 @@ export interface KubeGateway {
 }
 
 export async function startKubeGateway(
-  redisUrl: string,
+  redis: TestRedisTarget,
   namespaces: readonly string[],
   serviceAccount = 'spool-gateway',
   env: Readonly<Record<string, string>> = {},
@@ -154,17 +176,20 @@ export async function startKubeGateway(
     SPOOL_REGISTRY: 'kubernetes',
     SPOOL_HOST: '127.0.0.1',
     SPOOL_PORT: '0',
-    SPOOL_REDIS_URL: redisUrl,
+    SPOOL_REDIS_URL: redis.address,
+    ...redisIdentity(redis, 'gateway'),
     SPOOL_NAMESPACES: namespaces.join(','),
     SPOOL_QUEUE_WAIT_MS: '30000',
     ...env,
   });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const connect = (): Redis =>
+    new Redis(config.redisUrl, { ...redisAuthOptions(config.redisAuth), maxRetriesPerRequest: null });
+  const client = connect();
+  const subscriber = connect();
   const log = silentLog;
   const gateway = createGateway({
     config,
-    redis,
+    redis: client,
     subscriber,
     registry: await kubeRegistry(kc, config.namespaces, log),
     scaler: kubeScaler(kc),
@@ -178,7 +203,7 @@ export async function startKubeGateway(
     url: `http://127.0.0.1:${port}`,
     close: async () => {
       await gateway.close();
-      redis.disconnect();
+      client.disconnect();
       subscriber.disconnect();
     },
   };

@@ -41,6 +41,26 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- default (printf "%s-admin-token" (include "spool.fullname" .)) .Values.adminToken.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret holding Spool's Redis passwords (keys admin, controller, gateway); empty in shared-credential mode. */}}
+{{- define "spool.redisAuthSecret" -}}
+{{- if .Values.redis.auth.existingSecret -}}
+{{- .Values.redis.auth.existingSecret -}}
+{{- else if .Values.redis.bundled -}}
+{{- printf "%s-redis-auth" (include "spool.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Who the gateway or the controller is to Redis: (dict "root" . "user" "gateway"|"controller"). Nothing in
+     shared-credential mode, where the URL alone says how to connect. */}}
+{{- define "spool.redisUserEnv" -}}
+{{- $secret := include "spool.redisAuthSecret" .root -}}
+{{- if $secret -}}
+- { name: SPOOL_REDIS_USERNAME, value: {{ printf "spool-%s" .user }} }
+- name: SPOOL_REDIS_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: {{ .user }} } }
+{{- end }}
+{{- end -}}
+
 {{- define "spool.redisHost" -}}
 {{- printf "%s-redis.%s.svc" (include "spool.fullname" .) .Release.Namespace -}}
 {{- end -}}

@@ -20,7 +20,7 @@ import {
   uniqueNamespace,
   type TestNamespace,
 } from '../../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   installSpoolResources,
   startKubeController,
@@ -36,7 +36,7 @@ const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL 
 
 let ns: TestNamespace;
 let quotaNs: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 let controller: KubeController;
 let gateway: KubeGateway;
 
@@ -94,9 +94,9 @@ beforeAll(async () => {
   await installSpoolResources();
   ns = await uniqueNamespace();
   quotaNs = await uniqueNamespace();
-  redis = await startRedisServer();
-  controller = await startKubeController(redis.url);
-  gateway = await startKubeGateway(redis.url, [ns.name, quotaNs.name]);
+  redis = await startProductRedis();
+  controller = await startKubeController(redis);
+  gateway = await startKubeGateway(redis, [ns.name, quotaNs.name]);
 });
 
 afterAll(async () => {

@@ -61,6 +61,7 @@ describe('the Helm chart', () => {
         'Role/spool-controller-leader-election',
         'RoleBinding/spool-controller-leader-election',
         'Secret/spool-admin-token',
+        'Secret/spool-redis-auth',
         'Service/spool-controller-metrics',
         'Service/spool-gateway',
         'Service/spool-redis',

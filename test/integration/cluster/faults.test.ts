@@ -18,7 +18,7 @@ import {
   type TestNamespace,
 } from '../../support/cluster.js';
 import { repoRoot } from '../../support/local-functions.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   installSpoolResources,
   startKubeController,
@@ -36,7 +36,7 @@ const CALL_MS = 3_000;
 const EACH = 6;
 
 let ns: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 let controller: KubeController;
 let gateway: KubeGateway;
 // In the checkout (node_modules/.cache, ignored by git), not in /tmp: a pod's processes see the checkout they
@@ -64,9 +64,9 @@ const countFunction = (name: string, countLog: string): FunctionResource => ({
 beforeAll(async () => {
   await installSpoolResources();
   ns = await uniqueNamespace();
-  redis = await startRedisServer();
-  controller = await startKubeController(redis.url);
-  gateway = await startKubeGateway(redis.url, [ns.name]);
+  redis = await startProductRedis();
+  controller = await startKubeController(redis);
+  gateway = await startKubeGateway(redis, [ns.name]);
 });
 
 afterAll(async () => {

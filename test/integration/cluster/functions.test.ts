@@ -9,6 +9,8 @@ import {
   API_VERSION,
   FUNCTION_PLURAL,
   KEY_PREFIX,
+  functionUserName,
+  redisSecretName,
   validateFunction,
   type FunctionResource,
   type FunctionSpecInput,
@@ -21,7 +23,7 @@ import {
   uniqueNamespace,
   type TestNamespace,
 } from '../../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   installSpoolResources,
   startKubeController,
@@ -36,7 +38,7 @@ const { apps, core } = clusterClients();
 const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
 let ns: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 let controller: KubeController;
 let gateway: KubeGateway;
 
@@ -73,9 +75,9 @@ function deploymentShape(d: V1Deployment): Record<string, unknown> {
 beforeAll(async () => {
   await installSpoolResources();
   ns = await uniqueNamespace();
-  redis = await startRedisServer();
-  controller = await startKubeController(redis.url);
-  gateway = await startKubeGateway(redis.url, [ns.name]);
+  redis = await startProductRedis();
+  controller = await startKubeController(redis);
+  gateway = await startKubeGateway(redis, [ns.name]);
 });
 
 afterAll(async () => {
@@ -162,11 +164,11 @@ describe('a Function in Kubernetes mode', () => {
       const body = (await (await fetch(`${gateway.url}/system/function/echo.${ns.name}`)).json()) as {
         conditions: { type: string; reason: string }[];
       };
-      // The chart's controller runs in shared-credential mode until the chart provisions Redis users (issue 11).
+      // As the chart runs it: one Redis user per Function, its password in a Secret of the namespace.
       expect(body.conditions.map((c) => `${c.type} ${c.reason}`)).toEqual([
         'Ready Serving',
         'Valid SpecValid',
-        'RedisIsolated SharedCredential',
+        'RedisIsolated OwnRedisUser',
       ]);
     });
   });
@@ -284,24 +286,34 @@ describe('a Function in Kubernetes mode', () => {
     });
   });
 
-  test('a deleted Function leaves no Deployment, pods or queue behind', async () => {
+  test('a deleted Function leaves no Deployment, pods, queue, Redis user or Secret behind', async () => {
     await createFunction(functionObject('doomed', { scale: { min: 1 } }));
     await eventually(() => readDeployment('doomed'), { timeoutMs: 20_000 });
     await fetch(`${gateway.url}/async-function/doomed.${ns.name}`, { method: 'POST', body: 'x' });
     await objects.deleteNamespacedCustomObject({ ...fnApi, namespace: ns.name, name: 'doomed' });
-    const client = new Redis(redis.url);
+    const client = new Redis(redis.operatorUrl);
+    const doomed = { namespace: ns.name, name: 'doomed' };
     await eventually(
       async () => {
         const d = await readDeployment('doomed').catch((e: { code?: number }) => e.code);
+        const secret = await core
+          .readNamespacedSecret({ name: redisSecretName(doomed), namespace: ns.name })
+          .then(
+            () => 'present',
+            (e: { code?: number }) => e.code,
+          );
+        const user = await client.call('ACL', 'GETUSER', functionUserName(doomed));
         const pods = await core.listNamespacedPod({
           namespace: ns.name,
           labelSelector: 'spool.dev/function=doomed',
         });
         const keys = await client.keys(`${KEY_PREFIX}:{${ns.name}.doomed}:*`);
-        expect({ deployment: d, pods: pods.items.length, keys }).toEqual({
+        expect({ deployment: d, pods: pods.items.length, keys, user, secret }).toEqual({
           deployment: 404,
           pods: 0,
           keys: [],
+          user: null,
+          secret: 404,
         });
       },
       { timeoutMs: 60_000 },

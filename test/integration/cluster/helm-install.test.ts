@@ -18,6 +18,7 @@ import {
   type TestNamespace,
 } from '../../support/cluster.js';
 import { repoRoot } from '../../support/local-functions.js';
+import { KEY_PREFIX, REDIS_SECRET_KEY, functionUserName, queueName, redisSecretName } from '@spool/api';
 
 jest.setTimeout(240_000);
 
@@ -67,6 +68,23 @@ async function adminToken(): Promise<string> {
   const secret = await core.readNamespacedSecret({ name: `${RELEASE}-admin-token`, namespace: system.name });
   return Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8');
 }
+
+async function redisPassword(key: 'admin' | 'controller' | 'gateway'): Promise<string> {
+  const secret = await core.readNamespacedSecret({ name: `${RELEASE}-redis-auth`, namespace: system.name });
+  return Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
+}
+
+async function redisUrl(): Promise<string> {
+  const service = await core.readNamespacedService({ name: `${RELEASE}-redis`, namespace: system.name });
+  return `redis://${service.spec?.clusterIP}:6379`;
+}
+
+/** One try per command and no reconnect loop: a refusal is the answer under test. */
+const quietRedis = (url: string, auth: { username?: string; password?: string } = {}): Redis =>
+  new Redis(url, { ...auth, maxRetriesPerRequest: 0, retryStrategy: () => null }).on(
+    'error',
+    () => undefined,
+  );
 
 async function functionReplicas(fn: string): Promise<number | undefined> {
   const deployment = await apps.readNamespacedDeployment({ name: `fn-${fn}`, namespace: team.name });
@@ -132,26 +150,6 @@ describe('helm install → functions → scale to zero → upgrade → uninstall
     expect(lease).toMatch(new RegExp(`^${RELEASE}-controller-`));
   });
 
-  test('Redis keeps what it holds across a restart of its pod (append-only file on the claim)', async () => {
-    const service = await core.readNamespacedService({ name: `${RELEASE}-redis`, namespace: system.name });
-    const url = `redis://${service.spec?.clusterIP}:6379`;
-    const before = new Redis(url);
-    await before.set('spool-e2e:probe', 'kept');
-    await before.quit();
-    const redisPod = `${RELEASE}-redis-0`;
-    const { metadata } = await core.readNamespacedPod({ name: redisPod, namespace: system.name });
-    await core.deleteNamespacedPod({ name: redisPod, namespace: system.name });
-    // The StatefulSet brings back `-0` on the same claim.
-    await readyPod(system.name, redisPod, metadata?.uid);
-    // No retry limit: commands wait while the connection is re-established to the new pod.
-    const after = new Redis(url, { maxRetriesPerRequest: null });
-    try {
-      expect(await after.get('spool-e2e:probe')).toBe('kept');
-    } finally {
-      after.disconnect();
-    }
-  });
-
   test('the example Functions answer through the gateway Service', async () => {
     await kubectl(['apply', '-n', team.name, '-f', examples]);
     expect(await callOk('echo', 'hello from helm')).toBe('hello from helm');
@@ -164,6 +162,66 @@ describe('helm install → functions → scale to zero → upgrade → uninstall
     const names = ((await listed.json()) as { name: string }[]).map((fn) => fn.name).sort();
     expect(names).toEqual(['echo', 'sleep', 'wc']);
     expect((await fetch(`${gatewayUrl}/system/functions`)).status).toBe(401);
+  });
+
+  test('Redis requires a password, and each function reaches only its own keys', async () => {
+    const url = await redisUrl();
+    const anonymous = quietRedis(url);
+    await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+    anonymous.disconnect();
+    // The controller turned the default user off once Spool's own users existed.
+    const asDefault = quietRedis(url, { username: 'default', password: await redisPassword('admin') });
+    await expect(asDefault.ping()).rejects.toThrow(/WRONGPASS|disabled/);
+    asDefault.disconnect();
+
+    const echo = { namespace: team.name, name: 'echo' };
+    const status = await kubectl([
+      'get', 'function', 'echo', '-n', team.name,
+      '-o', 'jsonpath={.status.conditions[?(@.type=="RedisIsolated")].status}',
+    ]); // prettier-ignore
+    expect(status).toBe('True');
+    const secret = await core.readNamespacedSecret({ name: redisSecretName(echo), namespace: team.name });
+    expect(secret.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual(['Function/echo']);
+    const password = Buffer.from(secret.data?.[REDIS_SECRET_KEY] ?? '', 'base64').toString('utf8');
+    const asEcho = quietRedis(url, { username: functionUserName(echo), password });
+    try {
+      expect(await asEcho.exists(`${KEY_PREFIX}:${queueName(echo)}:meta`)).toBeGreaterThanOrEqual(0);
+      const wc = { namespace: team.name, name: 'wc' };
+      await expect(asEcho.hgetall(`${KEY_PREFIX}:${queueName(wc)}:meta`)).rejects.toThrow(/NOPERM/);
+      await expect(asEcho.keys('*')).rejects.toThrow(/NOPERM/);
+      await expect(asEcho.publish(`${KEY_PREFIX}:events:scaled`, 'x')).rejects.toThrow(/NOPERM/);
+    } finally {
+      asEcho.disconnect();
+    }
+  });
+
+  test('a Redis restart keeps its data (append-only file on the claim), and Spool sets its users up again', async () => {
+    const controller = { username: 'spool-controller', password: await redisPassword('controller') };
+    const url = await redisUrl();
+    const probeKey = `${KEY_PREFIX}:{${RELEASE}}:probe`;
+    const before = quietRedis(url, controller);
+    await before.set(probeKey, 'kept');
+    await before.quit();
+    const redisPod = `${RELEASE}-redis-0`;
+    const { metadata } = await core.readNamespacedPod({ name: redisPod, namespace: system.name });
+    await core.deleteNamespacedPod({ name: redisPod, namespace: system.name });
+    // The StatefulSet brings back `-0` on the same claim. Its ACL users are gone with the process: the
+    // controller, refused, applies them again with the default user's password, then turns it off.
+    await readyPod(system.name, redisPod, metadata?.uid);
+    const kept = await eventually(
+      async () => {
+        const after = quietRedis(url, controller);
+        try {
+          return await after.get(probeKey);
+        } finally {
+          after.disconnect();
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(kept).toBe('kept');
+    // Function users come back with the controller's next pass over every function.
+    expect(await callOk('echo', 'after a Redis restart')).toBe('after a Redis restart');
   });
 
   test('an idle function scales to zero, and the next call wakes it', async () => {
@@ -190,8 +248,9 @@ describe('helm install → functions → scale to zero → upgrade → uninstall
     expect(woken).toEqual({ status: 200, text: 'wake up' });
   });
 
-  test('helm upgrade applies changed values and keeps the admin token', async () => {
+  test('helm upgrade applies changed values and keeps the admin token and the Redis passwords', async () => {
     const tokenBefore = await adminToken();
+    const redisBefore = await redisPassword('admin');
     await helmIn([
       'upgrade',
       RELEASE,
@@ -217,6 +276,7 @@ describe('helm install → functions → scale to zero → upgrade → uninstall
     const env = controller.spec?.template.spec?.containers[0]?.env ?? [];
     expect(env.find((e) => e.name === 'SPOOL_SCALE_INTERVAL_MS')?.value).toBe('250');
     expect(await adminToken()).toBe(tokenBefore);
+    expect(await redisPassword('admin')).toBe(redisBefore);
     // A single gateway has no disruption budget: minAvailable 1 of 1 would block every node drain.
     const budgets = await kubectl(['get', 'poddisruptionbudgets', '-n', system.name, '-o', 'name']);
     expect(budgets.trim().split('\n')).toEqual([`poddisruptionbudget.policy/${RELEASE}-controller`]);

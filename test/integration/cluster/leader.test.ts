@@ -14,7 +14,7 @@ import {
   type TestNamespace,
 } from '../../support/cluster.js';
 import { repoRoot } from '../../support/local-functions.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   SPOOL_NAMESPACE,
   controllerEnv,
@@ -31,7 +31,7 @@ const { apps } = clusterClients();
 const leaseName = `failover-${randomUUID().slice(0, 8)}`;
 const controllers = new Map<string, ChildProcess>();
 let ns: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 
 const holder = async (): Promise<string | undefined> =>
   (await leases.readNamespacedLease({ name: leaseName, namespace: SPOOL_NAMESPACE })).spec?.holderIdentity;
@@ -53,13 +53,13 @@ const createFunction = (name: string): Promise<unknown> =>
 beforeAll(async () => {
   await installSpoolResources();
   ns = await uniqueNamespace();
-  redis = await startRedisServer();
+  redis = await startProductRedis();
   const kubeconfig = writeKubeConfig(await serviceAccountKubeConfig('spool-controller'));
   for (const identity of ['controller-a', 'controller-b']) {
     const child = spawn(process.execPath, [join(repoRoot, 'controller/dist/main.js')], {
       env: {
         ...process.env,
-        ...controllerEnv(redis.url, leaseName),
+        ...controllerEnv(redis, leaseName),
         KUBECONFIG: kubeconfig,
         POD_NAME: identity,
       },

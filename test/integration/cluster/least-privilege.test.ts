@@ -17,7 +17,7 @@ import {
   uniqueNamespace,
   type TestNamespace,
 } from '../../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   installSpoolResources,
   serviceAccountKubeConfig,
@@ -31,14 +31,14 @@ const { apps } = clusterClients();
 const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
 let ns: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 let controller: KubeController;
 
 beforeAll(async () => {
   await installSpoolResources();
   ns = await uniqueNamespace();
-  redis = await startRedisServer();
-  controller = await startKubeController(redis.url);
+  redis = await startProductRedis();
+  controller = await startKubeController(redis);
 });
 
 afterAll(async () => {

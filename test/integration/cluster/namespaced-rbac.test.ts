@@ -12,7 +12,7 @@ import {
   uniqueNamespace,
   type TestNamespace,
 } from '../../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   installNamespacedRbac,
   installSpoolResources,
@@ -25,12 +25,12 @@ import {
 jest.setTimeout(120_000);
 
 const objects = kubeConfig().makeApiClient(CustomObjectsApi);
-const { apps } = clusterClients();
+const { apps, core } = clusterClients();
 const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
 let watched: TestNamespace;
 let other: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 let rbac: Awaited<ReturnType<typeof installNamespacedRbac>>;
 let controller: KubeController;
 let gateway: KubeGateway;
@@ -39,13 +39,13 @@ beforeAll(async () => {
   await installSpoolResources(); // the CRD
   watched = await uniqueNamespace();
   other = await uniqueNamespace();
-  redis = await startRedisServer();
+  redis = await startProductRedis();
   rbac = await installNamespacedRbac(`scoped-${randomUUID().slice(0, 6)}`, [watched.name]);
-  controller = await startKubeController(redis.url, undefined, {
+  controller = await startKubeController(redis, undefined, {
     serviceAccount: rbac.controller,
     namespaces: [watched.name],
   });
-  gateway = await startKubeGateway(redis.url, [watched.name], rbac.gateway);
+  gateway = await startKubeGateway(redis, [watched.name], rbac.gateway);
 });
 
 afterAll(async () => {
@@ -72,7 +72,7 @@ describe('namespaced Roles (watchNamespaces)', () => {
         body: {
           spec: {
             resourceAttributes: {
-              group: resource === 'deployments' ? 'apps' : API_GROUP,
+              group: { deployments: 'apps', secrets: '' }[resource] ?? API_GROUP,
               resource,
               verb,
               ...(namespace ? { namespace } : {}),
@@ -86,6 +86,10 @@ describe('namespaced Roles (watchNamespaces)', () => {
       controllerWatched: await may(rbac.controller, 'create', 'deployments', watched.name),
       controllerOther: await may(rbac.controller, 'create', 'deployments', other.name),
       controllerClusterWide: await may(rbac.controller, 'list', 'functions'),
+      // Each Function's Redis password lives in a Secret of its namespace: those rights stop there too.
+      controllerSecretsWatched: await may(rbac.controller, 'create', 'secrets', watched.name),
+      controllerSecretsOther: await may(rbac.controller, 'get', 'secrets', other.name),
+      gatewaySecretsWatched: await may(rbac.gateway, 'get', 'secrets', watched.name),
       gatewayWatched: await may(rbac.gateway, 'list', 'functions', watched.name),
       gatewayOther: await may(rbac.gateway, 'list', 'functions', other.name),
       gatewayClusterWide: await may(rbac.gateway, 'list', 'functions'),
@@ -93,13 +97,16 @@ describe('namespaced Roles (watchNamespaces)', () => {
       controllerWatched: true,
       controllerOther: false,
       controllerClusterWide: false,
+      controllerSecretsWatched: true,
+      controllerSecretsOther: false,
+      gatewaySecretsWatched: false,
       gatewayWatched: true,
       gatewayOther: false,
       gatewayClusterWide: false,
     });
   });
 
-  test('a Function in the watched namespace is reconciled, scaled on request and served', async () => {
+  test('a Function in the watched namespace is reconciled, with its own Redis user, scaled on request and served', async () => {
     await objects.createNamespacedCustomObject({ ...fnApi, namespace: watched.name, body: echo });
     await eventually(
       async () => {
@@ -109,7 +116,9 @@ describe('namespaced Roles (watchNamespaces)', () => {
           name: 'echo',
         })) as FunctionResource;
         expect(fn.status?.conditions?.find((c) => c.type === 'Valid')?.reason).toBe('SpecValid');
+        expect(fn.status?.conditions?.find((c) => c.type === 'RedisIsolated')?.reason).toBe('OwnRedisUser');
         await apps.readNamespacedDeployment({ name: 'fn-echo', namespace: watched.name });
+        await core.readNamespacedSecret({ name: 'fn-echo-redis', namespace: watched.name });
       },
       { timeoutMs: 30_000 },
     );

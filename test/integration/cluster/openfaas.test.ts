@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, type FunctionResource } from '@spool/api';
 import type { KubeController } from '@spool/controller';
 import { eventually, kubeConfig, uniqueNamespace, type TestNamespace } from '../../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../../support/redis-server.js';
+import { startProductRedis, type ProductRedis } from '../../support/redis-auth.js';
 import {
   installNamespacedRbac,
   installSpoolResources,
@@ -23,7 +23,7 @@ const objects = kubeConfig().makeApiClient(CustomObjectsApi);
 const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
 let ns: TestNamespace;
-let redis: RedisServer;
+let redis: ProductRedis;
 let rbac: Awaited<ReturnType<typeof installNamespacedRbac>>;
 let controller: KubeController;
 let gateway: KubeGateway;
@@ -32,19 +32,19 @@ let plainGateway: KubeGateway;
 beforeAll(async () => {
   await installSpoolResources(); // the CRD, and the default RBAC (no Function writes, no logs) as spool-gateway
   ns = await uniqueNamespace();
-  redis = await startRedisServer();
+  redis = await startProductRedis();
   rbac = await installNamespacedRbac(`openfaas-${randomUUID().slice(0, 6)}`, [ns.name], {
     'gateway.deployFunctions': 'true',
     'gateway.functionLogs': 'true',
   });
-  controller = await startKubeController(redis.url, undefined, {
+  controller = await startKubeController(redis, undefined, {
     serviceAccount: rbac.controller,
     namespaces: [ns.name],
   });
   // The suite's namespace is the default one, so faas-cli's openfaas-fn reaches it.
   const env = { SPOOL_DEFAULT_NAMESPACE: ns.name };
-  gateway = await startKubeGateway(redis.url, [ns.name], rbac.gateway, env);
-  plainGateway = await startKubeGateway(redis.url, [ns.name], 'spool-gateway', env);
+  gateway = await startKubeGateway(redis, [ns.name], rbac.gateway, env);
+  plainGateway = await startKubeGateway(redis, [ns.name], 'spool-gateway', env);
 });
 
 afterAll(async () => {
@@ -162,6 +162,8 @@ describe('faas-cli logs on Kubernetes', () => {
     // The echo image's folder is examples/echo; the fixture prints `call <call>` for each call.
     envProcess: 'node ../../test/fixtures/live-server.mjs',
     envVars: { LOG_CALLS: '1' },
+    // One replica: a follow streams the pods that exist when it starts, so a second one could serve unseen.
+    annotations: { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '1' },
   });
   const logs = (gw: KubeGateway, query: string, init: RequestInit = {}): Promise<Response> =>
     fetch(`${gw.url}/system/logs?${query}`, init);
@@ -190,15 +192,19 @@ describe('faas-cli logs on Kubernetes', () => {
     );
     expect(history.find((l) => l.text === 'call first')?.instance).toMatch(/^fn-talker-/);
     const leave = new AbortController();
+    // A follow that never shows the call fails the test in 30 s rather than hanging it.
+    const deadline = setTimeout(() => leave.abort(), 30_000);
     const res = await logs(gateway, 'name=talker&tail=0&follow=true', { signal: leave.signal });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await fetch(`${gateway.url}/function/talker?call=second`, { method: 'POST' });
     let text = '';
     while (!text.includes('call second')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += Buffer.from(value).toString('utf8');
+      // Aborted at the deadline: the read rejects, and the assertion below says what was seen.
+      const chunk = await reader.read().catch(() => undefined);
+      if (chunk === undefined || chunk.done) break;
+      text += Buffer.from(chunk.value).toString('utf8');
     }
+    clearTimeout(deadline);
     leave.abort();
     expect(texts(text).map((l) => l.text)).toContain('call second');
   });
