@@ -274,6 +274,15 @@ describe('parseRedisAuth', () => {
     );
   });
 
+  test('SPOOL_LOCAL_MAX_REPLICAS: unset leaves it to the cores, else a count from 1', () => {
+    const base = { SPOOL_RUNTIME: 'kubernetes' };
+    expect(parseControllerConfig(base).localMaxReplicas).toBeUndefined();
+    expect(parseControllerConfig({ ...base, SPOOL_LOCAL_MAX_REPLICAS: '4' }).localMaxReplicas).toBe(4);
+    expect(() => parseControllerConfig({ ...base, SPOOL_LOCAL_MAX_REPLICAS: '0' })).toThrow(
+      'SPOOL_LOCAL_MAX_REPLICAS',
+    );
+  });
+
   test('a Redis Cluster needs ACL off: Spool provisions per-function users on one connection, not every node', () => {
     const cluster = {
       SPOOL_RUNTIME: 'kubernetes',

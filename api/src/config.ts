@@ -488,6 +488,13 @@ export interface ControllerConfig {
   readonly stateDir: string;
   /** Autoscaler poll period; wake events act at once regardless. */
   readonly scaleIntervalMs: number;
+  /**
+   * Process runtime: most replicas of one function (`SPOOL_LOCAL_MAX_REPLICAS`), whatever its `scale.max`, since
+   * every replica runs on this machine. Undefined: half the machine's cores, at least 1 (controller
+   * `localReplicaCapacity`).
+   * @defaultValue undefined
+   */
+  readonly localMaxReplicas: number | undefined;
   readonly metricsHost: string;
   readonly metricsPort: number;
   /** Kubernetes runtime: the Lease that elects one acting replica, in the controller's own namespace. */
@@ -573,6 +580,7 @@ export function parseControllerConfig(env: Env): ControllerConfig {
     watchdogCommand: Object.freeze(watchdogCommand),
     stateDir: present(env, 'SPOOL_STATE_DIR') ?? '.spool',
     scaleIntervalMs: integer(env, 'SPOOL_SCALE_INTERVAL_MS', 1000, { min: 10 }),
+    localMaxReplicas: optionalInteger(env, 'SPOOL_LOCAL_MAX_REPLICAS', { min: 1, max: 1000 }),
     metricsHost: present(env, 'SPOOL_METRICS_HOST') ?? '0.0.0.0',
     metricsPort: integer(env, 'SPOOL_METRICS_PORT', 8082, { min: 0, max: 65535 }),
     leaseNamespace: present(env, 'SPOOL_NAMESPACE') ?? 'spool-system',

@@ -28,6 +28,7 @@ export type { FunctionRedisCredential, ReplicaCounts, Runtime } from './runtime/
 export type { ObservedReplicas } from './reconcile/status.js';
 export {
   createProcessRuntime,
+  localMaxReplicas,
   type ProcessRuntime,
   type ProcessRuntimeOptions,
   type ReplicaInfo,

@@ -12,7 +12,7 @@ import { createKubeController } from './modes/kubernetes.js';
 import { createLocalController } from './modes/local.js';
 import { bootstrapRedisUsers } from './redis-bootstrap.js';
 import { fileCredentialStore } from './redis-credentials.js';
-import { createProcessRuntime } from './runtime/process.js';
+import { createProcessRuntime, localMaxReplicas } from './runtime/process.js';
 
 const config = parseControllerConfig(process.env);
 const log = createLogger({ component: 'controller' });
@@ -64,6 +64,7 @@ function localController(functionsDir: string): Controller {
       stateDir: resolve(config.stateDir),
       baseEnv: process.env,
       watchdog: { lock: config.watchdogLock },
+      maxReplicas: localMaxReplicas(config.localMaxReplicas),
       clock: systemClock,
       log,
     }),

@@ -16,6 +16,7 @@ import {
 import {
   createLocalController,
   createProcessRuntime,
+  localMaxReplicas,
   fileCredentialStore,
   silentLog,
   systemClock,
@@ -69,6 +70,7 @@ export function localProcessRuntime(config: ControllerConfig, options: LocalRunt
     stateDir: options.stateDir,
     baseEnv: process.env,
     watchdog: { lock: config.watchdogLock },
+    maxReplicas: localMaxReplicas(config.localMaxReplicas),
     clock: systemClock,
     log: silentLog,
     ...(options.killMarginMs === undefined ? {} : { killMarginMs: options.killMarginMs }),

@@ -13,6 +13,7 @@ import {
   metricFunctionName,
   type ReplicaStatus,
   type ResolvedFunction,
+  type ScaleSpec,
 } from '@spool/api';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
@@ -24,6 +25,7 @@ import {
   initialScalerState,
   isIdleAtZero,
   withScaleRequest,
+  withinCapacity,
   type Decision,
   type ScalerState,
 } from './decide.js';
@@ -109,6 +111,8 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     await writeStatus(key, { ...status, atMs: clock.now() });
   }
 
+  const scaleOf = (fn: ResolvedFunction): ScaleSpec => withinCapacity(fn.spec.scale, runtime.maxReplicas);
+
   async function tickOnce(key: string): Promise<void> {
     const fn = functions.get(key);
     if (fn === undefined) return;
@@ -121,9 +125,9 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       const requested = requests.get(key);
       if (requested !== undefined) {
         requests.delete(key);
-        state = withScaleRequest(state, requested, fn.spec.scale, nowMs);
+        state = withScaleRequest(state, requested, scaleOf(fn), nowMs);
       }
-      const decision = decide({ ...counts, currentReplicas: seen.replicas }, fn.spec.scale, state, nowMs);
+      const decision = decide({ ...counts, currentReplicas: seen.replicas }, scaleOf(fn), state, nowMs);
       await applyDecision(key, {
         fn,
         decision,
@@ -155,7 +159,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       const seen = await Promise.all(list.map((fn) => runtime.observeReplicas(functionRef(fn))));
       list.forEach((fn, i) => {
         const key = functionKey(functionRef(fn));
-        const idle = isIdleAtZero(counts[i]!, seen[i]!.replicas, fn.spec.scale);
+        const idle = isIdleAtZero(counts[i]!, seen[i]!.replicas, scaleOf(fn));
         // A replica still draining after scale-down changes readyReplicas only: tick until the status says 0.
         const statusCurrent = written.get(key)?.readyReplicas === seen[i]!.readyReplicas;
         if (!idle || !statusCurrent || requests.has(key)) void ticks.run(key);

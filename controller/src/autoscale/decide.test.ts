@@ -4,7 +4,9 @@ import {
   decide,
   initialScalerState,
   isIdleAtZero,
+  localReplicaCapacity,
   withScaleRequest,
+  withinCapacity,
   type QueueObservation,
   type ScaleReason,
   type ScalerState,
@@ -322,5 +324,32 @@ describe('isIdleAtZero', () => {
         0,
       ).replicas,
     ).toBe(0);
+  });
+});
+
+describe('within capacity', () => {
+  test.each([
+    { name: 'no cap leaves max', min: 0, max: 20, cap: undefined, want: 20 },
+    { name: 'a cap below max lowers it', min: 0, max: 20, cap: 1, want: 1 },
+    { name: 'a cap above max changes nothing', min: 0, max: 4, cap: 8, want: 4 },
+    { name: 'min above the cap still holds', min: 3, max: 20, cap: 1, want: 3 },
+  ])('$name', ({ min, max, cap, want }) => {
+    expect(withinCapacity(spec({ min, max }), cap).max).toBe(want);
+  });
+
+  test('a burst at the cap scales to the cap, not to max', () => {
+    const capped = withinCapacity(spec({ max: 20, targetPerReplica: 10 }), 1);
+    const obs: QueueObservation = { waiting: 54, active: 10, delayed: 0, currentReplicas: 1, calls: 0 };
+    expect(decide(obs, capped, initialScalerState, 0)).toMatchObject({ replicas: 1, reason: 'max' });
+  });
+
+  test.each([
+    [1, 1],
+    [2, 1],
+    [3, 1],
+    [4, 2],
+    [16, 8],
+  ])('%i cores run %i replicas of one function side by side', (cores, want) => {
+    expect(localReplicaCapacity(cores)).toBe(want);
   });
 });

@@ -2,7 +2,7 @@
 // The embedded default for trying Spool on one machine, and what the integration tests run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants as osConstants } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -18,6 +18,7 @@ import {
   type WatchdogSettings,
 } from '@spool/api';
 import { signalGroup } from '@spool/node';
+import { localReplicaCapacity } from '../autoscale/decide.js';
 import type { Clock, Timer } from '../clock.js';
 import { errorMessage, type Log } from '../log.js';
 import { describeTermination } from '../reconcile/pod-failure.js';
@@ -46,6 +47,8 @@ export interface ProcessRuntimeOptions {
   readonly probeTimeoutMs?: number;
   /** How often a starting replica is probed until it first answers ready (rolling updates wait for that). */
   readonly startupProbeIntervalMs?: number;
+  /** Runtime `maxReplicas`: every replica runs on this machine. @defaultValue no limit but `scale.max` */
+  readonly maxReplicas?: number;
 }
 
 export interface ReplicaInfo {
@@ -111,6 +114,10 @@ interface Probed {
 }
 
 const isLive = (r: Replica): boolean => !r.stopping && !r.hasExited;
+
+/** The process runtime's `maxReplicas`: the configured one, else what this machine's cores can run side by side. */
+export const localMaxReplicas = (configured: number | undefined): number =>
+  configured ?? localReplicaCapacity(availableParallelism());
 
 export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRuntime {
   const { clock, log } = options;
@@ -351,6 +358,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): ProcessRun
   }
 
   return {
+    ...(options.maxReplicas === undefined ? {} : { maxReplicas: options.maxReplicas }),
     start: () => Promise.resolve(),
 
     apply: (fn, credential) => {
