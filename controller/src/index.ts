@@ -46,6 +46,7 @@ export {
 } from './redis-users.js';
 export { drainCallbackOutbox, observeOutboxes, type OutboxDrain } from './callback-outbox.js';
 export { createOutboxMover, type OutboxMover, type OutboxMoverOptions } from './outbox-mover.js';
+export { REAPPLY_USER_AFTER_MS, redisUserAccess, type FunctionAccess } from './function-access.js';
 export { bootstrapRedisUsers, type BootstrapOutcome, type BootstrapTarget } from './redis-bootstrap.js';
 export {
   fileCredentialStore,

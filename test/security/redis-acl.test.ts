@@ -3,6 +3,8 @@
 // keyspace-wide or admin command. Runs on a dedicated redis-server, because the last test turns the default user off.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -18,6 +20,7 @@ import {
   channels,
   checkReplyScope,
   functionReplyChannel,
+  functionRef,
   functionUserName,
   gatewayReplyPattern,
   parseWatchdogConfig,
@@ -30,9 +33,12 @@ import {
 } from '@spool/api';
 import {
   applyFunctionUser,
+  REAPPLY_USER_AFTER_MS,
   applyServiceUsers,
+  fileCredentialStore,
   newRedisPassword,
   readFunctionUsers,
+  redisUserAccess,
   removeFunctionUser,
   removeStaleFunctionUsers,
   rotateFunctionUser,
@@ -40,6 +46,7 @@ import {
 } from '@spool/controller';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../support/eventually.js';
+import { testFunction } from '../support/local-functions.js';
 import { uniqueFunctionRef } from '../support/redis.js';
 import { freePort, startRedisServer, type RedisServer } from '../support/redis-server.js';
 
@@ -335,6 +342,44 @@ describe('the lifecycle of a function user', () => {
     const users = (await readFunctionUsers(controller)).map(functionUserName).sort();
     expect(users).toEqual([functionUserName(attacker.ref), functionUserName(victim.ref)].sort());
     await leaver.queue.close();
+  });
+});
+
+describe('function access on reconcile', () => {
+  const setUsers = async (): Promise<number> =>
+    Number(/^cmdstat_acl\|setuser:calls=(\d+)/m.exec(await admin.info('commandstats'))?.[1] ?? 0);
+
+  test('applies a user once, again after REAPPLY_USER_AFTER_MS or a reconnect, and never when it is current', async () => {
+    let nowMs = 0;
+    // Reconnecting, as the controller's own connection does (connect() gives up on a refused login instead).
+    const own = new Redis(server.url, { username: CONTROLLER_USER, password: passwords.controller });
+    opened.push(own);
+    const store = fileCredentialStore(mkdtempSync(join(tmpdir(), 'spool-access-')));
+    const access = redisUserAccess(own, store, () => nowMs);
+    const fn = testFunction({ image: 'x', command: ['node', 'server.mjs'] }, 'reconciled');
+    const user = functionUserName(functionRef(fn));
+    const before = await setUsers();
+    const first = await access.grant(fn);
+    expect(await admin.call('ACL', 'GETUSER', user)).not.toBeNull();
+    for (let i = 0; i < 5; i++) expect(await access.grant(fn)).toEqual(first); // resyncs
+    expect(await setUsers()).toBe(before + 1);
+
+    nowMs += REAPPLY_USER_AFTER_MS;
+    await access.grant(fn);
+    expect(await setUsers()).toBe(before + 2);
+
+    // A Redis that lost its users drops every connection: the reconnect forgets what was applied.
+    await admin.call('ACL', 'DELUSER', user);
+    const reconnected = new Promise((resolve) => own.once('ready', resolve));
+    own.disconnect(true);
+    await reconnected;
+    await access.grant(fn);
+    expect(await admin.call('ACL', 'GETUSER', user)).not.toBeNull();
+    expect(await setUsers()).toBe(before + 3);
+
+    await access.revoke(functionRef(fn));
+    expect(await admin.call('ACL', 'GETUSER', user)).toBeNull();
+    own.disconnect();
   });
 });
 
