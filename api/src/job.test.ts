@@ -1,6 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  BODY_CHUNK_BYTES,
   BODY_INLINE_MAX_BYTES,
+  BODY_TAIL_CHUNK_BYTES,
+  bodyChunks,
   asyncRequestBodyTtlMs,
   asyncResultBodyTtlMs,
   bodyFields,
@@ -28,6 +31,30 @@ describe('where a body travels', () => {
       stored: apart,
       fields: apart ? { bodyBase64: '', bodyStoredBytes: bytes } : { bodyBase64: body.toString('base64') },
     });
+  });
+});
+
+describe('bodyChunks', () => {
+  const C = BODY_CHUNK_BYTES;
+  const T = BODY_TAIL_CHUNK_BYTES;
+  test.each([
+    { name: 'just past the inline limit: tail pieces only', bytes: 16 * 1024 + 1, sizes: [T, T, T, T, 257] },
+    { name: 'exactly one chunk', bytes: C, sizes: [C] },
+    // 1 MiB = 16 chunks of 65,472 and 1,024 bytes left.
+    { name: '1 MiB', bytes: 1024 * 1024, sizes: [...Array<number>(16).fill(C), 1024] },
+    { name: 'one chunk and two tail pieces', bytes: C + T + 1, sizes: [C, T, 1] },
+  ])('$name', ({ bytes, sizes }) => {
+    const body = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes; i++) body[i] = i % 251;
+    const chunks = bodyChunks(body);
+    expect({ sizes: chunks.map((c) => c.length), joined: Buffer.concat(chunks).equals(body) }).toEqual({
+      sizes,
+      joined: true,
+    });
+  });
+
+  test('the largest body (64 MiB) stays within what one script call may pass', () => {
+    expect(bodyChunks(Buffer.alloc(64 * 1024 * 1024)).length).toBeLessThan(8000 - 10);
   });
 });
 

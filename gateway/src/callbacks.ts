@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from '@spool/node';
+import { readStoredBody, type Redis } from '@spool/node';
 import {
   CALLBACK_QUEUE,
   KEY_PREFIX,
@@ -171,7 +171,7 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker
     const expected = callback.result.bodyStoredBytes;
     const call = parseCallId(callback.callId);
     if (expected === undefined || call === undefined) return undefined;
-    const raw = await options.redis.getBuffer(resultBodyKey(call.ref, call.jobId));
+    const raw = await readStoredBody(options.redis, resultBodyKey(call.ref, call.jobId));
     const body = checkStoredBody(raw, expected, `the result body of call ${callback.callId}`);
     if (!body.ok) throw new UnrecoverableError(`callback ${job.id ?? ''}: ${body.error}`);
     return body.value;

@@ -39,7 +39,7 @@ import {
   type ReplicaStatus,
   type ResolvedFunction,
 } from '@spool/api';
-import { withDeadline } from '@spool/node';
+import { readStoredBody, storeBody, withDeadline } from '@spool/node';
 import {
   MIN_RECHECK_MS,
   answerDeadlineMs,
@@ -298,7 +298,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
 
   /** Written before the add, so no replica ever takes a job whose body is not there yet. */
   const storeRequestBody = async (ref: FunctionRef, call: Enqueued): Promise<void> => {
-    const stored = redis.set(requestBodyKey(ref, call.jobId), call.body, 'PX', call.bodyTtlMs);
+    const stored = storeBody(redis, requestBodyKey(ref, call.jobId), call.body, call.bodyTtlMs);
     try {
       await withDeadline(
         stored,
@@ -379,7 +379,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     expectedBytes: number,
   ): Promise<Decoded<Buffer>> =>
     checkStoredBody(
-      await redis.getBuffer(resultBodyKey(ref, jobId)),
+      await readStoredBody(redis, resultBodyKey(ref, jobId)),
       expectedBytes,
       `the result body of call ${makeCallId(ref, jobId)}`,
     );

@@ -40,6 +40,7 @@ import {
   rotateFunctionUser,
   turnOffDefaultUser,
 } from '@spool/controller';
+import { readStoredBody, storeBody } from '@spool/node';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../support/eventually.js';
 import { uniqueFunctionRef } from '../support/redis.js';
@@ -196,13 +197,13 @@ describe('a function user', () => {
     const body = randomBytes(1024 * 1024);
     const jobId = randomUUID();
     // As the gateway user: it writes the body before the add, and reads the result body after the reply.
-    await gateway.set(requestBodyKey(attacker.ref, jobId), body, 'PX', 60_000);
+    await storeBody(gateway, requestBodyKey(attacker.ref, jobId), body, 60_000);
     const apart = (id: string): InvocationJob => {
       const job = syncJob(attacker.ref, id, '');
       return { ...job, request: { ...job.request, bodyBase64: '', bodyStoredBytes: body.length } };
     };
     const result = await callThroughGateway(attacker, '', apart, jobId);
-    const stored = await gateway.getBuffer(resultBodyKey(attacker.ref, jobId));
+    const stored = await readStoredBody(gateway, resultBodyKey(attacker.ref, jobId));
     expect({ status: result.status, recorded: result.bodyStoredBytes, same: stored?.equals(body) }).toEqual({
       status: 200,
       recorded: body.length,
@@ -219,8 +220,18 @@ describe('a function user', () => {
       const jobId = randomUUID();
       victimJobId = jobId;
       await victim.queue.add('invoke', syncJob(victim.ref, jobId, 'victim body'), { jobId });
-      await gateway.set(requestBodyKey(victim.ref, jobId), 'victim body kept apart', 'PX', 60_000);
-      await gateway.set(resultBodyKey(victim.ref, jobId), 'victim result kept apart', 'PX', 60_000);
+      await storeBody(
+        gateway,
+        requestBodyKey(victim.ref, jobId),
+        Buffer.from('victim body kept apart'),
+        60_000,
+      );
+      await storeBody(
+        gateway,
+        resultBodyKey(victim.ref, jobId),
+        Buffer.from('victim result kept apart'),
+        60_000,
+      );
       victimJobKey = `${KEY_PREFIX}:${queueName(victim.ref)}:${jobId}`;
       hostile = asTenant(attacker);
     });
@@ -232,12 +243,17 @@ describe('a function user', () => {
       { name: 'HGETALL of a job hash', run: () => hostile.hgetall(victimJobKey) },
       { name: 'DEL of a job', run: () => hostile.del(victimJobKey) },
       {
-        name: 'GET of its request body',
-        run: () => hostile.getBuffer(requestBodyKey(victim.ref, victimJobId)),
+        name: 'reading its request body',
+        run: () => readStoredBody(hostile, requestBodyKey(victim.ref, victimJobId)),
       },
       {
-        name: 'GET of its result body',
-        run: () => hostile.getBuffer(resultBodyKey(victim.ref, victimJobId)),
+        name: 'reading its result body',
+        run: () => readStoredBody(hostile, resultBodyKey(victim.ref, victimJobId)),
+      },
+      {
+        name: 'overwriting its result body by script',
+        run: () => storeBody(hostile, resultBodyKey(victim.ref, victimJobId), Buffer.from('forged'), 1000),
+        refusal: /NOPERM|can't access/,
       },
       {
         name: 'SET of its result body',
@@ -267,8 +283,8 @@ describe('a function user', () => {
     test('and the victim job and its bodies are untouched', async () => {
       expect({
         job: await admin.hget(victimJobKey, 'name'),
-        body: await admin.get(requestBodyKey(victim.ref, victimJobId)),
-        result: await admin.get(resultBodyKey(victim.ref, victimJobId)),
+        body: (await readStoredBody(admin, requestBodyKey(victim.ref, victimJobId)))?.toString(),
+        result: (await readStoredBody(admin, resultBodyKey(victim.ref, victimJobId)))?.toString(),
       }).toEqual({ job: 'invoke', body: 'victim body kept apart', result: 'victim result kept apart' });
     });
   });

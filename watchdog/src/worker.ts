@@ -9,7 +9,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from '@spool/node';
+import { readStoredBody, storeBody, type Redis } from '@spool/node';
 import {
   KEY_PREFIX,
   asyncResultBodyTtlMs,
@@ -208,7 +208,7 @@ async function readRequestBody(
   const expected = data.request.bodyStoredBytes;
   if (expected === undefined) return decoded(Buffer.from(data.request.bodyBase64, 'base64'));
   const { ref, jobId } = callOf(options, data);
-  const raw = await options.publisher.getBuffer(requestBodyKey(ref, jobId)).catch((cause: unknown) => {
+  const raw = await readStoredBody(options.publisher, requestBodyKey(ref, jobId)).catch((cause: unknown) => {
     throw new Error(`reading the body of ${data.callId}`, { cause });
   });
   return checkStoredBody(raw, expected, `the body of call ${data.callId}`);
@@ -227,7 +227,7 @@ async function storeResultBody(
       ? asyncResultBodyTtlMs(spec.async.retainSeconds)
       : syncResultBodyTtlMs(spec.timeoutSeconds);
   try {
-    await options.publisher.set(resultBodyKey(ref, jobId), body, 'PX', ttlMs);
+    await storeBody(options.publisher, resultBodyKey(ref, jobId), body, ttlMs);
   } catch (cause) {
     throw new Error(`storing the result body of ${data.callId}`, { cause });
   }

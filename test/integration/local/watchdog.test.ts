@@ -36,6 +36,7 @@ import {
   type InvocationResult,
   type ResolvedFunction,
 } from '@spool/api';
+import { readStoredBody, storeBody } from '@spool/node';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
@@ -162,13 +163,13 @@ const requestOf = (call: CallOptions): InvocationJob['request'] => {
 };
 
 /** Writes a kept-apart body to its key before the add, as the gateway does. */
-async function storeBody(ref: FunctionRef, jobId: string, call: CallOptions): Promise<void> {
+async function storeApartBody(ref: FunctionRef, jobId: string, call: CallOptions): Promise<void> {
   if (call.apart === undefined) return;
   const stored = call.apart === true ? (call.body ?? Buffer.alloc(0)) : call.apart.stored;
   if (stored === null) return;
   const redis = new Redis(testRedisUrl());
   try {
-    await redis.set(requestBodyKey(ref, jobId), stored, 'PX', 60_000);
+    await storeBody(redis, requestBodyKey(ref, jobId), stored, 60_000);
   } finally {
     redis.disconnect();
   }
@@ -197,7 +198,7 @@ function invocationJob(ref: FunctionRef, id: string, call: CallOptions): Invocat
 async function enqueue(harness: Pick<Harness, 'ref' | 'queue'>, call: CallOptions = {}): Promise<string> {
   const jobId = randomUUID();
   const id = callId(harness.ref, jobId);
-  await storeBody(harness.ref, jobId, call);
+  await storeApartBody(harness.ref, jobId, call);
   await harness.queue.add('invoke', invocationJob(harness.ref, id, call), {
     jobId,
     attempts: call.attempts ?? 1,
@@ -245,7 +246,7 @@ async function resultBody(id: string, result: InvocationResult): Promise<Buffer>
   if (call === undefined) throw new Error(`not a call id: ${id}`);
   const redis = new Redis(testRedisUrl());
   try {
-    const raw = await redis.getBuffer(resultBodyKey(call.ref, call.jobId));
+    const raw = await readStoredBody(redis, resultBodyKey(call.ref, call.jobId));
     if (raw === null) throw new Error(`no result body stored for ${id}`);
     return raw;
   } finally {
