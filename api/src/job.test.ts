@@ -38,7 +38,7 @@ describe('bodyChunks', () => {
   const C = BODY_CHUNK_BYTES;
   const T = BODY_TAIL_CHUNK_BYTES;
   test.each([
-    { name: 'just past the inline limit: tail pieces only', bytes: 16 * 1024 + 1, sizes: [T, T, T, T, 257] },
+    { name: 'under one chunk: tail pieces only', bytes: 16 * 1024 + 1, sizes: [T, T, T, T, 257] },
     { name: 'exactly one chunk', bytes: C, sizes: [C] },
     // 1 MiB = 16 chunks of 65,472 and 1,024 bytes left.
     { name: '1 MiB', bytes: 1024 * 1024, sizes: [...Array<number>(16).fill(C), 1024] },

@@ -81,7 +81,7 @@ export interface InvocationResult {
 
 /**
  * Published on the job's `replyTo` channel: the result, whose body is inline only when small (larger ones are in
- * `resultBodyKey`, so a reply is at most a few KiB plus `BODY_INLINE_MAX_BYTES`). The `completed` notice says the
+ * `resultBodyKey`, so a reply is at most a few KiB plus the base64 of `BODY_INLINE_MAX_BYTES`). The `completed` notice says the
  * job holds the result; the gateway then reads the job it enqueued for that call, never a key a message names.
  */
 export type Reply =
@@ -90,11 +90,12 @@ export type Reply =
 
 /**
  * Largest body (bytes) that travels inline as base64 in job data, return values and replies; a larger one is kept
- * apart as raw bytes. Measured (docs/benchmarks.md, "Payloads"): inline costs base64 and JSON at every hop
- * (+0.7 ms at 1 KiB, +3.7 ms at 64 KiB end to end), a body kept apart one SET and one GET of raw bytes; at
- * 16 KiB the two are within the noise, so below it the extra round trip is not worth it.
+ * apart as raw bytes. Measured at concurrency 1 through echo (docs/benchmarks.md, "Payloads"; one run each way on
+ * the shared machine): inline added 2.08 / 2.22 / 2.57 ms at p50 for 8 / 16 / 32 KiB, kept apart 3.53 / 2.78 /
+ * 2.84 ms, and CPU per call was lower inline too; at 64 KiB inline costs 6.74 ms against 3.53 ms kept apart. The
+ * crossover lies between 32 and 64 KiB: below it the extra SET and GET cost more than base64 and JSON.
  */
-export const BODY_INLINE_MAX_BYTES = 16 * 1024;
+export const BODY_INLINE_MAX_BYTES = 32 * 1024;
 
 /** Whether a body of `bytes` is kept apart in its own key rather than inline. */
 export const isKeptApart = (bytes: number): boolean => bytes > BODY_INLINE_MAX_BYTES;

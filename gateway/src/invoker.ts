@@ -328,8 +328,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
     } catch (cause) {
       // The caller is told 503, so the call must never run. A remove sent now is queued behind the add on the same
       // connection, which Redis runs in order, before any replica can take the job; retried once the add settles
-      // and whenever Redis comes back (withdrawRefused).
-      // A call refused never runs, so its body goes too (or expires, while Redis does not answer).
+      // and whenever Redis comes back (withdrawRefused). A refused call's body goes too (or expires with its TTL).
       if (hasStoredBody(job.request)) void redis.del(requestBodyKey(ref, jobId)).catch(() => undefined);
       if (!neverSent(cause)) {
         withdraw(ref, jobId, false);
@@ -347,12 +346,6 @@ export function createInvoker(options: InvokerOptions): Invoker {
     await wakeIfCold(ref).catch(() => undefined);
   };
 
-  /**
-   * Waits for the reply; the first answer wins and a later one (a re-run whose lost lock let another replica run
-   * it too) is dropped, since `pending` no longer holds the call. With no reply, looks at the job at the end of
-   * the queue wait and as `decideUnanswered` says: a call whose replica died is waited for while a live one
-   * re-runs it (docs/reliability.md).
-   */
   /**
    * The answer's body: inline, or read from the call's own result key (derived from the call this gateway
    * enqueued, never from the reply) and checked against its recorded length. Then both body keys of the call go:
@@ -407,6 +400,12 @@ export function createInvoker(options: InvokerOptions): Invoker {
     }
   };
 
+  /**
+   * Waits for the reply; the first answer wins and a later one (a re-run whose lost lock let another replica run
+   * it too) is dropped, since `pending` no longer holds the call. With no reply, looks at the job at the end of
+   * the queue wait and as `decideUnanswered` says: a call whose replica died is waited for while a live one
+   * re-runs it (docs/reliability.md).
+   */
   const awaitReply = (
     fn: ResolvedFunction,
     callId: string,
