@@ -68,6 +68,11 @@ export const errorCodes = {
     summary:
       'Redis did not accept the call within the enqueue deadline (it is refused and never runs later), or dropped while a sync call waited for its reply.',
   },
+  PAYLOAD_LOST: {
+    status: 503,
+    summary:
+      "A call's body or result, kept in Redis apart from its job, was gone (expired or deleted) or not the length its job recorded; the call is failed, never run with a partial body.",
+  },
   CALL_TIMEOUT: {
     status: 504,
     summary: "The call ran past the function's timeoutSeconds; its process group was killed.",

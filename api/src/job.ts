@@ -1,5 +1,7 @@
 // The payloads that cross Redis: the job the gateway enqueues, the result the watchdog returns,
-// and the messages on Spool's channels. Bodies travel base64-encoded so any bytes survive JSON.
+// and the messages on Spool's channels. A small body travels base64-encoded inside the JSON; a larger one as raw
+// bytes in its own Redis key, the JSON recording only its length (issue 14 item 2).
+import { decoded, refused, type Decoded } from './decode.js';
 import { errorCodes, type ErrorCode } from './errors.js';
 
 export const JOB_VERSION = 1;
@@ -18,7 +20,13 @@ export interface InvocationRequest {
   /** The raw query string without `?`, possibly empty. */
   readonly query: string;
   readonly headers: HttpHeaders;
+  /** The body inline, base64; empty when it is kept apart (`bodyStoredBytes`). */
   readonly bodyBase64: string;
+  /**
+   * Set when the body is kept apart as raw bytes in `requestBodyKey(ref, jobId)`: its length in bytes, which the
+   * watchdog checks against what it reads before running the call. `bodyBase64` is then empty.
+   */
+  readonly bodyStoredBytes?: number;
 }
 
 export interface InvocationJob {
@@ -56,7 +64,13 @@ export interface InvocationResult {
   /** HTTP status the caller gets: the function's own, or the platform error's. */
   readonly status: number;
   readonly headers: HttpHeaders;
+  /** The body inline, base64; empty when it is kept apart (`bodyStoredBytes`). */
   readonly bodyBase64: string;
+  /**
+   * Set when the body is kept apart as raw bytes in `resultBodyKey(ref, jobId)`: its length in bytes. A reply,
+   * return value or callback entry then carries no copy of it, only this length.
+   */
+  readonly bodyStoredBytes?: number;
   /** Set when Spool, not the function, produced the status (timeout, crash, unreachable). */
   readonly error?: PlatformError;
   readonly startedAtMs: number;
@@ -66,26 +80,91 @@ export interface InvocationResult {
 }
 
 /**
- * Published on the job's `replyTo` channel: the result itself, or for a large one a notice that the job has
- * completed, so the gateway reads the result from the job (`REPLY_INLINE_MAX_CHARS`). The notice names nothing
- * but the call: the gateway reads the job it enqueued for that call, never a key a message names.
+ * Published on the job's `replyTo` channel: the result, whose body is inline only when small (larger ones are in
+ * `resultBodyKey`, so a reply is at most a few KiB plus the base64 of `BODY_INLINE_MAX_BYTES`). The `completed` notice says the
+ * job holds the result; the gateway then reads the job it enqueued for that call, never a key a message names.
  */
 export type Reply =
   | { readonly callId: string; readonly result: InvocationResult }
   | { readonly callId: string; readonly completed: true };
 
 /**
- * Largest result body (base64 characters) a reply carries inline. A larger one travels only in the job: a
- * subscriber connection shared by every call must not hold megabytes (Redis drops a subscriber past its
- * output buffer limit, 32 MB by default), and each byte on pub/sub is one more copy.
+ * Largest body (bytes) that travels inline as base64 in job data, return values and replies; a larger one is kept
+ * apart as raw bytes. Measured at concurrency 1 through echo (docs/benchmarks.md, "Payloads"; one run each way on
+ * the shared machine): inline added 2.08 / 2.22 / 2.57 ms at p50 for 8 / 16 / 32 KiB, kept apart 3.53 / 2.78 /
+ * 2.84 ms, and CPU per call was lower inline too; at 64 KiB inline costs 6.74 ms against 3.53 ms kept apart. The
+ * crossover lies between 32 and 64 KiB: below it the extra SET and GET cost more than base64 and JSON.
  */
-export const REPLY_INLINE_MAX_CHARS = 64 * 1024;
+export const BODY_INLINE_MAX_BYTES = 32 * 1024;
+
+/** Whether a body of `bytes` is kept apart in its own key rather than inline. */
+export const isKeptApart = (bytes: number): boolean => bytes > BODY_INLINE_MAX_BYTES;
+
+/** A body as a request or result carries it: inline base64, or only its length when it is kept apart. */
+export type BodyFields =
+  | { readonly bodyBase64: string; readonly bodyStoredBytes?: never }
+  | { readonly bodyBase64: ''; readonly bodyStoredBytes: number };
+
+export const bodyFields = (body: Buffer): BodyFields =>
+  isKeptApart(body.length)
+    ? { bodyBase64: '', bodyStoredBytes: body.length }
+    : { bodyBase64: body.toString('base64') };
+
+/** Whether a request or result keeps its body apart (it was not kept for `/calls` once a sync call is answered). */
+export const hasStoredBody = (message: { readonly bodyStoredBytes?: number }): boolean =>
+  message.bodyStoredBytes !== undefined;
 
 /**
- * A body too large to travel in a reply. A sync call with one (request or result) is also not kept for `/calls`
- * once answered, so what Redis retains of sync calls is bounded per call, not by what callers send.
+ * The bytes read from a body key, checked against the length its job recorded: `null` (the key expired or was
+ * deleted) and a length that differs are refused, so no call runs, and no caller is answered, with a partial body.
  */
-export const isLargeBody = (bodyBase64: string): boolean => bodyBase64.length > REPLY_INLINE_MAX_CHARS;
+export function checkStoredBody(raw: Buffer | null, expectedBytes: number, what: string): Decoded<Buffer> {
+  if (raw === null)
+    return refused(`${what} of ${expectedBytes} bytes is gone from Redis (expired or deleted)`);
+  return raw.length === expectedBytes
+    ? decoded(raw)
+    : refused(`${what} holds ${raw.length} bytes, its job recorded ${expectedBytes}`);
+}
+
+/**
+ * A body kept apart is stored as a Redis list of chunks, not one string: Redis's allocator (jemalloc) rounds each
+ * allocation up to a size class, 4 per doubling, so one string of exactly 1 MiB takes 1.25 MiB (`MEMORY USAGE`:
+ * 1,310,776 bytes for 1,048,576). Chunks of 64 KiB minus room for the listpack and node headers fill their class:
+ * measured 1.002x for 1 MiB, 8 MiB and 3,000,000 bytes. The last part is cut into 4 KiB-class pieces, so the tail
+ * wastes at most a few hundred bytes, not a quarter of 64 KiB. At most 1,041 chunks for the largest body (64 MiB),
+ * well inside what one script call may pass on (Lua's 8,000-value `unpack`).
+ */
+export const BODY_CHUNK_BYTES = 64 * 1024 - 64;
+export const BODY_TAIL_CHUNK_BYTES = 4 * 1024 - 64;
+
+/** The chunks a body kept apart is stored as (views into `body`, no copy), in order. */
+export function bodyChunks(body: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  const bulk = body.length - (body.length % BODY_CHUNK_BYTES);
+  for (let at = 0; at < body.length;) {
+    const size = at < bulk ? BODY_CHUNK_BYTES : BODY_TAIL_CHUNK_BYTES;
+    chunks.push(body.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+/**
+ * How long a sync call's result body is kept when no gateway reads it (the gateway deletes it once it has
+ * answered): past its gateway's longest wait for a lost reply (timeout plus recovery margin after the call
+ * started), with the 5 minutes sync calls are kept for `/calls`.
+ */
+export const syncResultBodyTtlMs = (timeoutSeconds: number): number => 2 * timeoutSeconds * 1000 + 300_000;
+
+/**
+ * How long an async call's request body may wait for its last attempt: its retention plus a day. The watchdog
+ * deletes it when the call ends; one still queued a day past its retention fails with PAYLOAD_LOST.
+ */
+export const asyncRequestBodyTtlMs = (retainSeconds: number): number =>
+  retainSeconds * 1000 + 24 * 60 * 60 * 1000;
+
+/** An async call's result body lives as long as the call is retained for `/calls` and its callback. */
+export const asyncResultBodyTtlMs = (retainSeconds: number): number => retainSeconds * 1000;
 
 /** Queued on CALLBACK_QUEUE when an async call with a callback URL ends; a gateway POSTs it. */
 export interface CallbackJob {
@@ -126,7 +205,7 @@ export function platformFailure(
 }
 
 /** Whether a result counts as a failed attempt for async retries: platform errors and 5xx do. */
-export const isFailedResult = (result: InvocationResult): boolean =>
+export const isFailedResult = (result: Pick<InvocationResult, 'status' | 'error'>): boolean =>
   result.error !== undefined || result.status >= 500;
 
 /** Connection-scoped headers (RFC 9110 §7.6.1) that must not be forwarded hop to hop. */

@@ -10,6 +10,9 @@ import {
   functionReplyScope,
   gatewayReplyPattern,
   parseReplyChannel,
+  queueName,
+  requestBodyKey,
+  resultBodyKey,
 } from './queue-names.js';
 
 const echo = { namespace: 'team-a', name: 'echo' };
@@ -38,6 +41,17 @@ describe('reply channels', () => {
     { name: 'a gateway with a space', channel: 'spool:reply:{team-a.echo}:gw 1' },
   ])('parseReplyChannel refuses $name', ({ channel }) => {
     expect(parseReplyChannel(channel).ok).toBe(false);
+  });
+});
+
+describe('body keys', () => {
+  const jobId = '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f';
+  test.each([
+    { name: 'request body', key: requestBodyKey(echo, jobId), want: `spool:{team-a.echo}:${jobId}:body` },
+    { name: 'result body', key: resultBodyKey(echo, jobId), want: `spool:{team-a.echo}:${jobId}:result` },
+  ])('the $name key sits under the job, inside the queue hash tag', ({ key, want }) => {
+    // Redis Cluster hashes only what is inside the first {...}: the queue's tag, so one slot per function.
+    expect({ key, tag: /\{([^}]*)\}/.exec(key)?.[0] }).toEqual({ key: want, tag: queueName(echo) });
   });
 });
 

@@ -35,6 +35,14 @@ export const callCounterKey = (ref: FunctionRef): string => `${KEY_PREFIX}:${que
 /** A BullMQ job's hash, e.g. `spool:{default.echo}:<jobId>`, and the lock a replica holds on it while it runs. */
 export const jobKey = (ref: FunctionRef, jobId: string): string => `${KEY_PREFIX}:${queueName(ref)}:${jobId}`;
 export const jobLockKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:lock`;
+/**
+ * A call's request body and result body as raw bytes, apart from the job hash (issue 14 item 2): the job records
+ * only their length (`bodyStoredBytes`). Both sit under the job's own key, so they share the queue's hash tag (one
+ * Redis Cluster slot) and the function user's key pattern `spool:{ns.name}:*`. Readers derive them from the call
+ * they enqueued or took, never from a key name in a message.
+ */
+export const requestBodyKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:body`;
+export const resultBodyKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:result`;
 /** Set by the gateway on a call it answered 503 at enqueue: a replica that takes the job anyway must not run it. */
 export const withdrawnKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:withdrawn`;
 

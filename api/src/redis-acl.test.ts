@@ -7,6 +7,7 @@ import {
   gatewayUserRules,
   parseFunctionUserName,
 } from './redis-acl.js';
+import { requestBodyKey, resultBodyKey } from './queue-names.js';
 
 const password = 'p'.repeat(32);
 const echo = { namespace: 'team-a', name: 'echo' };
@@ -57,6 +58,28 @@ describe('function users', () => {
     );
     expect(forbidden).toEqual([]);
     expect(rules.some((r) => r.startsWith('+@'))).toBe(false);
+  });
+
+  test.each([
+    { name: 'its request body', key: requestBodyKey, ref: echo, reached: true },
+    { name: 'its result body', key: resultBodyKey, ref: echo, reached: true },
+    {
+      name: "another namespace's request body",
+      key: requestBodyKey,
+      ref: { ...echo, namespace: 'team-b' },
+      reached: false,
+    },
+    {
+      name: "another function's result body",
+      key: resultBodyKey,
+      ref: { ...echo, name: 'echo2' },
+      reached: false,
+    },
+  ])('its one key pattern reaches $name: $reached', ({ key, ref, reached }) => {
+    // `~spool:{team-a.echo}:*` is a prefix and a star; the escaped braces match themselves.
+    const [pattern] = functionUserRules(echo, password).filter((r) => r.startsWith('~'));
+    const prefix = (pattern ?? '').slice(1, -1);
+    expect(key(ref, '6f1c2a4e-0b3d-4c5e-8f70-1a2b3c4d5e6f').startsWith(prefix)).toBe(reached);
   });
 
   test('the function user may publish but never subscribe', () => {

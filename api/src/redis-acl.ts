@@ -96,7 +96,8 @@ const userRules = (password: string, rules: readonly string[]): string[] => {
 
 /**
  * The `ACL SETUSER <functionUserName(ref)> ...` arguments for one function's watchdog: read and write on
- * `spool:{ns.name}:*` (its BullMQ queue, its job hashes, its callback outbox) and nothing else; publish on its own
+ * `spool:{ns.name}:*` (its BullMQ queue, its job hashes, the request and result bodies kept apart beside them,
+ * `requestBodyKey`/`resultBodyKey`, its callback outbox) and nothing else; publish on its own
  * reply scope and outbox notice channel; subscribe on none.
  */
 export function functionUserRules(ref: FunctionRef, password: string): string[] {

@@ -9,8 +9,14 @@ export interface CallbackRequest {
   readonly body: Buffer;
 }
 
-/** The callback request: the function's body, its status and the call id in headers (as OpenFaaS does). */
-export function callbackRequest(job: CallbackJob): CallbackRequest {
+/**
+ * The callback request: the function's body, its status and the call id in headers (as OpenFaaS does). `body` is
+ * the result's body when it was kept apart (read from its own key); an inline one is taken from the result.
+ */
+export function callbackRequest(
+  job: CallbackJob,
+  body: Buffer = Buffer.from(job.result.bodyBase64, 'base64'),
+): CallbackRequest {
   const { result } = job;
   const contentType = result.error ? 'application/json' : headerValues(result.headers, 'content-type')[0];
   const headers: Record<string, string> = {
@@ -19,10 +25,11 @@ export function callbackRequest(job: CallbackJob): CallbackRequest {
     'x-function-status': String(result.status),
     ...(result.error ? { 'x-spool-error': result.error.code } : {}),
   };
-  const body = result.error
-    ? Buffer.from(JSON.stringify(result.error))
-    : Buffer.from(result.bodyBase64, 'base64');
-  return { url: new URL(job.callbackUrl), headers, body };
+  return {
+    url: new URL(job.callbackUrl),
+    headers,
+    body: result.error ? Buffer.from(JSON.stringify(result.error)) : body,
+  };
 }
 
 /** The URL's host as a lookup takes it (`[::1]` → `::1`) and its port, with the scheme's default. */

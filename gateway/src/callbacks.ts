@@ -7,12 +7,15 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from '@spool/node';
+import { readStoredBody, type Redis } from '@spool/node';
 import {
   CALLBACK_QUEUE,
   KEY_PREFIX,
+  checkStoredBody,
   decideCallbackDestination,
   isSelfDestination,
+  parseCallId,
+  resultBodyKey,
   type CallbackJob,
   type CallbackPolicy,
   type CallbackVerdict,
@@ -160,16 +163,31 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker
   const limiter = createDestinationLimiter(options.perDestination);
 
   /** A job whose URL does not parse can never be delivered: fail it once instead of retrying. */
-  const requestOf = (job: Job<unknown>, callback: CallbackJob): CallbackRequest => {
+  /**
+   * A result body kept apart is read from the result key of the call the callback names (the mover checked that
+   * call belongs to the outbox's function) and checked against its recorded length; a lost one is not retried.
+   */
+  const resultBody = async (job: Job<unknown>, callback: CallbackJob): Promise<Buffer | undefined> => {
+    const expected = callback.result.bodyStoredBytes;
+    const call = parseCallId(callback.callId);
+    if (expected === undefined || call === undefined) return undefined;
+    const raw = await readStoredBody(options.redis, resultBodyKey(call.ref, call.jobId));
+    const body = checkStoredBody(raw, expected, `the result body of call ${callback.callId}`);
+    if (!body.ok) throw new UnrecoverableError(`callback ${job.id ?? ''}: ${body.error}`);
+    return body.value;
+  };
+
+  const requestOf = async (job: Job<unknown>, callback: CallbackJob): Promise<CallbackRequest> => {
+    const body = await resultBody(job, callback);
     try {
-      return callbackRequest(callback);
+      return body === undefined ? callbackRequest(callback) : callbackRequest(callback, body);
     } catch (cause) {
       throw new UnrecoverableError(`callback ${job.id ?? ''} has no valid URL: ${String(cause)}`);
     }
   };
 
   const deliver = async (job: Job<unknown>, callback: CallbackJob, token?: string): Promise<void> => {
-    const request = requestOf(job, callback);
+    const request = await requestOf(job, callback);
     const signal = AbortSignal.timeout(options.timeoutMs);
     const checked = await withTimeout(checkDestination(request.url, options.policy, options.self()), signal);
     if ('refused' in checked) {

@@ -16,16 +16,22 @@ import {
   decodeStoredReplicaStatus,
   defaultGatewayConfig,
   syncInvocationJob,
+  asyncRequestBodyTtlMs,
+  bodyFields,
   channels,
+  checkStoredBody,
   functionKey,
-  isLargeBody,
+  hasStoredBody,
   jobKey,
   jobLockKey,
   queueName,
+  requestBodyKey,
+  resultBodyKey,
   withdrawnKey,
   checkReplyScope,
   functionReplyChannel,
   gatewayReplyPattern,
+  type Decoded,
   type FunctionRef,
   type InvocationJob,
   type InvocationRequest,
@@ -33,9 +39,10 @@ import {
   type ReplicaStatus,
   type ResolvedFunction,
 } from '@spool/api';
-import { withDeadline } from '@spool/node';
+import { readStoredBody, storeBody, withDeadline } from '@spool/node';
 import {
   MIN_RECHECK_MS,
+  answerDeadlineMs,
   decideUnanswered,
   gatewayFailure,
   type CallWait,
@@ -67,9 +74,20 @@ export interface InvokerOptions {
   readonly log?: Logger;
 }
 
+/** A call as the route read it: the body as bytes, which the invoker places inline or in its own key. */
+export type CallRequest = Omit<InvocationRequest, 'bodyBase64' | 'bodyStoredBytes'> & {
+  readonly body: Buffer;
+};
+
+/** A sync call's outcome: the result, and its body as bytes (read from its own key when it was kept apart). */
+export interface CallAnswer {
+  readonly result: InvocationResult;
+  readonly body: Buffer;
+}
+
 export interface SyncCall {
   readonly callId: string;
-  readonly result: Promise<InvocationResult>;
+  readonly result: Promise<CallAnswer>;
 }
 
 /** Wake events for one function are sent at most this often: a burst at zero needs one, not thousands. */
@@ -102,17 +120,15 @@ function snapshotOf(job: Job, state: string, nowMs: number): JobSnapshot {
 }
 
 export interface Invoker {
-  invokeSync(
-    fn: ResolvedFunction,
-    request: InvocationRequest,
-    trace: Record<string, string>,
-  ): Promise<SyncCall>;
+  invokeSync(fn: ResolvedFunction, request: CallRequest, trace: Record<string, string>): Promise<SyncCall>;
   enqueueAsync(
     fn: ResolvedFunction,
-    request: InvocationRequest,
+    request: CallRequest,
     options: { callbackUrl?: string; trace: Record<string, string>; readTokenSha256: string },
   ): Promise<string>;
   queueFor(ref: FunctionRef): Queue;
+  /** A call's result body kept apart, checked against the length its result records; rejects when Redis fails. */
+  storedResultBody(ref: FunctionRef, jobId: string, expectedBytes: number): Promise<Decoded<Buffer>>;
   /** Redis is lost: answers every sync call waiting on a reply 503 (the subscriber is down) and withdraws it. */
   abandonWaiting(): number;
   /** Redis is back: removes the calls refused or abandoned meanwhile, so none of them runs later. */
@@ -147,6 +163,24 @@ const WITHDRAWN_JOB_DATA = JSON.stringify({ withdrawn: 'refused at enqueue (QUEU
 /** ioredis refused the command before sending it (no connection, no offline queue): nothing reached Redis. */
 const neverSent = (error: unknown): boolean =>
   error instanceof Error && error.message.includes("Stream isn't writeable");
+
+/** A call to enqueue: its job, and the body to write to `requestBodyKey` first when the job keeps it apart. */
+interface Enqueued {
+  readonly job: InvocationJob;
+  readonly jobId: string;
+  readonly body: Buffer;
+  /** How long the body key outlives the add when nobody deletes it (the call's answer deadline or retention). */
+  readonly bodyTtlMs: number;
+}
+
+/** The request as it is stored: a small body inline, a larger one only by its length. */
+const placeRequest = ({ body, ...rest }: CallRequest): InvocationRequest => ({
+  ...rest,
+  ...bodyFields(body),
+});
+
+/** The body bytes of a result that carries them inline. */
+const inlineBody = (result: InvocationResult): Buffer => Buffer.from(result.bodyBase64, 'base64');
 
 interface Withdrawal {
   readonly ref: FunctionRef;
@@ -262,13 +296,29 @@ export function createInvoker(options: InvokerOptions): Invoker {
     void tryWithdraw(jobId);
   };
 
-  const enqueue = async (
-    fn: ResolvedFunction,
-    job: InvocationJob,
-    jobId: string,
-    opts: JobsOptions,
-  ): Promise<void> => {
+  /** Written before the add, so no replica ever takes a job whose body is not there yet. */
+  const storeRequestBody = async (ref: FunctionRef, call: Enqueued): Promise<void> => {
+    const stored = storeBody(redis, requestBodyKey(ref, call.jobId), call.body, call.bodyTtlMs);
+    try {
+      await withDeadline(
+        stored,
+        options.enqueueTimeoutMs,
+        `storing the body of a call for ${functionKey(ref)}`,
+      );
+    } catch (cause) {
+      // The job is never added; a body that lands late expires with its TTL.
+      throw new SpoolError(
+        'QUEUE_UNAVAILABLE',
+        `could not store the body of a call for ${functionKey(ref)} within ${options.enqueueTimeoutMs} ms`,
+        { cause },
+      );
+    }
+  };
+
+  const enqueue = async (fn: ResolvedFunction, call: Enqueued, opts: JobsOptions): Promise<void> => {
     const ref = refOf(fn);
+    const { job, jobId } = call;
+    if (hasStoredBody(job.request)) await storeRequestBody(ref, call);
     // The autoscaler's activity signal (callCounterKey). Sent just before the add on the same connection and not
     // awaited: both travel in one round trip, and the counter never moves later than the job appears.
     void redis.incr(callCounterKey(ref)).catch(() => undefined);
@@ -278,7 +328,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
     } catch (cause) {
       // The caller is told 503, so the call must never run. A remove sent now is queued behind the add on the same
       // connection, which Redis runs in order, before any replica can take the job; retried once the add settles
-      // and whenever Redis comes back (withdrawRefused).
+      // and whenever Redis comes back (withdrawRefused). A refused call's body goes too (or expires with its TTL).
+      if (hasStoredBody(job.request)) void redis.del(requestBodyKey(ref, jobId)).catch(() => undefined);
       if (!neverSent(cause)) {
         withdraw(ref, jobId, false);
         void added.then(
@@ -296,6 +347,60 @@ export function createInvoker(options: InvokerOptions): Invoker {
   };
 
   /**
+   * The answer's body: inline, or read from the call's own result key (derived from the call this gateway
+   * enqueued, never from the reply) and checked against its recorded length. Then both body keys of the call go:
+   * a sync call is not kept once answered. Never throws.
+   */
+  const answerOf = async (
+    ref: FunctionRef,
+    call: { readonly jobId: string; readonly request: InvocationRequest },
+    result: InvocationResult,
+  ): Promise<CallAnswer> => {
+    const keys = [
+      ...(hasStoredBody(call.request) ? [requestBodyKey(ref, call.jobId)] : []),
+      ...(hasStoredBody(result) ? [resultBodyKey(ref, call.jobId)] : []),
+    ];
+    const answer = await readResultBody(ref, call.jobId, result);
+    // One DEL for both: they share the call's hash tag, so one Redis Cluster slot.
+    if (keys.length > 0) void redis.del(...keys).catch(() => undefined);
+    return answer;
+  };
+
+  const storedResultBody = async (
+    ref: FunctionRef,
+    jobId: string,
+    expectedBytes: number,
+  ): Promise<Decoded<Buffer>> =>
+    checkStoredBody(
+      await readStoredBody(redis, resultBodyKey(ref, jobId)),
+      expectedBytes,
+      `the result body of call ${makeCallId(ref, jobId)}`,
+    );
+
+  const readResultBody = async (
+    ref: FunctionRef,
+    jobId: string,
+    result: InvocationResult,
+  ): Promise<CallAnswer> => {
+    const expected = result.bodyStoredBytes;
+    if (expected === undefined) return { result, body: inlineBody(result) };
+    const failed = (code: 'PAYLOAD_LOST' | 'QUEUE_UNAVAILABLE', message: string): CallAnswer => {
+      const failure = gatewayFailure(code, message, now());
+      return { result: failure, body: inlineBody(failure) };
+    };
+    try {
+      const body = await withDeadline(
+        storedResultBody(ref, jobId, expected),
+        options.enqueueTimeoutMs,
+        'reading a result body',
+      );
+      return body.ok ? { result, body: body.value } : failed('PAYLOAD_LOST', body.error);
+    } catch (cause) {
+      return failed('QUEUE_UNAVAILABLE', `reading the result body: ${String(cause)}`);
+    }
+  };
+
+  /**
    * Waits for the reply; the first answer wins and a later one (a re-run whose lost lock let another replica run
    * it too) is dropped, since `pending` no longer holds the call. With no reply, looks at the job at the end of
    * the queue wait and as `decideUnanswered` says: a call whose replica died is waited for while a live one
@@ -304,10 +409,11 @@ export function createInvoker(options: InvokerOptions): Invoker {
   const awaitReply = (
     fn: ResolvedFunction,
     callId: string,
-    jobId: string,
+    call: { readonly jobId: string; readonly request: InvocationRequest },
     enqueuedAtMs: number,
-  ): Promise<InvocationResult> =>
+  ): Promise<CallAnswer> =>
     new Promise((resolve) => {
+      const { jobId } = call;
       const wait: CallWait = {
         enqueuedAtMs,
         queueWaitMs,
@@ -321,7 +427,7 @@ export function createInvoker(options: InvokerOptions): Invoker {
         answered = true;
         clearTimeout(timer);
         pending.delete(callId);
-        resolve(result);
+        resolve(answerOf(refOf(fn), call, result));
       };
       const look = async (): Promise<void> => {
         const queue = queueFor(refOf(fn));
@@ -329,8 +435,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
         if (answered) return;
         if (decision.kind === 'answer') {
           finish(decision.result);
-          // A large result is read from its job once (after a completed notice); then the job is not kept.
-          if (isLargeBody(decision.result.bodyBase64)) void queue.remove(jobId).catch(() => undefined);
+          // A result whose body is kept apart is read once (here, from its job); then the job is not kept.
+          if (hasStoredBody(decision.result) || hasStoredBody(call.request))
+            void queue.remove(jobId).catch(() => undefined);
           return;
         }
         if (decision.kind === 'give-up')
@@ -351,10 +458,11 @@ export function createInvoker(options: InvokerOptions): Invoker {
     });
 
   return {
-    async invokeSync(fn, request, trace) {
+    async invokeSync(fn, call, trace) {
       const jobId = randomUUID();
       const callId = makeCallId(refOf(fn), jobId);
       const enqueuedAtMs = now();
+      const request = placeRequest(call);
       const job = syncInvocationJob({
         callId,
         request,
@@ -364,14 +472,26 @@ export function createInvoker(options: InvokerOptions): Invoker {
         expiresAtMs: enqueuedAtMs + queueWaitMs,
         enqueueDeadlineMs: enqueuedAtMs + options.enqueueTimeoutMs,
       });
-      const result = awaitReply(fn, callId, jobId, enqueuedAtMs);
+      const result = awaitReply(fn, callId, { jobId, request }, enqueuedAtMs);
+      // Past its answer deadline no gateway waits for the call: its body is not needed after that.
+      const bodyTtlMs =
+        answerDeadlineMs({
+          enqueuedAtMs: 0,
+          queueWaitMs,
+          timeoutMs: fn.spec.timeoutSeconds * 1000,
+          recoveryMarginMs,
+        }) + MIN_RECHECK_MS;
       try {
         // Sync calls are not retried (the caller sees the outcome), but keep a short history for /calls.
-        await enqueue(fn, job, jobId, {
-          attempts: 1,
-          removeOnComplete: { age: 300, count: 1000 },
-          removeOnFail: { age: 300, count: 1000 },
-        });
+        await enqueue(
+          fn,
+          { job, jobId, body: call.body, bodyTtlMs },
+          {
+            attempts: 1,
+            removeOnComplete: { age: 300, count: 1000 },
+            removeOnFail: { age: 300, count: 1000 },
+          },
+        );
       } catch (error) {
         // Clears this call's timers too: a refused call leaves nothing behind.
         pending.get(callId)?.finish(gatewayFailure('QUEUE_UNAVAILABLE', 'not enqueued', now()));
@@ -380,13 +500,13 @@ export function createInvoker(options: InvokerOptions): Invoker {
       return { callId, result };
     },
 
-    async enqueueAsync(fn, request, { callbackUrl, trace, readTokenSha256 }) {
+    async enqueueAsync(fn, call, { callbackUrl, trace, readTokenSha256 }) {
       const jobId = randomUUID();
       const enqueuedAtMs = now();
       const callId = makeCallId(refOf(fn), jobId);
       const job = asyncInvocationJob({
         callId,
-        request,
+        request: placeRequest(call),
         ...(callbackUrl !== undefined ? { callbackUrl } : {}),
         trace,
         enqueuedAtMs,
@@ -394,18 +514,24 @@ export function createInvoker(options: InvokerOptions): Invoker {
         readTokenSha256,
       });
       const { maxAttempts, backoffSeconds, retainSeconds } = fn.spec.async;
-      await enqueue(fn, job, jobId, {
-        attempts: maxAttempts,
-        backoff: { type: 'exponential', delay: backoffSeconds * 1000 },
-        removeOnComplete: { age: retainSeconds },
-        removeOnFail: { age: retainSeconds },
-        // One stack per failed attempt, read back by /calls/ID as each attempt's reason; never more than that.
-        stackTraceLimit: maxAttempts,
-      });
+      const bodyTtlMs = asyncRequestBodyTtlMs(retainSeconds);
+      await enqueue(
+        fn,
+        { job, jobId, body: call.body, bodyTtlMs },
+        {
+          attempts: maxAttempts,
+          backoff: { type: 'exponential', delay: backoffSeconds * 1000 },
+          removeOnComplete: { age: retainSeconds },
+          removeOnFail: { age: retainSeconds },
+          // One stack per failed attempt, read back by /calls/ID as each attempt's reason; never more than that.
+          stackTraceLimit: maxAttempts,
+        },
+      );
       return callId;
     },
 
     queueFor,
+    storedResultBody,
 
     abandonWaiting() {
       const waiting = [...pending.values()];

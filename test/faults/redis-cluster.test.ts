@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { queueKey, type ResolvedFunction } from '@spool/api';
+import { queueKey, requestBodyKey, resultBodyKey, type ResolvedFunction } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
 import { eventually } from '../support/eventually.js';
 import {
@@ -28,6 +28,8 @@ let cluster: TestRedisCluster;
 let gateway: TestGateway;
 let logDir: string;
 const functions: ResolvedFunction[] = [];
+/** examples/echo, for bodies kept apart in their own keys (issue 14 item 2). */
+let echo: ResolvedFunction;
 const watchdogs = new Map<string, Watchdog>();
 
 /** Shared-credential mode: Spool does not provision ACL users on a cluster (docs/security.md). */
@@ -56,8 +58,12 @@ beforeAll(async () => {
       }),
     );
   }
-  for (const fn of functions) await startReplica(fn);
-  gateway = await startGateway(functions, {}, clusterTarget());
+  echo = functionFixture(uniqueFunctionRef('echo'), {
+    image: 'echo',
+    command: [process.execPath, join(repoRoot, 'examples/echo/server.mjs')],
+  });
+  for (const fn of [...functions, echo]) await startReplica(fn);
+  gateway = await startGateway([...functions, echo], {}, clusterTarget());
 });
 
 afterAll(async () => {
@@ -103,6 +109,40 @@ describe('Redis Cluster', () => {
       sync: functions.map((_, i) => `200 sync-${i}`),
       states: functions.map(() => 'succeeded'),
     });
+  });
+
+  test('1 MiB bodies kept apart round-trip byte-exact, sync and async, their keys on their queue shard', async () => {
+    const body = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i + 4 <= body.length; i += 4096) body.writeUInt32BE(i, i);
+    const sync = await fetch(url(echo, 'function', 'big'), { method: 'POST', body });
+    const echoed = Buffer.from(await sync.arrayBuffer());
+    const accepted = await fetch(url(echo, 'async-function', 'big'), { method: 'POST', body });
+    const id = accepted.headers.get('x-call-id') ?? '';
+    const token = accepted.headers.get('x-call-token') ?? '';
+    const done = await eventually(
+      async () => {
+        const res = await fetch(`${gateway.url}/calls/${id}`, { headers: { 'x-call-token': token } });
+        const read = (await res.json()) as { state: string; result?: { bodyBase64: string } };
+        expect(read.state).toBe('succeeded');
+        return read;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const ref = { namespace: echo.metadata.namespace, name: echo.metadata.name };
+    const jobId = id.split('.')[2] ?? '';
+    const shards = new Set(
+      await Promise.all(
+        [waitKey(echo), requestBodyKey(ref, jobId), resultBodyKey(ref, jobId)].map(
+          async (key) => (await cluster.masterOf(key)).port,
+        ),
+      ),
+    );
+    expect({
+      sync: sync.status,
+      syncSame: echoed.equals(body),
+      asyncSame: Buffer.from(done.result?.bodyBase64 ?? '', 'base64').equals(body),
+      shards: shards.size,
+    }).toEqual({ sync: 200, syncSame: true, asyncSame: true, shards: 1 });
   });
 
   test('a master SIGKILLed with accepted async calls queued on it: its replica takes over, every call runs once', async () => {

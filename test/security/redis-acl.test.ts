@@ -2,7 +2,7 @@
 // serves its calls, and the same credentials are refused for every other tenant's keys and replies and for every
 // keyspace-wide or admin command. Runs on a dedicated redis-server, because the last test turns the default user off.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ import {
   type InvocationJob,
   type InvocationResult,
   type Reply,
+  requestBodyKey,
+  resultBodyKey,
 } from '@spool/api';
 import {
   applyFunctionUser,
@@ -44,6 +46,7 @@ import {
   rotateFunctionUser,
   turnOffDefaultUser,
 } from '@spool/controller';
+import { readStoredBody, storeBody } from '@spool/node';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../support/eventually.js';
 import { testFunction } from '../support/local-functions.js';
@@ -115,9 +118,13 @@ function syncJob(ref: FunctionRef, jobId: string, body: string): InvocationJob {
 }
 
 /** Enqueues as the gateway user; resolves with the reply the gateway's pattern subscription received. */
-async function callThroughGateway(tenant: Tenant, body: string): Promise<InvocationResult> {
-  const jobId = randomUUID();
-  await tenant.queue.add('invoke', syncJob(tenant.ref, jobId, body), { jobId });
+async function callThroughGateway(
+  tenant: Tenant,
+  body: string,
+  job: (jobId: string) => InvocationJob = (jobId) => syncJob(tenant.ref, jobId, body),
+  jobId = randomUUID(),
+): Promise<InvocationResult> {
+  await tenant.queue.add('invoke', job(jobId), { jobId });
   const id = callId(tenant.ref, jobId);
   return eventually(() => {
     const hit = received.find((r) => r.reply.callId === id && checkReplyScope(r.channel, id).ok);
@@ -193,13 +200,45 @@ describe('a function user', () => {
     expect(bodyText(result)).toContain('hello');
   });
 
+  test('reaches its own body keys: a 1 MiB body and its result, kept apart, pass through its watchdog', async () => {
+    const body = randomBytes(1024 * 1024);
+    const jobId = randomUUID();
+    // As the gateway user: it writes the body before the add, and reads the result body after the reply.
+    await storeBody(gateway, requestBodyKey(attacker.ref, jobId), body, 60_000);
+    const apart = (id: string): InvocationJob => {
+      const job = syncJob(attacker.ref, id, '');
+      return { ...job, request: { ...job.request, bodyBase64: '', bodyStoredBytes: body.length } };
+    };
+    const result = await callThroughGateway(attacker, '', apart, jobId);
+    const stored = await readStoredBody(gateway, resultBodyKey(attacker.ref, jobId));
+    expect({ status: result.status, recorded: result.bodyStoredBytes, same: stored?.equals(body) }).toEqual({
+      status: 200,
+      recorded: body.length,
+      same: true,
+    });
+  });
+
   describe('is refused everything of another tenant', () => {
     let victimJobKey: string;
+    let victimJobId: string;
     let hostile: Redis;
 
     beforeAll(async () => {
       const jobId = randomUUID();
+      victimJobId = jobId;
       await victim.queue.add('invoke', syncJob(victim.ref, jobId, 'victim body'), { jobId });
+      await storeBody(
+        gateway,
+        requestBodyKey(victim.ref, jobId),
+        Buffer.from('victim body kept apart'),
+        60_000,
+      );
+      await storeBody(
+        gateway,
+        resultBodyKey(victim.ref, jobId),
+        Buffer.from('victim result kept apart'),
+        60_000,
+      );
       victimJobKey = `${KEY_PREFIX}:${queueName(victim.ref)}:${jobId}`;
       hostile = asTenant(attacker);
     });
@@ -210,6 +249,24 @@ describe('a function user', () => {
       { name: 'GET of a job key', run: () => hostile.get(victimJobKey) },
       { name: 'HGETALL of a job hash', run: () => hostile.hgetall(victimJobKey) },
       { name: 'DEL of a job', run: () => hostile.del(victimJobKey) },
+      {
+        name: 'reading its request body',
+        run: () => readStoredBody(hostile, requestBodyKey(victim.ref, victimJobId)),
+      },
+      {
+        name: 'reading its result body',
+        run: () => readStoredBody(hostile, resultBodyKey(victim.ref, victimJobId)),
+      },
+      {
+        name: 'overwriting its result body by script',
+        run: () => storeBody(hostile, resultBodyKey(victim.ref, victimJobId), Buffer.from('forged'), 1000),
+        refusal: /NOPERM|can't access/,
+      },
+      {
+        name: 'SET of its result body',
+        run: () => hostile.set(resultBodyKey(victim.ref, victimJobId), 'forged'),
+      },
+      { name: 'DEL of its request body', run: () => hostile.del(requestBodyKey(victim.ref, victimJobId)) },
       { name: 'LRANGE of its wait list', run: () => hostile.lrange(queueKey(victim.ref, 'wait'), 0, -1) },
       { name: 'LPUSH on its wait list', run: () => hostile.lpush(queueKey(victim.ref, 'wait'), 'x') },
       {
@@ -230,8 +287,12 @@ describe('a function user', () => {
       await expect(run()).rejects.toThrow(refusal ?? /NOPERM/);
     });
 
-    test('and the victim job is untouched', async () => {
-      expect(await admin.hget(victimJobKey, 'name')).toBe('invoke');
+    test('and the victim job and its bodies are untouched', async () => {
+      expect({
+        job: await admin.hget(victimJobKey, 'name'),
+        body: (await readStoredBody(admin, requestBodyKey(victim.ref, victimJobId)))?.toString(),
+        result: (await readStoredBody(admin, resultBodyKey(victim.ref, victimJobId)))?.toString(),
+      }).toEqual({ job: 'invoke', body: 'victim body kept apart', result: 'victim result kept apart' });
     });
   });
 

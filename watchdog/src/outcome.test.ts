@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { MAX_CALL_BODY_BYTES, base64Length, type InvocationResult } from '@spool/api';
+import { BODY_INLINE_MAX_BYTES, MAX_CALL_BODY_BYTES, type InvocationResult } from '@spool/api';
 import {
   MAX_UNCOUNTED_RUNS,
   attemptFailureReason,
@@ -8,7 +8,9 @@ import {
   decideNotRun,
   deliverableResult,
   mayBeWithdrawn,
+  placeResult,
   stampResult,
+  type FinishedRun,
 } from './outcome.js';
 
 const result = (over: Partial<InvocationResult> = {}): InvocationResult => ({
@@ -117,13 +119,23 @@ describe('callbackJobFor', () => {
   });
 });
 
+const run = (over: Partial<FinishedRun> = {}): FinishedRun => ({
+  status: 200,
+  headers: {},
+  body: Buffer.alloc(0),
+  startedAtMs: 1000,
+  finishedAtMs: 1010,
+  attempt: 1,
+  ...over,
+});
+
 describe('deliverableResult', () => {
-  const limit = base64Length(MAX_CALL_BODY_BYTES);
+  const limit = MAX_CALL_BODY_BYTES;
   test.each([
-    { name: 'a body at the limit passes', over: { bodyBase64: 'A'.repeat(limit) }, want: { status: 200 } },
+    { name: 'a body at the limit passes', over: { body: Buffer.alloc(limit) }, want: { status: 200 } },
     {
       name: 'a body past it is a 502',
-      over: { bodyBase64: 'A'.repeat(limit + 4) },
+      over: { body: Buffer.alloc(limit + 1) },
       want: { status: 502, code: 'RESPONSE_TOO_LARGE' },
     },
     {
@@ -138,7 +150,7 @@ describe('deliverableResult', () => {
     },
     { name: 'a 599 passes', over: { status: 599 }, want: { status: 599 } },
   ])('$name', ({ over, want }) => {
-    const checked = deliverableResult(result(over));
+    const checked = deliverableResult(run(over));
     expect({ status: checked.status, code: checked.error?.code, attempt: checked.attempt }).toEqual({
       code: undefined,
       ...want,
@@ -198,17 +210,39 @@ describe('decideNotRun', () => {
 describe('stampResult', () => {
   test("the runner's notRun mark is not part of the stored result", () => {
     const stamped = stampResult(
-      { status: 503, headers: {}, bodyBase64: '', notRun: true },
+      { status: 503, headers: {}, body: Buffer.alloc(0), notRun: true },
       { attempt: 1, startedAtMs: 1, finishedAtMs: 2 },
     );
     expect(stamped).toEqual({
       status: 503,
       headers: {},
-      bodyBase64: '',
+      body: Buffer.alloc(0),
       attempt: 1,
       startedAtMs: 1,
       finishedAtMs: 2,
     });
+  });
+});
+
+describe('placeResult', () => {
+  const bytes = (n: number): Buffer => Buffer.alloc(n, 7);
+  test.each([
+    { name: 'an empty body travels inline', body: bytes(0), want: { bodyBase64: '' }, apart: undefined },
+    {
+      name: 'a body at the inline limit travels inline',
+      body: bytes(BODY_INLINE_MAX_BYTES),
+      want: { bodyBase64: bytes(BODY_INLINE_MAX_BYTES).toString('base64') },
+      apart: undefined,
+    },
+    {
+      name: 'one byte more is kept apart, the result holding only its length',
+      body: bytes(BODY_INLINE_MAX_BYTES + 1),
+      want: { bodyBase64: '', bodyStoredBytes: BODY_INLINE_MAX_BYTES + 1 },
+      apart: bytes(BODY_INLINE_MAX_BYTES + 1),
+    },
+  ])('$name', ({ body, want, apart }) => {
+    const placed = placeResult(run({ body }));
+    expect({ result: placed.result, apart: placed.apart }).toEqual({ result: result(want), apart });
   });
 });
 

@@ -1,7 +1,7 @@
 // Pure decisions around one job: whether to run it, what its result is, and how a failed attempt reads.
 import {
   MAX_CALL_BODY_BYTES,
-  base64Length,
+  bodyFields,
   decodeInvocationResult,
   failureReason,
   type CallbackJob,
@@ -33,24 +33,26 @@ export interface AttemptTiming {
   readonly finishedAtMs: number;
 }
 
+/** One attempt's outcome, its body still as bytes: `placeResult` decides whether it travels inline or apart. */
+export type FinishedRun = Omit<InvocationResult, 'bodyBase64' | 'bodyStoredBytes'> & {
+  readonly body: Buffer;
+};
+
 /**
  * A result every reader will accept. One the protocol would refuse (the gateway's reply decoder first) would leave
  * its caller waiting for a reply that never decodes: a body past MAX_CALL_BODY_BYTES is answered 502
  * RESPONSE_TOO_LARGE, and anything else the decoder refuses (a status outside 100–599) 502 INVALID_RESPONSE.
  */
-export function deliverableResult(result: InvocationResult): InvocationResult {
-  const timing = {
-    attempt: result.attempt,
-    startedAtMs: result.startedAtMs,
-    finishedAtMs: result.finishedAtMs,
-  };
-  if (result.bodyBase64.length > base64Length(MAX_CALL_BODY_BYTES)) {
-    const bytes = Math.floor((result.bodyBase64.length * 3) / 4);
-    const message = `the response of about ${bytes} bytes exceeds the ${MAX_CALL_BODY_BYTES} a call result may carry`;
+export function deliverableResult(run: FinishedRun): FinishedRun {
+  const timing = { attempt: run.attempt, startedAtMs: run.startedAtMs, finishedAtMs: run.finishedAtMs };
+  const { body, ...rest } = run;
+  if (body.length > MAX_CALL_BODY_BYTES) {
+    const message = `the response of ${body.length} bytes exceeds the ${MAX_CALL_BODY_BYTES} a call result may carry`;
     return stampResult(platformErrorResult('RESPONSE_TOO_LARGE', message), timing);
   }
-  const checked = decodeInvocationResult(result);
-  if (checked.ok) return result;
+  // The body is checked by its length above; the rest as every reader decodes it.
+  const checked = decodeInvocationResult({ ...rest, bodyBase64: '' });
+  if (checked.ok) return run;
   const message = `the function's response cannot be passed on: ${checked.error}`;
   return stampResult(platformErrorResult('INVALID_RESPONSE', message), timing);
 }
@@ -59,10 +61,23 @@ export function deliverableResult(result: InvocationResult): InvocationResult {
 export const stampResult = (
   { notRun: _notRun, ...result }: RunResult,
   timing: AttemptTiming,
-): InvocationResult => ({
+): FinishedRun => ({
   ...result,
   ...timing,
 });
+
+/** A result as it is stored and sent, and the bytes to write to its `resultBodyKey` when its body is kept apart. */
+export interface PlacedResult {
+  readonly result: InvocationResult;
+  readonly apart?: Buffer;
+}
+
+/** Small bodies travel inline (base64); larger ones apart, the result recording only their length. */
+export function placeResult({ body, ...rest }: FinishedRun): PlacedResult {
+  const fields = bodyFields(body);
+  const result = { ...rest, ...fields };
+  return 'bodyStoredBytes' in fields ? { result, apart: body } : { result };
+}
 
 /**
  * Runs of one async call that never reached user code and were not counted as attempts: past this many (BullMQ's
@@ -107,7 +122,9 @@ export function callbackJobFor(
   const result =
     'result' in ended
       ? ended.result
-      : stampResult(platformErrorResult('FUNCTION_UNAVAILABLE', ended.failedReason), ended.timing);
+      : placeResult(
+          stampResult(platformErrorResult('FUNCTION_UNAVAILABLE', ended.failedReason), ended.timing),
+        ).result;
   return { callId: data.callId, callbackUrl: data.callbackUrl, result };
 }
 

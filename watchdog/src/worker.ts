@@ -9,22 +9,29 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from '@spool/node';
+import { readStoredBody, storeBody, type Redis } from '@spool/node';
 import {
   KEY_PREFIX,
+  asyncResultBodyTtlMs,
+  checkStoredBody,
   decodeInvocationJob,
+  decoded,
   dropLog,
   failureReason,
   functionKey,
+  hasStoredBody,
   isFailedResult,
-  isLargeBody,
   parseCallId,
   queueName,
   refused,
+  requestBodyKey,
+  resultBodyKey,
+  syncResultBodyTtlMs,
   withdrawnKey,
   type CallbackJob,
   type Decoded,
   type DropLog,
+  type FunctionRef,
   type InvocationJob,
   type InvocationResult,
   type Reply,
@@ -39,7 +46,9 @@ import {
   decideJob,
   decideNotRun,
   deliverableResult,
+  type FinishedRun,
   mayBeWithdrawn,
+  placeResult,
   stampResult,
 } from './outcome.js';
 import { publishReply } from './replies.js';
@@ -157,20 +166,88 @@ async function processInvocation(
         'withdrawn: its caller was answered 503 when Redis did not take it in time',
       ),
     );
-  const { result, notRun } = await invokeTraced(options, { job, data }, signal);
+  const body = await readRequestBody(options, data);
+  if (!body.ok) return payloadLost(options, { job, data }, body.error);
+  const { result: run, notRun } = await invokeTraced(options, { job, data }, body.value, signal);
   if (token !== undefined && decideNotRun(data.kind, notRun, job) === 'defer') {
     // Not an attempt: BullMQ's moveToDelayed keeps attemptsMade, and DelayedError tells the worker it is moved.
     logger.info('call did not reach user code; queued again without using an attempt', {
       callId: data.callId,
-      reason: attemptFailureReason(result),
+      reason: attemptFailureReason(run),
     });
     await job.moveToDelayed(Date.now() + NOT_RUN_DELAY_MS, token);
     throw new DelayedError();
   }
-  // A large result is announced once the job has completed and holds it (onCompleted), never published itself.
-  if (data.replyTo !== undefined && repliedInline(result))
-    await deliverReply(options, data.replyTo, { callId: data.callId, result });
+  return settleAttempt(options, data, run);
+}
+
+/** Stores, replies and returns one attempt's result; a failed async attempt throws, so BullMQ retries it. */
+async function settleAttempt(
+  options: InvocationWorkerOptions,
+  data: InvocationJob,
+  run: FinishedRun,
+): Promise<InvocationResult> {
+  const { result, apart } = placeResult(run);
+  // Written before the reply and the return value that record its length, so no reader finds it missing.
+  if (apart !== undefined) await storeResultBody(options, data, apart);
+  if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
   if (data.kind === 'async' && isFailedResult(result)) throw new FailedAttemptError(result);
+  return result;
+}
+
+/** The call's function and job id, from a call id `readJob` has checked names this watchdog's function. */
+function callOf(options: InvocationWorkerOptions, data: InvocationJob): { ref: FunctionRef; jobId: string } {
+  return { ref: options.config.function, jobId: parseCallId(data.callId)?.jobId ?? '' };
+}
+
+/** The request body: inline in the job, or read from its own key and checked against the length the job records. */
+async function readRequestBody(
+  options: InvocationWorkerOptions,
+  data: InvocationJob,
+): Promise<Decoded<Buffer>> {
+  const expected = data.request.bodyStoredBytes;
+  if (expected === undefined) return decoded(Buffer.from(data.request.bodyBase64, 'base64'));
+  const { ref, jobId } = callOf(options, data);
+  const raw = await readStoredBody(options.publisher, requestBodyKey(ref, jobId)).catch((cause: unknown) => {
+    throw new Error(`reading the body of ${data.callId}`, { cause });
+  });
+  return checkStoredBody(raw, expected, `the body of call ${data.callId}`);
+}
+
+/** Kept as long as the call's result is: a sync call's until its gateway reads it, an async call's while retained. */
+async function storeResultBody(
+  options: InvocationWorkerOptions,
+  data: InvocationJob,
+  body: Buffer,
+): Promise<void> {
+  const { ref, jobId } = callOf(options, data);
+  const { spec } = options.config;
+  const ttlMs =
+    data.kind === 'async'
+      ? asyncResultBodyTtlMs(spec.async.retainSeconds)
+      : syncResultBodyTtlMs(spec.timeoutSeconds);
+  try {
+    await storeBody(options.publisher, resultBodyKey(ref, jobId), body, ttlMs);
+  } catch (cause) {
+    throw new Error(`storing the result body of ${data.callId}`, { cause });
+  }
+}
+
+/**
+ * The body a job records is gone or not its length: the call is never run with it. A sync caller is answered
+ * PAYLOAD_LOST; an async call fails at once, unretried (the body will not come back), with that reason.
+ */
+async function payloadLost(
+  options: InvocationWorkerOptions,
+  { job, data }: TakenJob,
+  reason: string,
+): Promise<InvocationResult> {
+  options.logger.error('call not run: its body is lost', { callId: data.callId, reason });
+  if (data.kind === 'async') throw new UnrecoverableError(failureReason('PAYLOAD_LOST', reason));
+  const now = options.clock.now();
+  const timing = { attempt: job.attemptsMade + 1, startedAtMs: now, finishedAtMs: now };
+  const { result } = placeResult(stampResult(platformErrorResult('PAYLOAD_LOST', reason), timing));
+  if (data.replyTo !== undefined) await deliverReply(options, data.replyTo, { callId: data.callId, result });
   return result;
 }
 
@@ -200,13 +277,14 @@ interface TakenJob {
 /** Runs the call in a `watchdog.invoke` span whose parent is the gateway's span carried in `job.data.trace`. */
 /** One run's result, and whether its call never reached user code (`RunResult.notRun`). */
 interface Attempt {
-  readonly result: InvocationResult;
+  readonly result: FinishedRun;
   readonly notRun: boolean;
 }
 
 function invokeTraced(
   options: InvocationWorkerOptions,
   { job, data }: TakenJob,
+  body: Buffer,
   signal: AbortSignal,
 ): Promise<Attempt> {
   const { tracer, clock } = options;
@@ -225,8 +303,8 @@ function invokeTraced(
       try {
         const attempt = await invoke(
           options,
-          job,
-          withTraceHeaders(data, trace.setSpan(parent, span)),
+          { job, data: withTraceHeaders(data, trace.setSpan(parent, span)) },
+          body,
           signal,
         );
         const { result } = attempt;
@@ -254,8 +332,8 @@ function withTraceHeaders(data: InvocationJob, spanContext: Context): Invocation
 
 async function invoke(
   options: InvocationWorkerOptions,
-  job: Job<unknown>,
-  data: InvocationJob,
+  { job, data }: TakenJob,
+  body: Buffer,
   signal: AbortSignal,
 ): Promise<Attempt> {
   const { runner, clock, metrics } = options;
@@ -263,7 +341,7 @@ async function invoke(
   metrics.queueWait.observe(Math.max(0, startedAtMs - data.enqueuedAtMs) / 1000);
   metrics.inFlight.inc();
   try {
-    const outcome = await runner.run(data, signal);
+    const outcome = await runner.run(data, body, signal);
     const result = deliverableResult(
       stampResult(outcome, {
         attempt: job.attemptsMade + 1,
@@ -280,11 +358,9 @@ async function invoke(
   }
 }
 
-const repliedInline = (result: InvocationResult): boolean => !isLargeBody(result.bodyBase64);
-
 /**
- * An inline reply is published before the job completes: the gateway answers its caller one Redis round trip
- * sooner. A completed notice only after: the gateway then reads the result from the job.
+ * The reply is published before the job completes: the gateway answers its caller one Redis round trip sooner.
+ * It carries a large body's length only (the body is in its own key), so it stays small.
  */
 async function deliverReply(options: InvocationWorkerOptions, channel: string, reply: Reply): Promise<void> {
   try {
@@ -302,23 +378,33 @@ async function onCompleted(
 ): Promise<void> {
   const data = readJob(options.config, job);
   if (!data.ok || result === null) return;
-  const { callId, kind, replyTo, request } = data.value;
-  if (replyTo !== undefined && !repliedInline(result))
-    await deliverReply(options, replyTo, { callId, completed: true });
-  // Its caller has the reply already: a large request is not kept (a large result goes once the gateway read it).
-  else if (kind === 'sync' && isLargeBody(request.bodyBase64)) await removeAnswered(options, job);
+  const { kind, request } = data.value;
+  // Its caller has the reply already: a call with a body kept apart is not kept (its gateway deletes the bodies).
+  if (kind === 'sync' && (hasStoredBody(request) || hasStoredBody(result)))
+    await removeAnswered(options, { job, data: data.value });
   if (kind !== 'async') return;
+  await dropRequestBody(options, data.value);
   countAsyncCall(options, data.value, result.status);
   await sendCallback(options, callbackJobFor(data.value, { result }));
 }
 
-async function removeAnswered(options: InvocationWorkerOptions, job: Job<unknown>): Promise<void> {
+async function removeAnswered(options: InvocationWorkerOptions, taken: TakenJob): Promise<void> {
   try {
-    await job.remove();
+    await taken.job.remove();
   } catch (error) {
     // Kept a while longer: removeOnComplete still bounds it.
     options.logger.error('removing an answered call with a large body', { error });
   }
+  await dropRequestBody(options, taken.data);
+}
+
+/** A call that has ended needs its request body no more (`/calls` shows only the result); its TTL bounds a miss. */
+async function dropRequestBody(options: InvocationWorkerOptions, data: InvocationJob): Promise<void> {
+  if (!hasStoredBody(data.request)) return;
+  const { ref, jobId } = callOf(options, data);
+  await options.publisher.del(requestBodyKey(ref, jobId)).catch((error: unknown) => {
+    options.logger.error('deleting the body of an ended call', { callId: data.callId, error });
+  });
 }
 
 /** An async call's final outcome in OpenFaaS's gateway metrics: status code, and time since it was accepted. */
@@ -340,6 +426,7 @@ async function onFailed(
   if (!read.ok) return;
   if (read.value.kind === 'sync') return replyFailed(options, job, read.value, error);
   if (job.finishedOn === undefined) return;
+  await dropRequestBody(options, read.value);
   const now = options.clock.now();
   // A failure with no result (refused, stalled too often) is the platform's: 500, as the gateway would answer.
   countAsyncCall(options, read.value, error instanceof FailedAttemptError ? error.result.status : 500);
@@ -366,13 +453,12 @@ async function replyFailed(
 ): Promise<void> {
   if (data.replyTo === undefined) return;
   const now = options.clock.now();
-  const result = stampResult(
-    platformErrorResult('FUNCTION_UNAVAILABLE', `the call failed: ${error.message}`),
-    {
+  const { result } = placeResult(
+    stampResult(platformErrorResult('FUNCTION_UNAVAILABLE', `the call failed: ${error.message}`), {
       attempt: job.attemptsMade,
       startedAtMs: now,
       finishedAtMs: now,
-    },
+    }),
   );
   await deliverReply(options, data.replyTo, { callId: data.callId, result });
 }

@@ -72,6 +72,15 @@ describe('invocation job', () => {
       name: 'an async job without one',
       job: asyncInvocationJob({ callId, request, trace: {}, enqueuedAtMs: 5 }),
     },
+    {
+      name: 'a job whose 1 MiB body is kept apart',
+      job: asyncInvocationJob({
+        callId,
+        request: { ...request, bodyBase64: '', bodyStoredBytes: 1024 * 1024 },
+        trace: {},
+        enqueuedAtMs: 5,
+      }),
+    },
   ])('$name round-trips', ({ job }) => {
     expect(decodeInvocationJob(wire(job))).toEqual({ ok: true, value: job });
   });
@@ -222,6 +231,29 @@ describe('invocation job', () => {
       value: withField(syncJob, ['enqueuedAtMs'], -1),
       error: /^enqueuedAtMs:/,
     },
+    {
+      name: 'a body both inline and kept apart',
+      value: withField(syncJob, ['request', 'bodyStoredBytes'], 5),
+      error: /^request\.bodyBase64: must be empty when bodyStoredBytes is set/,
+    },
+    {
+      name: 'a negative stored length',
+      value: withField(
+        withField(syncJob, ['request', 'bodyBase64'], '') as object,
+        ['request', 'bodyStoredBytes'],
+        -1,
+      ),
+      error: /^request\.bodyStoredBytes: must be an integer from 0 to 67108864/,
+    },
+    {
+      name: 'a stored length past the largest body',
+      value: withField(
+        withField(syncJob, ['request', 'bodyBase64'], '') as object,
+        ['request', 'bodyStoredBytes'],
+        MAX_CALL_BODY_BYTES + 1,
+      ),
+      error: /^request\.bodyStoredBytes:/,
+    },
     { name: 'fractional expiry', value: withField(syncJob, ['expiresAtMs'], 1.5), error: /^expiresAtMs:/ },
     { name: 'null expiry', value: withField(syncJob, ['expiresAtMs'], null), error: /^expiresAtMs:/ },
   ])('refuses $name', ({ value, error }) => {
@@ -241,13 +273,24 @@ describe('invocation result and reply', () => {
       result: { ...result, headers: { 'set-cookie': ['a=1; Path=/', 'b=2'], 'content-type': 'text/plain' } },
     },
     { name: 'a gateway-decided result (attempt 0)', result: { ...failure, attempt: 0 } },
+    {
+      name: 'a result whose 8 MiB body is kept apart',
+      result: { ...result, bodyBase64: '', bodyStoredBytes: 8 * 1024 * 1024 },
+    },
   ])('$name round-trips as a result and in a reply', ({ result }) => {
     expect(decodeInvocationResult(wire(result))).toEqual({ ok: true, value: result });
     const reply: Reply = { callId, result };
     expect(decodeReply(encodeReply(reply))).toEqual({ ok: true, value: reply });
   });
 
-  // A large result's reply is only a notice that the job completed (REPLY_INLINE_MAX_CHARS).
+  test('a result with a body both inline and kept apart is refused', () => {
+    expect(decodeInvocationResult(wire({ ...result, bodyStoredBytes: 4 }))).toEqual({
+      ok: false,
+      error: 'bodyBase64: must be empty when bodyStoredBytes is set',
+    });
+  });
+
+  // A reply may also be a notice that the job completed and holds the result.
   test.each([
     {
       name: 'a completed notice',

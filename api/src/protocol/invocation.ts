@@ -26,6 +26,7 @@ import {
 } from '../job.js';
 import { isReplyChannel } from '../queue-names.js';
 import {
+  MAX_CALL_BODY_BYTES,
   MAX_CALL_MESSAGE_BYTES,
   bodyBase64,
   callIdField,
@@ -43,7 +44,19 @@ const MAX_TARGET_CHARACTERS = 64 * 1024;
 /** Node's `http.request` refuses a path with characters outside U+0021–U+00FF (`ERR_UNESCAPED_CHARACTERS`). */
 const targetPattern = (start: string): RegExp => new RegExp(`^${start}[\\u0021-\\u00ff]*$`);
 
-export const decodeInvocationRequest: Decoder<InvocationRequest> = objectOf({
+/** The length in bytes of a body kept apart in its own key. */
+const bodyStoredBytes = integerOf(0, MAX_CALL_BODY_BYTES);
+
+/** A body is inline or kept apart, never both: a reader must not have two bodies to choose from. */
+const bodyProblem = (message: {
+  readonly bodyBase64: string;
+  readonly bodyStoredBytes?: number;
+}): string | undefined =>
+  message.bodyStoredBytes !== undefined && message.bodyBase64 !== ''
+    ? 'bodyBase64: must be empty when bodyStoredBytes is set'
+    : undefined;
+
+const requestShape = objectOf({
   method: httpToken(32),
   path: stringOf({
     minLength: 1,
@@ -58,7 +71,10 @@ export const decodeInvocationRequest: Decoder<InvocationRequest> = objectOf({
   }),
   headers: httpHeaders,
   bodyBase64,
+  bodyStoredBytes: optional(bodyStoredBytes),
 });
+
+export const decodeInvocationRequest: Decoder<InvocationRequest> = refine(requestShape, bodyProblem);
 
 const replyTo = stringOf({ minLength: 1, maxLength: 256 });
 
@@ -94,10 +110,11 @@ export const decodeInvocationJob: Decoder<InvocationJob> = refine(jobShape, jobP
 
 const platformError: Decoder<PlatformError> = objectOf({ code: errorCodeField, message: errorMessage });
 
-export const decodeInvocationResult: Decoder<InvocationResult> = objectOf({
+const resultShape = objectOf({
   status: integerOf(100, 599),
   headers: httpHeaders,
   bodyBase64,
+  bodyStoredBytes: optional(bodyStoredBytes),
   error: optional(platformError),
   startedAtMs: epochMs,
   finishedAtMs: epochMs,
@@ -105,6 +122,8 @@ export const decodeInvocationResult: Decoder<InvocationResult> = objectOf({
   // and a stalled job may be taken again beyond that.
   attempt: integerOf(0, 1000),
 });
+
+export const decodeInvocationResult: Decoder<InvocationResult> = refine(resultShape, bodyProblem);
 
 const resultReply = objectOf({ callId: callIdField, result: decodeInvocationResult });
 const literallyTrue: Decoder<true> = (value) =>

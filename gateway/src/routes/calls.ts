@@ -6,17 +6,36 @@ import {
   decodeInvocationResult,
   functionKey,
   parseCallId,
+  type FunctionRef,
   type InvocationResult,
 } from '@spool/api';
 import { describeCall } from '../call-status.js';
 import { callTokenMatches, presentedCredential } from '../call-token.js';
 import { sameSecret } from '../credentials.js';
 import type { AppDeps } from '../deps.js';
+import type { Invoker } from '../invoker.js';
 
 /** A finished job's return value: null for a sync call skipped after its caller was answered. */
 function storedResult(value: unknown): InvocationResult | undefined {
   const result = value === null || value === undefined ? undefined : decodeInvocationResult(value);
   return result?.ok ? result.value : undefined;
+}
+
+/**
+ * The result as `/calls` shows it, its body inline (base64) even when it is kept apart: read from the result key of
+ * the call asked for, and checked against the length the job recorded.
+ */
+async function withInlineBody(
+  invoker: Invoker,
+  call: { readonly ref: FunctionRef; readonly jobId: string },
+  result: InvocationResult | undefined,
+): Promise<InvocationResult | undefined> {
+  const expected = result?.bodyStoredBytes;
+  if (result === undefined || expected === undefined) return result;
+  const { bodyStoredBytes: _apart, ...rest } = result;
+  const body = await invoker.storedResultBody(call.ref, call.jobId, expected);
+  if (!body.ok) throw new SpoolError('PAYLOAD_LOST', body.error);
+  return { ...rest, bodyBase64: body.value.toString('base64') };
 }
 
 /**
@@ -74,7 +93,7 @@ export function callRoutes(deps: AppDeps): Router {
       enqueuedAtMs: data.enqueuedAtMs,
       processedOnMs: job.processedOn,
       finishedOnMs: job.finishedOn,
-      result: storedResult(job.returnvalue),
+      result: await withInlineBody(deps.invoker, parsed, storedResult(job.returnvalue)),
       failedReason: job.failedReason || undefined,
       attemptErrors: job.stacktrace,
     });

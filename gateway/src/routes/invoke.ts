@@ -6,8 +6,6 @@ import {
   metricFunctionName,
   openfaasRef,
   unavailableReason,
-  type InvocationRequest,
-  type InvocationResult,
   type ResolvedFunction,
 } from '@spool/api';
 import { readBody } from '../body.js';
@@ -17,6 +15,7 @@ import { headersToClient, headersToFunction, splitInvocationUrl } from '../forwa
 import { sendPlatformError } from '../http-errors.js';
 import { contextFromHeaders, inSpan, traceCarrier } from '../tracing.js';
 import type { AppDeps } from '../deps.js';
+import type { CallAnswer, CallRequest } from '../invoker.js';
 
 function resolveTarget(deps: AppDeps, req: Request): ResolvedFunction {
   if (deps.drain.draining()) throw new SpoolError('SHUTTING_DOWN', 'the gateway is shutting down; retry');
@@ -46,7 +45,7 @@ async function readInvocation(
   req: Request,
   fn: ResolvedFunction,
   prefix: string,
-): Promise<InvocationRequest> {
+): Promise<CallRequest> {
   const limit = Math.min(fn.spec.maxBodyBytes, deps.config.maxBodyBytes);
   const body = await readBody(req, limit);
   const { path, query } = splitInvocationUrl(req.originalUrl, prefix);
@@ -58,12 +57,12 @@ async function readInvocation(
       remoteAddress: req.socket.remoteAddress,
       protocol: req.protocol,
     }),
-    bodyBase64: body.toString('base64'),
+    body,
   };
 }
 
 /** Spool's own headers go on last, so nothing the function answered can stand in for them. */
-function sendResult(res: Response, callId: string, result: InvocationResult): void {
+function sendResult(res: Response, callId: string, { result, body }: CallAnswer): void {
   const platform = {
     'x-call-id': callId,
     'x-duration-seconds': ((result.finishedAtMs - result.startedAtMs) / 1000).toFixed(3),
@@ -76,7 +75,7 @@ function sendResult(res: Response, callId: string, result: InvocationResult): vo
   // setHeader, not express's res.set: that rewrites Content-Type (`text/x-sdk` → `text/x-sdk; charset=utf-8`).
   for (const [name, value] of Object.entries(headersToClient(result.headers, platform)))
     res.setHeader(name, value);
-  res.end(Buffer.from(result.bodyBase64, 'base64'));
+  res.end(body);
 }
 
 /**

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  BODY_INLINE_MAX_BYTES,
   FUNCTION_STATUS_KEY,
   FUNCTION_QUEUE_OPTIONS,
   KEY_PREFIX,
@@ -13,6 +14,8 @@ import {
   encodeReplicaStatus,
   parseCallId,
   queueName,
+  requestBodyKey,
+  resultBodyKey,
   type ResolvedFunction,
 } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
@@ -46,6 +49,17 @@ const faulty = testFunction(
   },
   'faulty',
 );
+/** Takes and answers bodies up to 16 MiB, so 8 MiB travel both ways. */
+const echoLarge = testFunction(
+  {
+    image: 'x',
+    command: ['node', 'server.mjs'],
+    workingDir: examplePath('echo'),
+    maxBodyBytes: 16 * 1024 * 1024,
+    maxResponseBytes: 16 * 1024 * 1024,
+  },
+  'echo-large',
+);
 const TOKEN = 'test-admin-token';
 
 let gw: TestGateway;
@@ -54,8 +68,8 @@ let operator: Redis;
 const watchdogs: Watchdog[] = [];
 
 beforeAll(async () => {
-  for (const fn of [echo, sleep, wc, faulty]) watchdogs.push(await startWatchdog(fn));
-  gw = await startGateway([echo, sleep, wc, faulty], {
+  for (const fn of [echo, sleep, wc, faulty, echoLarge]) watchdogs.push(await startWatchdog(fn));
+  gw = await startGateway([echo, sleep, wc, faulty, echoLarge], {
     SPOOL_ADMIN_TOKEN: TOKEN,
     SPOOL_QUEUE_WAIT_MS: '5000',
   });
@@ -234,6 +248,99 @@ describe('large results', () => {
       status: 502,
       code: 'RESPONSE_TOO_LARGE',
     });
+  });
+});
+
+describe('bodies kept apart from the job (issue 14 item 2)', () => {
+  const KiB = 1024;
+  const MiB = 1024 * KiB;
+  /** Bytes that differ every 4 KiB, so a chunk out of order or lost shows. */
+  const patterned = (bytes: number): Buffer => {
+    const body = Buffer.alloc(bytes, 0x5a);
+    for (let i = 0; i + 4 <= bytes; i += 4096) body.writeUInt32BE(i, i);
+    return body;
+  };
+  const keysOf = async (id: string): Promise<{ job: number; body: number; result: number }> => {
+    const call = parseCallId(id);
+    if (call === undefined) throw new Error(`not a call id: "${id}"`);
+    return {
+      job: await operator.exists(`${KEY_PREFIX}:${queueName(call.ref)}:${call.jobId}`),
+      body: await operator.exists(requestBodyKey(call.ref, call.jobId)),
+      result: await operator.exists(resultBodyKey(call.ref, call.jobId)),
+    };
+  };
+
+  test.each([
+    { name: '0 bytes', bytes: 0 },
+    { name: '1 KiB', bytes: KiB },
+    { name: '1 MiB', bytes: MiB },
+    { name: '8 MiB', bytes: 8 * MiB },
+  ])(
+    'sync: a $name body and its echoed result round-trip byte-exact; nothing is left once answered',
+    async ({ bytes }) => {
+      const body = patterned(bytes);
+      const res = await call(path(echoLarge), { method: 'POST', body });
+      const echoed = Buffer.from(await res.arrayBuffer());
+      expect({ status: res.status, same: echoed.equals(body), length: echoed.length }).toEqual({
+        status: 200,
+        same: true,
+        length: bytes,
+      });
+      const apart = bytes > BODY_INLINE_MAX_BYTES;
+      // A small call keeps its job for /calls; one with its bodies kept apart keeps nothing.
+      await eventually(async () =>
+        expect(await keysOf(res.headers.get('x-call-id') ?? '')).toEqual({
+          job: apart ? 0 : 1,
+          body: 0,
+          result: 0,
+        }),
+      );
+    },
+  );
+
+  test('async: /calls and the callback get the 1 MiB result byte-exact; Redis keeps about 1x it, with a TTL', async () => {
+    expect.assertions(3);
+    const body = patterned(MiB);
+    let resolveReceived: (body: Buffer) => void = () => undefined;
+    const received = new Promise<Buffer>((resolve) => (resolveReceived = resolve));
+    const server: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.end();
+        resolveReceived(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const hookPort = (): number => (server.address() as AddressInfo).port;
+    const { id, token } = await asyncCall(path(echoLarge, 'async-function'), {
+      body,
+      headers: { 'x-callback-url': `http://127.0.0.1:${hookPort()}/done` },
+    });
+    const done = await eventually(async () => {
+      const read = (await (await readCall(id, { 'x-call-token': token })).json()) as Record<string, unknown>;
+      if (read['state'] !== 'succeeded') throw new Error(`state ${String(read['state'])}`);
+      return read;
+    });
+    const call = parseCallId(id);
+    if (call === undefined) throw new Error(`not a call id: "${id}"`);
+    const resultKey = resultBodyKey(call.ref, call.jobId);
+    const jobHash = `${KEY_PREFIX}:${queueName(call.ref)}:${call.jobId}`;
+    const retained =
+      Number(await operator.memory('USAGE', resultKey, 'SAMPLES', 0)) +
+      Number(await operator.memory('USAGE', jobHash, 'SAMPLES', 0));
+    expect({
+      fromCalls: Buffer.from((done['result'] as { bodyBase64: string }).bodyBase64, 'base64').equals(body),
+      fromCallback: (await received).equals(body),
+    }).toEqual({ fromCalls: true, fromCallback: true });
+    expect({
+      keys: await keysOf(id),
+      // The async default retention: 3,600 s.
+      ttlAtMostRetention: (await operator.pttl(resultKey)) <= 3_600_000,
+      retainedUnder: retained / body.length < 1.1,
+    }).toEqual({ keys: { job: 1, body: 0, result: 1 }, ttlAtMostRetention: true, retainedUnder: true });
+    expect(retained).toBeGreaterThan(body.length);
+    server.close();
   });
 });
 

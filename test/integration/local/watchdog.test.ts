@@ -11,8 +11,10 @@ import { core, tracing } from '@opentelemetry/sdk-node';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
+  BODY_INLINE_MAX_BYTES,
   CALLBACK_QUEUE,
   KEY_PREFIX,
+  base64Length,
   callId,
   decodeInvocationResult,
   decodeReply,
@@ -21,6 +23,8 @@ import {
   parseJson,
   parseWatchdogConfig,
   queueName,
+  requestBodyKey,
+  resultBodyKey,
   functionReplyChannel,
   redisAuthEnv,
   gatewayReplyPattern,
@@ -32,6 +36,7 @@ import {
   type InvocationResult,
   type ResolvedFunction,
 } from '@spool/api';
+import { readStoredBody, storeBody } from '@spool/node';
 import { createWatchdog, silentLogger, type Watchdog } from '@spool/watchdog';
 import { eventually } from '../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
@@ -137,15 +142,38 @@ interface CallOptions {
   readonly callbackUrl?: string;
   readonly attempts?: number;
   readonly trace?: Record<string, string>;
+  /**
+   * The body kept apart, as the gateway keeps one past BODY_INLINE_MAX_BYTES: `stored` is what is written to its
+   * key before the add (the body itself unless a test says otherwise; `null` writes nothing).
+   */
+  readonly apart?: { readonly stored: Buffer | null } | true;
 }
 
-const requestOf = (call: CallOptions): InvocationJob['request'] => ({
-  method: call.method ?? 'POST',
-  path: call.path ?? '/',
-  query: call.query ?? '',
-  headers: call.headers ?? {},
-  bodyBase64: (call.body ?? Buffer.alloc(0)).toString('base64'),
-});
+const requestOf = (call: CallOptions): InvocationJob['request'] => {
+  const body = call.body ?? Buffer.alloc(0);
+  return {
+    method: call.method ?? 'POST',
+    path: call.path ?? '/',
+    query: call.query ?? '',
+    headers: call.headers ?? {},
+    ...(call.apart === undefined
+      ? { bodyBase64: body.toString('base64') }
+      : { bodyBase64: '', bodyStoredBytes: body.length }),
+  };
+};
+
+/** Writes a kept-apart body to its key before the add, as the gateway does. */
+async function storeApartBody(ref: FunctionRef, jobId: string, call: CallOptions): Promise<void> {
+  if (call.apart === undefined) return;
+  const stored = call.apart === true ? (call.body ?? Buffer.alloc(0)) : call.apart.stored;
+  if (stored === null) return;
+  const redis = new Redis(testRedisUrl());
+  try {
+    await storeBody(redis, requestBodyKey(ref, jobId), stored, 60_000);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /**
  * As the gateway builds it: sync calls reply on this file's channel, scoped to the call's function (the only
@@ -170,6 +198,7 @@ function invocationJob(ref: FunctionRef, id: string, call: CallOptions): Invocat
 async function enqueue(harness: Pick<Harness, 'ref' | 'queue'>, call: CallOptions = {}): Promise<string> {
   const jobId = randomUUID();
   const id = callId(harness.ref, jobId);
+  await storeApartBody(harness.ref, jobId, call);
   await harness.queue.add('invoke', invocationJob(harness.ref, id, call), {
     jobId,
     attempts: call.attempts ?? 1,
@@ -208,6 +237,21 @@ async function finishedJob(
 
 async function call(harness: Harness, options: CallOptions = {}): Promise<InvocationResult> {
   return awaitReply(await enqueue(harness, options));
+}
+
+/** A result's body as the gateway reads it: inline, or from the call's result key when it was kept apart. */
+async function resultBody(id: string, result: InvocationResult): Promise<Buffer> {
+  if (result.bodyStoredBytes === undefined) return Buffer.from(result.bodyBase64, 'base64');
+  const call = parseCallId(id);
+  if (call === undefined) throw new Error(`not a call id: ${id}`);
+  const redis = new Redis(testRedisUrl());
+  try {
+    const raw = await readStoredBody(redis, resultBodyKey(call.ref, call.jobId));
+    if (raw === null) throw new Error(`no result body stored for ${id}`);
+    return raw;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 const bodyText = (result: InvocationResult): string =>
@@ -503,14 +547,15 @@ describe('response limit', () => {
     '$bytes bytes (declared: $declare) against a 1 MiB limit: $status',
     async ({ bytes, declare, status }) => {
       const harness = await startHarness(faultySpec({ maxResponseBytes: MiB }));
-      const result = await call(harness, {
+      const id = await enqueue(harness, {
         method: 'GET',
         path: '/big',
         query: `bytes=${bytes}&declare=${declare}`,
       });
+      const result = await awaitReply(id);
       expect({
         status: result.status,
-        bytes: status === 200 ? Buffer.from(result.bodyBase64, 'base64').length : 0,
+        bytes: status === 200 ? (await resultBody(id, result)).length : 0,
       }).toEqual({ status, bytes: status === 200 ? bytes : 0 });
     },
   );
@@ -527,6 +572,95 @@ describe('response limit', () => {
     expect(await awaitReply(id)).toMatchObject({ status: 502, error: { code: 'RESPONSE_TOO_LARGE' } });
     const pid = Number(readFileSync(join(pidDir, `${id}.pid`), 'utf8'));
     await eventually(() => expect(isAlive(pid)).toBe(false));
+  });
+});
+
+describe('bodies kept apart in their own keys', () => {
+  const KiB = 1024;
+  const MiB = 1024 * KiB;
+  const echoSpec = (): FunctionSpecInput => ({
+    image: 'echo',
+    command: ['node', 'server.mjs'],
+    workingDir: example('echo'),
+    maxBodyBytes: 16 * MiB,
+    maxResponseBytes: 16 * MiB,
+  });
+  const withAdmin = async <T>(use: (redis: Redis) => Promise<T>): Promise<T> => {
+    const redis = new Redis(testRedisUrl());
+    try {
+      return await use(redis);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  test.each([
+    { name: '0 bytes', bytes: 0 },
+    { name: '1 KiB', bytes: KiB },
+    { name: '1 MiB', bytes: MiB },
+    { name: '8 MiB', bytes: 8 * MiB },
+  ])('a $name body and its echoed result round-trip byte-exact', async ({ bytes }) => {
+    const harness = await startHarness(echoSpec());
+    const body = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes; i += 4096) body.writeUInt32BE(i, i);
+    const apart = bytes > BODY_INLINE_MAX_BYTES;
+    const id = await enqueue(harness, { body, ...(apart ? { apart: true } : {}) });
+    const result = await awaitReply(id, 30_000);
+    const echoed = await resultBody(id, result);
+    const call = parseCallId(id);
+    if (call === undefined) throw new Error(`not a call id: ${id}`);
+    // An answered sync call with a body kept apart keeps nothing: its job and request body go once it completes.
+    await eventually(async () => {
+      const left = await withAdmin(async (redis) => ({
+        job: await redis.exists(`${KEY_PREFIX}:${queueName(call.ref)}:${call.jobId}`),
+        body: await redis.exists(requestBodyKey(call.ref, call.jobId)),
+      }));
+      expect(left).toEqual(apart ? { job: 0, body: 0 } : { job: 1, body: 0 });
+    });
+    expect({
+      status: result.status,
+      recorded: result.bodyStoredBytes,
+      inlineChars: result.bodyBase64.length,
+      same: echoed.equals(body),
+    }).toEqual({
+      status: 200,
+      recorded: apart ? bytes : undefined,
+      inlineChars: apart ? 0 : base64Length(bytes),
+      same: true,
+    });
+  });
+
+  test.each([
+    { name: 'deleted before the watchdog reads it', stored: null, want: /gone from Redis/ },
+    {
+      name: 'truncated',
+      stored: Buffer.alloc(MiB - 1),
+      want: /holds 1048575 bytes, its job recorded 1048576/,
+    },
+  ])('a sync call whose body is $name is answered PAYLOAD_LOST, never run', async ({ stored, want }) => {
+    const harness = await startHarness(echoSpec());
+    const id = await enqueue(harness, { body: Buffer.alloc(MiB, 1), apart: { stored } });
+    const result = await awaitReply(id);
+    expect({ status: result.status, code: result.error?.code }).toEqual({
+      status: 503,
+      code: 'PAYLOAD_LOST',
+    });
+    expect(result.error?.message).toMatch(want);
+  });
+
+  test('an async call whose body is gone fails once, unretried, with PAYLOAD_LOST as its reason', async () => {
+    const harness = await startHarness(echoSpec());
+    const id = await enqueue(harness, {
+      kind: 'async',
+      attempts: 3,
+      body: Buffer.alloc(MiB, 1),
+      apart: { stored: null },
+    });
+    const job = await finishedJob(harness, id, 'failed');
+    expect({ attemptsMade: job.attemptsMade, reason: job.failedReason }).toEqual({
+      attemptsMade: 1,
+      reason: expect.stringMatching(/^PAYLOAD_LOST: the body of call .* is gone from Redis/),
+    });
   });
 });
 

@@ -96,7 +96,7 @@ class ForkRunner implements Runner {
     await Promise.all([...this.running].map((child) => killProcessGroup(child, config.killGraceMs, clock)));
   }
 
-  async run(job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
+  async run(job: InvocationJob, body: Buffer, signal: AbortSignal): Promise<RunResult> {
     if (this.stopped) return platformErrorResult('FUNCTION_UNAVAILABLE', 'the watchdog is shutting down');
     const { config, baseEnv } = this.options;
     const child = spawnGroup(userCommand(config.spec), {
@@ -107,18 +107,18 @@ class ForkRunner implements Runner {
     });
     this.running.add(child);
     try {
-      return await this.collect(child, job, signal);
+      return await this.collect(child, body, signal);
     } finally {
       this.running.delete(child);
     }
   }
 
-  private async collect(child: ChildProcess, job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
+  private async collect(child: ChildProcess, body: Buffer, signal: AbortSignal): Promise<RunResult> {
     const { config, clock } = this.options;
     const limit = config.spec.maxResponseBytes;
     const tooLarge = new AbortController();
     const output = captureOutput(child, limit, () => tooLarge.abort());
-    writeBody(child, Buffer.from(job.request.bodyBase64, 'base64'));
+    writeBody(child, body);
     const call = callSignal(clock, config.spec.timeoutSeconds * 1000, signal);
     try {
       const stop = Promise.race([whenAborted(call.signal), whenAborted(tooLarge.signal)]);
@@ -139,7 +139,7 @@ class ForkRunner implements Runner {
       return {
         status: 200,
         headers: { 'content-type': 'application/octet-stream' },
-        bodyBase64: output.stdout.concat().toString('base64'),
+        body: output.stdout.concat(),
       };
     } finally {
       call.dispose();

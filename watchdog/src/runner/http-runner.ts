@@ -113,7 +113,7 @@ class HttpRunner implements Runner {
     this.wakeReadyListeners();
   }
 
-  async run(job: InvocationJob, signal: AbortSignal): Promise<RunResult> {
+  async run(job: InvocationJob, body: Buffer, signal: AbortSignal): Promise<RunResult> {
     const { timeoutSeconds } = this.options.config.spec;
     const call = callSignal(this.options.clock, timeoutSeconds * 1000, signal);
     try {
@@ -125,7 +125,7 @@ class HttpRunner implements Runner {
         return await forward(
           this.agent,
           this.target,
-          { job, limit: this.options.config.spec.maxResponseBytes },
+          { job, body, limit: this.options.config.spec.maxResponseBytes },
           call.signal,
         );
       } catch (error) {
@@ -366,16 +366,15 @@ async function settleExit(generation: Generation, clock: Clock): Promise<ExitSta
 function forward(
   agent: Agent,
   target: TcpTarget,
-  { job, limit }: { readonly job: InvocationJob; readonly limit: number },
+  { job, body, limit }: { readonly job: InvocationJob; readonly body: Buffer; readonly limit: number },
   signal: AbortSignal,
 ): Promise<RunResult> {
-  const body = Buffer.from(job.request.bodyBase64, 'base64');
   const headers = requestHeaders(job, body.length);
   return new Promise<RunResult>((resolve, reject) => {
     const req = httpRequest(
       { ...target, agent, method: job.request.method, path: requestPath(job.request), headers, signal },
       (res) => {
-        const body = new BoundedBody(limit);
+        const response = new BoundedBody(limit);
         const refuse = (bytes: number): void => {
           // The rest is never read: the connection goes, and the user server sees its client leave.
           resolve(responseTooLarge(limit, bytes));
@@ -384,7 +383,7 @@ function forward(
         const declared = res.headers['content-length'];
         if (declaredTooLarge(declared, limit)) return refuse(Number(declared));
         res.on('data', (chunk: Buffer) => {
-          if (!body.add(chunk)) refuse(body.bytesSeen());
+          if (!response.add(chunk)) refuse(response.bytesSeen());
         });
         res.once('error', reject);
         res.once('close', () => {
@@ -395,7 +394,7 @@ function forward(
             status: res.statusCode ?? 502,
             // headersDistinct keeps every line of a repeated header (two Set-Cookie stay two).
             headers: forwardableHeaders(res.headersDistinct),
-            bodyBase64: body.concat().toString('base64'),
+            body: response.concat(),
           }),
         );
       },

@@ -10,8 +10,15 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EnvMap } from '../process-group.js';
 
-/** What a runner produces; the worker stamps `attempt` and the timing onto it. */
-export type RunResult = Omit<InvocationResult, 'attempt' | 'startedAtMs' | 'finishedAtMs'> & {
+/**
+ * What a runner produces, its body as bytes; the worker stamps `attempt` and the timing onto it and decides where
+ * the body travels (inline, or apart in its own key: outcome.ts `placeResult`).
+ */
+export type RunResult = Omit<
+  InvocationResult,
+  'attempt' | 'startedAtMs' | 'finishedAtMs' | 'bodyBase64' | 'bodyStoredBytes'
+> & {
+  readonly body: Buffer;
   /**
    * The call never reached user code: the process was starting, restarting or stopping, or refused the
    * connection. The worker does not count such a run as an async attempt (outcome.ts `decideNotRun`).
@@ -22,8 +29,11 @@ export type RunResult = Omit<InvocationResult, 'attempt' | 'startedAtMs' | 'fini
 export interface Runner {
   /** Starts the user process (http mode) and waits, bounded by `startTimeoutMs`, for it to accept work. */
   start(): Promise<void>;
-  /** Never rejects: timeouts, crashes and unreachable processes come back as results with `error` set. */
-  run(job: InvocationJob, signal: AbortSignal): Promise<RunResult>;
+  /**
+   * Never rejects: timeouts, crashes and unreachable processes come back as results with `error` set. `body` is
+   * the request body, read and length-checked by the worker (inline in the job or from its own key).
+   */
+  run(job: InvocationJob, body: Buffer, signal: AbortSignal): Promise<RunResult>;
   /** The user process is up and accepting work. */
   isReady(): boolean;
   /** A call timed out: the user process takes no new call until its replacement is ready (http mode). */
@@ -60,12 +70,13 @@ export type RestartReason = 'crash' | 'timeout' | 'start-timeout';
 
 /** A response Spool produced instead of the function: JSON `{ code, message }` with the code's status. */
 export function platformErrorResult(code: ErrorCode, message: string): RunResult {
-  return platformFailure(code, message);
+  const { bodyBase64, ...failure } = platformFailure(code, message);
+  return { ...failure, body: Buffer.from(bodyBase64, 'base64') };
 }
 
 /** A platform error for a call that never reached user code. */
 export function notRunResult(code: ErrorCode, message: string): RunResult {
-  return { ...platformFailure(code, message), notRun: true };
+  return { ...platformErrorResult(code, message), notRun: true };
 }
 
 export const timeoutMessage = (timeoutSeconds: number): string => `call ran past ${timeoutSeconds} s`;
