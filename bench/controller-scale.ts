@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, channels, type FunctionResource } from '@spool/api';
 import { clusterClients, kubeConfig, uniqueNamespace } from '../test/support/cluster.js';
 import { repoRoot } from '../test/support/local-functions.js';
-import { sharedRedisTarget } from '../test/support/redis-auth.js';
+import { sharedRedisTarget, startProductRedis, type ProductRedis } from '../test/support/redis-auth.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import {
   controllerEnv,
@@ -35,21 +35,37 @@ const percentile = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 type RequestCounts = Record<
-  'deploymentCreates' | 'deploymentApplies' | 'scalePatches' | 'statusWrites' | 'functionReads',
+  | 'deploymentCreates'
+  | 'deploymentApplies'
+  | 'scalePatches'
+  | 'statusWrites'
+  | 'functionReads'
+  | 'secretReads'
+  | 'secretWrites',
   number
 >;
 
-/** Which of the controller's requests a line of apiserver_request_total counts; the bench's own are left out. */
-function kindOf(line: string): keyof RequestCounts | undefined {
-  if (line.includes('resource="functions"')) {
-    // Status writes, and the controller's cluster-wide informer (the bench itself lists by namespace).
-    if (line.includes('subresource="status"')) return 'statusWrites';
-    return line.includes('scope="cluster"') ? 'functionReads' : undefined;
-  }
-  if (!line.includes('resource="deployments"')) return undefined;
+/** Each Function's Redis password (`fn-NAME-redis`): read once, created once. */
+const secretKindOf = (line: string): keyof RequestCounts | undefined =>
+  line.includes('verb="GET"') ? 'secretReads' : /verb="(POST|PUT)"/.test(line) ? 'secretWrites' : undefined;
+
+/** Status writes, and the controller's cluster-wide informer (the bench itself lists by namespace). */
+function functionKindOf(line: string): keyof RequestCounts | undefined {
+  if (line.includes('subresource="status"')) return 'statusWrites';
+  return line.includes('scope="cluster"') ? 'functionReads' : undefined;
+}
+
+function deploymentKindOf(line: string): keyof RequestCounts | undefined {
   if (line.includes('subresource="scale"')) return line.includes('verb="PATCH"') ? 'scalePatches' : undefined;
   if (line.includes('verb="POST"')) return 'deploymentCreates';
   return /verb="(PATCH|APPLY)"/.test(line) ? 'deploymentApplies' : undefined;
+}
+
+/** Which of the controller's requests a line of apiserver_request_total counts; the bench's own are left out. */
+function kindOf(line: string): keyof RequestCounts | undefined {
+  if (line.includes('resource="secrets"')) return secretKindOf(line);
+  if (line.includes('resource="functions"')) return functionKindOf(line);
+  return line.includes('resource="deployments"') ? deploymentKindOf(line) : undefined;
 }
 
 /** Requests the API server counted that only Spool's controller makes here, by kind. */
@@ -64,6 +80,8 @@ function controllerRequests(): RequestCounts {
     scalePatches: 0,
     statusWrites: 0,
     functionReads: 0,
+    secretReads: 0,
+    secretWrites: 0,
   };
   for (const line of raw.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
@@ -108,6 +126,19 @@ function rssMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/**
+ * As the chart runs it: one Redis user and Secret per Function. SPOOL_BENCH_SHARED_REDIS=1: a plain redis-server
+ * reached as it is (shared-credential mode), as the earlier figures were taken.
+ */
+async function benchRedis(): Promise<ProductRedis> {
+  if (process.env['SPOOL_BENCH_SHARED_REDIS'] !== '1') return startProductRedis();
+  const server = await startRedisServer();
+  return { ...sharedRedisTarget(server.url), stop: () => server.stop() };
+}
+
+const redisUsers = (redis: ProductRedis): string =>
+  redis.shared ? 'shared credential (SPOOL_BENCH_SHARED_REDIS=1)' : 'one per Function, as the chart runs it';
+
 const fn = (name: string): FunctionResource => ({
   apiVersion: 'spool.dev/v1alpha1',
   kind: 'Function',
@@ -133,7 +164,7 @@ async function main(): Promise<void> {
   process.env['KUBECONFIG'] ??= join(repoRoot, '.cluster/kubeconfig');
   await installSpoolResources();
   const ns = await uniqueNamespace('bench');
-  const redis = await startRedisServer();
+  const redis = await benchRedis();
   const objects = kubeConfig().makeApiClient(CustomObjectsApi);
   const kubeconfig = writeKubeConfig(await serviceAccountKubeConfig('spool-controller'));
   const controller = spawn(
@@ -147,8 +178,7 @@ async function main(): Promise<void> {
     {
       env: {
         ...process.env,
-        // Shared-credential mode, as when these figures were first taken: no Secret and ACL user per Function.
-        ...controllerEnv(sharedRedisTarget(redis.url), `bench-${randomUUID().slice(0, 8)}`),
+        ...controllerEnv(redis, `bench-${randomUUID().slice(0, 8)}`),
         KUBECONFIG: kubeconfig,
         POD_NAME: 'bench',
       },
@@ -189,7 +219,7 @@ async function main(): Promise<void> {
       `reconciled ${COUNT} in ${(allReconciledMs / 1000).toFixed(1)} s; ${requests} requests ${JSON.stringify(byKind)}; RSS ${memory.rss.toFixed(0)} MiB, heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)}`,
     );
     await kubernetesCaughtUp(ns.name);
-    const gateway = await startKubeGateway(sharedRedisTarget(redis.url), [ns.name]);
+    const gateway = await startKubeGateway(redis, [ns.name]);
     const firstResponseMs: number[] = [];
     for (let i = 0; i < FIRST_RESPONSE_TRIALS; i++) {
       const sent = performance.now();
@@ -213,7 +243,7 @@ async function main(): Promise<void> {
     await sleep(500);
     // The wake message follows the enqueue at once, so its arrival marks "job enqueued" on the controller's side.
     const wakeHeardAt = new Map<string, number>();
-    const listener = new Redis(redis.url);
+    const listener = new Redis(redis.operatorUrl);
     listener.on('message', (_c: string, key: string) =>
       wakeHeardAt.set(key.split('/')[1] ?? key, performance.now()),
     );
@@ -241,7 +271,8 @@ Controller on the test control plane (process node, 2 cores shared by API server
 | Functions created | ${COUNT} in ${(createdMs / 1000).toFixed(1)} s (50 at a time) |
 | all reconciled (status.observedGeneration = 1) | ${(allReconciledMs / 1000).toFixed(1)} s after the first create |
 | API requests by the controller (Function status and watch, Deployment creates and applies, scale patches) | ${requests} (${(requests / (allReconciledMs / 1000)).toFixed(0)}/s, ${(requests / COUNT).toFixed(1)} per Function) |
-| of which per Function: Deployment creates / applies / status writes | ${(byKind.deploymentCreates / COUNT).toFixed(2)} / ${(byKind.deploymentApplies / COUNT).toFixed(2)} / ${(byKind.statusWrites / COUNT).toFixed(2)} |
+| of which per Function: Deployment creates / applies / status writes / Secret reads / Secret writes | ${(byKind.deploymentCreates / COUNT).toFixed(2)} / ${(byKind.deploymentApplies / COUNT).toFixed(2)} / ${(byKind.statusWrites / COUNT).toFixed(2)} / ${(byKind.secretReads / COUNT).toFixed(2)} / ${(byKind.secretWrites / COUNT).toFixed(2)} |
+| Redis users | ${redisUsers(redis)} |
 | controller memory before the first Function | ${idleRss.toFixed(0)} MiB RSS, V8 heap ${idleHeap.used.toFixed(0)} MiB used |
 | controller memory after | ${memory.rss.toFixed(0)} MiB RSS (peak ${memory.peak.toFixed(0)} MiB), V8 heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)} MiB |
 | job enqueued at zero replicas → scale patch seen (${WAKE_TRIALS} trials) | p50 ${median(enqueuedToPatchMs).toFixed(0)} ms, p90 ${percentile(enqueuedToPatchMs, 0.9).toFixed(0)} ms |

@@ -24,6 +24,7 @@ import {
   decide,
   initialScalerState,
   isIdleAtZero,
+  requestedReplicas,
   withScaleRequest,
   withinCapacity,
   type Decision,
@@ -111,7 +112,9 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     await writeStatus(key, { ...status, atMs: clock.now() });
   }
 
-  const scaleOf = (fn: ResolvedFunction): ScaleSpec => withinCapacity(fn.spec.scale, runtime.maxReplicas);
+  /** What the runtime can give the function; an operator's request may still go past the runtime's cap. */
+  const scaleOf = (fn: ResolvedFunction, state: ScalerState, nowMs: number): ScaleSpec =>
+    withinCapacity(fn.spec.scale, runtime.maxReplicas, requestedReplicas(state, nowMs));
 
   async function tickOnce(key: string): Promise<void> {
     const fn = functions.get(key);
@@ -125,9 +128,10 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       const requested = requests.get(key);
       if (requested !== undefined) {
         requests.delete(key);
-        state = withScaleRequest(state, requested, scaleOf(fn), nowMs);
+        state = withScaleRequest(state, requested, fn.spec.scale, nowMs);
       }
-      const decision = decide({ ...counts, currentReplicas: seen.replicas }, scaleOf(fn), state, nowMs);
+      const scale = scaleOf(fn, state, nowMs);
+      const decision = decide({ ...counts, currentReplicas: seen.replicas }, scale, state, nowMs);
       await applyDecision(key, {
         fn,
         decision,
@@ -159,7 +163,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       const seen = await Promise.all(list.map((fn) => runtime.observeReplicas(functionRef(fn))));
       list.forEach((fn, i) => {
         const key = functionKey(functionRef(fn));
-        const idle = isIdleAtZero(counts[i]!, seen[i]!.replicas, scaleOf(fn));
+        const idle = isIdleAtZero(counts[i]!, seen[i]!.replicas, fn.spec.scale);
         // A replica still draining after scale-down changes readyReplicas only: tick until the status says 0.
         const statusCurrent = written.get(key)?.readyReplicas === seen[i]!.readyReplicas;
         if (!idle || !statusCurrent || requests.has(key)) void ticks.run(key);

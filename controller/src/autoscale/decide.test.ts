@@ -5,6 +5,7 @@ import {
   initialScalerState,
   isIdleAtZero,
   localReplicaCapacity,
+  requestedReplicas,
   withScaleRequest,
   withinCapacity,
   type QueueObservation,
@@ -333,8 +334,16 @@ describe('within capacity', () => {
     { name: 'a cap below max lowers it', min: 0, max: 20, cap: 1, want: 1 },
     { name: 'a cap above max changes nothing', min: 0, max: 4, cap: 8, want: 4 },
     { name: 'min above the cap still holds', min: 3, max: 20, cap: 1, want: 3 },
-  ])('$name', ({ min, max, cap, want }) => {
-    expect(withinCapacity(spec({ min, max }), cap).max).toBe(want);
+    { name: "an operator's request goes past the cap", min: 0, max: 20, cap: 1, requested: 3, want: 3 },
+    { name: 'but not past max', min: 0, max: 4, cap: 1, requested: 9, want: 4 },
+  ])('$name', ({ min, max, cap, requested, want }) => {
+    expect(withinCapacity(spec({ min, max }), cap, requested).max).toBe(want);
+  });
+
+  test('a request holds until it runs out', () => {
+    const state: ScalerState = { ...initialScalerState, requested: { replicas: 3, untilMs: 1000 } };
+    expect([requestedReplicas(state, 999), requestedReplicas(state, 1000)]).toEqual([3, 0]);
+    expect(requestedReplicas(initialScalerState, 0)).toBe(0);
   });
 
   test('a burst at the cap scales to the cap, not to max', () => {

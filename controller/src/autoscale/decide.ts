@@ -117,8 +117,7 @@ export function decide(obs: QueueObservation, spec: ScaleSpec, prev: ScalerState
   const lastActiveMs = isActive(obs, raw, prev) ? nowMs : prev.lastActiveMs;
   const lastCalls = obs.calls ?? prev.lastCalls;
   const samples = withSample(prev.samples, { atMs: nowMs, replicas: raw }, spec.scaleDownDelaySeconds * 1000);
-  const requested =
-    prev.requested !== undefined && prev.requested.untilMs > nowMs ? prev.requested : undefined;
+  const requested = requestedReplicas(prev, nowMs) > 0 ? prev.requested : undefined;
   const floors: Floors = {
     raw,
     stabilised: samples[0]?.replicas ?? raw,
@@ -148,13 +147,18 @@ const isWithinGrace = (lastActiveMs: number | undefined, spec: ScaleSpec, nowMs:
   lastActiveMs !== undefined && nowMs - lastActiveMs < spec.idleSeconds * 1000;
 
 /**
- * The scale a runtime can give: `max` lowered to the runtime's `cap`, never below `min` (what the user asked to
- * keep running). See decide.test.ts 'within capacity'.
+ * The scale a runtime can give: `max` lowered to the runtime's `cap`, never below `min` or an operator's
+ * `requested` count (both asked for explicitly; `scale.max` still bounds a request). See decide.test.ts
+ * 'within capacity'.
  */
-export function withinCapacity(spec: ScaleSpec, cap: number | undefined): ScaleSpec {
+export function withinCapacity(spec: ScaleSpec, cap: number | undefined, requested = 0): ScaleSpec {
   if (cap === undefined || cap >= spec.max) return spec;
-  return { ...spec, max: Math.max(cap, spec.min, 1) };
+  return { ...spec, max: Math.min(spec.max, Math.max(cap, spec.min, requested, 1)) };
 }
+
+/** The replicas an operator's request holds at `nowMs`, 0 when there is none or it has run out. */
+export const requestedReplicas = (state: ScalerState, nowMs: number): number =>
+  state.requested !== undefined && state.requested.untilMs > nowMs ? state.requested.replicas : 0;
 
 /**
  * Replicas of one function one machine can run side by side and gain from: each replica's call path keeps two

@@ -34,7 +34,7 @@ export interface Runtime {
   /**
    * Most replicas one function may have here, whatever its `scale.max`: the process runtime runs every replica on
    * one machine, where replicas past its cores only contend (docs/benchmarks.md, "Replicas on one machine").
-   * `scale.min` still holds. Undefined: `scale.max` alone.
+   * `scale.min` and an operator's scale request still hold. Undefined: `scale.max` alone.
    */
   readonly maxReplicas?: number;
   /** Starts watching what it runs (Kubernetes: the Deployment informer); resolves once its cache is listed. */
