@@ -119,7 +119,8 @@ const secretPassword = (secret: V1Secret): string | undefined => {
 /**
  * Kubernetes runtime: the Secret `redisSecretName(fn)` in the function's namespace. A Secret owned by an earlier
  * Function of the same name (re-created before the garbage collector ran) is replaced with a new password. Read
- * once per Function uid and then kept in memory: status resyncs reconcile every function every 10 s.
+ * once per Function uid and then kept in memory: status resyncs reconcile every function every 10 s. A Function
+ * with no status yet (never reconciled) has its Secret created first, and read only if one is there.
  */
 export function secretCredentialStore(kc: KubeConfig): CredentialStore {
   const core = kc.makeApiClient(CoreV1Api);
@@ -144,26 +145,49 @@ export function secretCredentialStore(kc: KubeConfig): CredentialStore {
     return password;
   };
 
+  /**
+   * A Function the controller never wrote a status for has no Secret of its own yet: create it straight away, one
+   * request instead of a read that answers 404 and then a create. Undefined when one is there already (409).
+   */
+  const createFresh = async (fn: ResolvedFunction): Promise<string | undefined> => {
+    const password = newRedisPassword();
+    const { namespace } = fn.metadata;
+    try {
+      await core.createNamespacedSecret({ namespace, body: desiredRedisSecret(fn, password) });
+      return password;
+    } catch (error) {
+      if (statusOf(error) === 409) return undefined;
+      throw new Error(`writing Secret ${namespace}/${redisSecretName(functionRef(fn))}`, { cause: error });
+    }
+  };
+
+  /** The Secret's password when it is this Function's own; else a new one written over whatever is there. */
+  const readOrReplace = async (fn: ResolvedFunction): Promise<StoredPassword> => {
+    const { namespace } = fn.metadata;
+    const name = redisSecretName(functionRef(fn));
+    let existing: V1Secret | undefined;
+    try {
+      existing = await core.readNamespacedSecret({ name, namespace });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw new Error(`reading Secret ${namespace}/${name}`, { cause: error });
+    }
+    const stored =
+      existing !== undefined && ownedBy(existing, fn.metadata.uid) ? secretPassword(existing) : undefined;
+    if (stored !== undefined && stored.length >= 16) return { password: stored, created: false };
+    // Conflicts (two writers at once) throw: the work queue retries, and the next read sees the winner's.
+    return { password: await write(fn, existing), created: true };
+  };
+
   return {
     async read(fn) {
       const key = functionKey(fn.metadata);
       const uid = fn.metadata.uid;
       const cached = known.get(key);
       if (cached !== undefined && cached.uid === uid) return { password: cached.password, created: false };
-      const { namespace } = fn.metadata;
-      const name = redisSecretName(functionRef(fn));
-      let existing: V1Secret | undefined;
-      try {
-        existing = await core.readNamespacedSecret({ name, namespace });
-      } catch (error) {
-        if (statusOf(error) !== 404) throw new Error(`reading Secret ${namespace}/${name}`, { cause: error });
-      }
-      const stored = existing !== undefined && ownedBy(existing, uid) ? secretPassword(existing) : undefined;
-      const created = stored === undefined || stored.length < 16;
-      // Conflicts (two writers at once) throw: the work queue retries, and the next read sees the winner's.
-      const password = created ? await write(fn, existing) : stored;
-      known.set(key, { uid: uid ?? '', password });
-      return { password, created };
+      const fresh = fn.status?.conditions === undefined ? await createFresh(fn) : undefined;
+      const stored = fresh === undefined ? await readOrReplace(fn) : { password: fresh, created: true };
+      known.set(key, { uid: uid ?? '', password: stored.password });
+      return stored;
     },
     async remove(ref) {
       known.delete(functionKey(ref));
