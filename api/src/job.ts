@@ -81,8 +81,9 @@ export interface InvocationResult {
 
 /**
  * Published on the job's `replyTo` channel: the result, whose body is inline only when small (larger ones are in
- * `resultBodyKey`, so a reply is at most a few KiB plus the base64 of `BODY_INLINE_MAX_BYTES`). The `completed` notice says the
- * job holds the result; the gateway then reads the job it enqueued for that call, never a key a message names.
+ * `resultBodyKey`, so a reply is at most a few KiB plus the base64 of `BODY_INLINE_MAX_BYTES`). The `completed`
+ * notice says the job holds the result; the gateway then reads the job it enqueued for that call, never a key a
+ * message names.
  */
 export type Reply =
   | { readonly callId: string; readonly result: InvocationResult }
