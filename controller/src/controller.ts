@@ -19,7 +19,7 @@ import { whenReady, withDeadline } from '@spool/node';
 import { createAutoscaler, type Autoscaler } from './autoscale/autoscaler.js';
 import { observeQueue } from './autoscale/observe.js';
 import type { Clock } from './clock.js';
-import { redisUserAccess, sharedCredentialAccess } from './function-access.js';
+import { redisUserAccess, sharedCredentialAccess, type FunctionAccess } from './function-access.js';
 import { createOutboxMover, type OutboxMover } from './outbox-mover.js';
 import type { CredentialStore } from './redis-credentials.js';
 import { createControllerHttpServer } from './http.js';
@@ -105,6 +105,8 @@ interface Running {
   readonly subscriber: Redis;
   readonly autoscaler: Autoscaler;
   readonly server: Server;
+  /** Made once per connection: it remembers, on that connection, which function users it applied. */
+  readonly access: FunctionAccess;
 }
 
 export function createController(deps: ControllerDeps): Controller {
@@ -126,8 +128,7 @@ export function createController(deps: ControllerDeps): Controller {
   });
 
   /** Starts acting: the autoscaler, then a queue seeded with every key the source has. Resolves once each was worked. */
-  const lead = async ({ redis, subscriber, autoscaler }: Running): Promise<void> => {
-    const access = deps.credentials ? redisUserAccess(redis, deps.credentials) : sharedCredentialAccess;
+  const lead = async ({ redis, subscriber, autoscaler, access }: Running): Promise<void> => {
     const existing = source.keys().map(parseFunctionKey);
     // Users of Functions deleted while no controller ran; a failure is retried at the next start, not fatal.
     await access.revokeStale(existing).then(
@@ -203,7 +204,8 @@ export function createController(deps: ControllerDeps): Controller {
         isHealthy: () =>
           started && (!requiresRedis || (redis.status === 'ready' && subscriber.status === 'ready')),
       });
-      const state: Running = { redis, subscriber, autoscaler, server };
+      const access = deps.credentials ? redisUserAccess(redis, deps.credentials) : sharedCredentialAccess;
+      const state: Running = { redis, subscriber, autoscaler, server, access };
       running = state;
       runtime.watch((key) => queue?.add(key));
       await runtime.start();

@@ -13,10 +13,7 @@ export interface CallbackRequest {
  * The callback request: the function's body, its status and the call id in headers (as OpenFaaS does). `body` is
  * the result's body when it was kept apart (read from its own key); an inline one is taken from the result.
  */
-export function callbackRequest(
-  job: CallbackJob,
-  body: Buffer = Buffer.from(job.result.bodyBase64, 'base64'),
-): CallbackRequest {
+export function callbackRequest(job: CallbackJob, body?: Buffer): CallbackRequest {
   const { result } = job;
   const contentType = result.error ? 'application/json' : headerValues(result.headers, 'content-type')[0];
   const headers: Record<string, string> = {
@@ -28,7 +25,9 @@ export function callbackRequest(
   return {
     url: new URL(job.callbackUrl),
     headers,
-    body: result.error ? Buffer.from(JSON.stringify(result.error)) : body,
+    body: result.error
+      ? Buffer.from(JSON.stringify(result.error))
+      : (body ?? Buffer.from(result.bodyBase64, 'base64')),
   };
 }
 

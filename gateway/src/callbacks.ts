@@ -7,11 +7,10 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { readStoredBody, type Redis } from '@spool/node';
+import { readCheckedBody, type Redis } from '@spool/node';
 import {
   CALLBACK_QUEUE,
   KEY_PREFIX,
-  checkStoredBody,
   decideCallbackDestination,
   isSelfDestination,
   parseCallId,
@@ -162,7 +161,6 @@ function withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker<unknown> {
   const limiter = createDestinationLimiter(options.perDestination);
 
-  /** A job whose URL does not parse can never be delivered: fail it once instead of retrying. */
   /**
    * A result body kept apart is read from the result key of the call the callback names (the mover checked that
    * call belongs to the outbox's function) and checked against its recorded length; a lost one is not retried.
@@ -171,16 +169,22 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions): Worker
     const expected = callback.result.bodyStoredBytes;
     const call = parseCallId(callback.callId);
     if (expected === undefined || call === undefined) return undefined;
-    const raw = await readStoredBody(options.redis, resultBodyKey(call.ref, call.jobId));
-    const body = checkStoredBody(raw, expected, `the result body of call ${callback.callId}`);
+    const key = resultBodyKey(call.ref, call.jobId);
+    const body = await readCheckedBody(
+      options.redis,
+      key,
+      expected,
+      `the result body of call ${callback.callId}`,
+    );
     if (!body.ok) throw new UnrecoverableError(`callback ${job.id ?? ''}: ${body.error}`);
     return body.value;
   };
 
+  /** A job whose URL does not parse can never be delivered: fail it once instead of retrying. */
   const requestOf = async (job: Job<unknown>, callback: CallbackJob): Promise<CallbackRequest> => {
     const body = await resultBody(job, callback);
     try {
-      return body === undefined ? callbackRequest(callback) : callbackRequest(callback, body);
+      return callbackRequest(callback, body);
     } catch (cause) {
       throw new UnrecoverableError(`callback ${job.id ?? ''} has no valid URL: ${String(cause)}`);
     }

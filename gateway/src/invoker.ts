@@ -19,7 +19,6 @@ import {
   asyncRequestBodyTtlMs,
   bodyFields,
   channels,
-  checkStoredBody,
   functionKey,
   hasStoredBody,
   jobKey,
@@ -39,7 +38,7 @@ import {
   type ReplicaStatus,
   type ResolvedFunction,
 } from '@spool/api';
-import { readStoredBody, storeBody, withDeadline } from '@spool/node';
+import { readCheckedBody, storeBody, withDeadline } from '@spool/node';
 import {
   MIN_RECHECK_MS,
   answerDeadlineMs,
@@ -371,8 +370,9 @@ export function createInvoker(options: InvokerOptions): Invoker {
     jobId: string,
     expectedBytes: number,
   ): Promise<Decoded<Buffer>> =>
-    checkStoredBody(
-      await readStoredBody(redis, resultBodyKey(ref, jobId)),
+    readCheckedBody(
+      redis,
+      resultBodyKey(ref, jobId),
       expectedBytes,
       `the result body of call ${makeCallId(ref, jobId)}`,
     );

@@ -1,6 +1,6 @@
 // Bodies kept apart from their jobs (issue 14 item 2): written and read as raw bytes, one list of chunks per key
 // (api `bodyChunks` says why a list). The key names come from api `requestBodyKey`/`resultBodyKey`.
-import { bodyChunks } from '@spool/api';
+import { bodyChunks, checkStoredBody, type Decoded } from '@spool/api';
 import type { Redis } from './redis.js';
 
 /**
@@ -22,4 +22,18 @@ export async function storeBody(redis: Redis, key: string, body: Buffer, ttlMs: 
 export async function readStoredBody(redis: Redis, key: string): Promise<Buffer | null> {
   const chunks = await redis.lrangeBuffer(key, 0, -1);
   return chunks.length === 0 ? null : Buffer.concat(chunks);
+}
+
+/**
+ * The body under `key`, checked against the length its job or result recorded (api `checkStoredBody`): what every
+ * reader of a body kept apart needs, so none runs or answers with a missing or partial one. Rejects when Redis
+ * fails; `what` names the body in the refusal.
+ */
+export async function readCheckedBody(
+  redis: Redis,
+  key: string,
+  expectedBytes: number,
+  what: string,
+): Promise<Decoded<Buffer>> {
+  return checkStoredBody(await readStoredBody(redis, key), expectedBytes, what);
 }

@@ -9,11 +9,10 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { readStoredBody, storeBody, type Redis } from '@spool/node';
+import { readCheckedBody, storeBody, type Redis } from '@spool/node';
 import {
   KEY_PREFIX,
   asyncResultBodyTtlMs,
-  checkStoredBody,
   decodeInvocationJob,
   decoded,
   dropLog,
@@ -208,10 +207,12 @@ async function readRequestBody(
   const expected = data.request.bodyStoredBytes;
   if (expected === undefined) return decoded(Buffer.from(data.request.bodyBase64, 'base64'));
   const { ref, jobId } = callOf(options, data);
-  const raw = await readStoredBody(options.publisher, requestBodyKey(ref, jobId)).catch((cause: unknown) => {
-    throw new Error(`reading the body of ${data.callId}`, { cause });
-  });
-  return checkStoredBody(raw, expected, `the body of call ${data.callId}`);
+  const what = `the body of call ${data.callId}`;
+  return readCheckedBody(options.publisher, requestBodyKey(ref, jobId), expected, what).catch(
+    (cause: unknown) => {
+      throw new Error(`reading ${what}`, { cause });
+    },
+  );
 }
 
 /** Kept as long as the call's result is: a sync call's until its gateway reads it, an async call's while retained. */
