@@ -82,4 +82,31 @@ describe('workqueue', () => {
     await h.release();
     expect(h.clock.timers.map((t) => t.ms)).toEqual([5_000]);
   });
+
+  test('a key an event queued goes before keys a timer queued', async () => {
+    const h = harness(() => ({}));
+    h.q.add('a');
+    h.q.add('b'); // both workers busy
+    h.q.addAfter('resync-1', 10_000);
+    h.q.addAfter('resync-2', 10_000);
+    for (const t of [...h.clock.timers]) t.fn();
+    h.q.add('new');
+    await h.release();
+    expect(h.calls).toEqual(['a', 'b', 'new', 'resync-1']);
+    expect(h.q.size()).toBe(3); // new and resync-1 at work, resync-2 waiting
+  });
+
+  test('an event for a key a timer queued moves it ahead, once', async () => {
+    const h = harness(() => ({}));
+    h.q.add('a');
+    h.q.add('b');
+    h.q.addAfter('other', 10_000);
+    h.q.addAfter('changed', 10_000);
+    for (const t of [...h.clock.timers]) t.fn();
+    h.q.add('changed');
+    await h.release();
+    expect(h.calls).toEqual(['a', 'b', 'changed', 'other']);
+    await h.release();
+    expect(h.calls).toEqual(['a', 'b', 'changed', 'other']);
+  });
 });

@@ -1,6 +1,6 @@
 // A level-triggered work queue keyed by `namespace/name`, after client-go's: a key queued many times is
 // worked once, never by two workers at once, re-queued if it changed while being worked, and retried with
-// doubling backoff when its work throws.
+// doubling backoff when its work throws. Keys an event queued go before keys a timer queued (resyncs, retries).
 import type { Clock, Timer } from '../clock.js';
 
 export interface WorkResult {
@@ -31,7 +31,13 @@ export interface WorkQueue {
 
 export function createWorkQueue(o: WorkQueueOptions): WorkQueue {
   const { baseBackoffMs = 100, maxBackoffMs = 60_000 } = o;
+  /** Keys an event queued (`add`): a new or changed Function waits for no status refresh. */
   const waiting = new Set<string>();
+  /**
+   * Keys a timer queued (`addAfter`: status resyncs, retries), worked when no event waits. At 10,000 Functions the
+   * resyncs alone are 1,000 a second; sharing one line with them, a new Function waited behind them.
+   */
+  const timed = new Set<string>();
   const active = new Set<string>();
   const dirty = new Set<string>();
   const failures = new Map<string, number>();
@@ -55,10 +61,20 @@ export function createWorkQueue(o: WorkQueueOptions): WorkQueue {
     pump();
   };
 
+  const takeNext = (): string | undefined => {
+    for (const set of [waiting, timed]) {
+      for (const key of set) {
+        set.delete(key);
+        return key;
+      }
+    }
+    return undefined;
+  };
+
   const pump = (): void => {
-    for (const key of waiting) {
-      if (closed || active.size >= o.concurrency) return;
-      waiting.delete(key);
+    while (!closed && active.size < o.concurrency) {
+      const key = takeNext();
+      if (key === undefined) return;
       active.add(key);
       o.work(key).then(
         (result) => afterWork(key, result, undefined),
@@ -71,7 +87,10 @@ export function createWorkQueue(o: WorkQueueOptions): WorkQueue {
     add(key) {
       if (closed) return;
       if (active.has(key)) dirty.add(key);
-      else waiting.add(key);
+      else {
+        timed.delete(key);
+        waiting.add(key);
+      }
       pump();
     },
     addAfter(key, ms) {
@@ -81,16 +100,20 @@ export function createWorkQueue(o: WorkQueueOptions): WorkQueue {
         key,
         o.clock.setTimer(ms, () => {
           timers.delete(key);
-          queue.add(key);
+          if (closed) return;
+          if (active.has(key)) dirty.add(key);
+          else if (!waiting.has(key)) timed.add(key);
+          pump();
         }),
       );
     },
-    size: () => waiting.size + active.size,
+    size: () => waiting.size + timed.size + active.size,
     close() {
       closed = true;
       for (const t of timers.values()) t.cancel();
       timers.clear();
       waiting.clear();
+      timed.clear();
     },
   };
   return queue;
