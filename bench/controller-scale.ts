@@ -5,11 +5,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, channels, type FunctionResource } from '@spool/api';
+import { cpuSeconds, pidsNamed } from './processes.js';
 import { clusterClients, kubeConfig, uniqueNamespace } from '../test/support/cluster.js';
 import { repoRoot } from '../test/support/local-functions.js';
 import { sharedRedisTarget, startProductRedis, type ProductRedis } from '../test/support/redis-auth.js';
@@ -26,6 +27,7 @@ const CONTROLLER_LOG = join(tmpdir(), 'spool-bench-controller.log');
 const REPORT_DIR = mkdtempSync(join(tmpdir(), 'spool-bench-report-'));
 const COUNT = Number(process.env['SPOOL_BENCH_FUNCTIONS'] ?? 1000);
 const WAKE_TRIALS = 10;
+const CORES = availableParallelism();
 const FIRST_RESPONSE_TRIALS = 5;
 const fnApi = { group: API_GROUP, version: API_VERSION, plural: FUNCTION_PLURAL };
 
@@ -46,6 +48,17 @@ type RequestCounts = Record<
 >;
 
 /** Each Function's Redis password (`fn-NAME-redis`): read once, created once. */
+/** The processes that share the machine's cores while the controller reconciles, by `/proc/PID/comm`. */
+const CONTROL_PLANE = ['kube-apiserver', 'etcd', 'kube-controller'] as const;
+
+/** CPU seconds each process has used so far: the controller and the control plane's processes. */
+function cpuByProcess(controllerPid: number): Record<string, number> {
+  const used: Record<string, number> = { controller: cpuSeconds(controllerPid) };
+  for (const comm of CONTROL_PLANE)
+    used[comm] = pidsNamed(comm).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  return used;
+}
+
 const secretKindOf = (line: string): keyof RequestCounts | undefined =>
   line.includes('verb="GET"') ? 'secretReads' : /verb="(POST|PUT)"/.test(line) ? 'secretWrites' : undefined;
 
@@ -146,6 +159,47 @@ const fn = (name: string): FunctionResource => ({
   spec: { image: 'spool/example-echo:0.1.0', command: ['node', 'server.mjs'], scale: { idleSeconds: 60 } },
 });
 
+/**
+ * Resolves once every Function in `namespace` has status.observedGeneration = 1, seen on a watch (started again
+ * whenever the API server ends it). Polling with lists instead made the bench the API server's largest client: a
+ * list of 10,000 Functions every 2.5 s.
+ */
+async function watchReconciled(namespace: string): Promise<{ done: Promise<void>; stop: () => void }> {
+  const reconciled = new Set<string>();
+  let stopped = false;
+  let current: AbortController | undefined;
+  let resolve = (): void => undefined;
+  let reject = (_error: unknown): void => undefined;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const watch = async (): Promise<void> => {
+    current = await new Watch(kubeConfig()).watch(
+      `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${FUNCTION_PLURAL}`,
+      {},
+      (_type, f: FunctionResource) => {
+        if (f.status?.observedGeneration === 1) reconciled.add(f.metadata.name ?? '');
+        if (reconciled.size >= COUNT) resolve();
+      },
+      (error: unknown) => {
+        if (stopped) return;
+        if (error) reject(new Error('the Function watch failed', { cause: error }));
+        else watch().catch(reject); // a fresh watch replays every Function as ADDED
+      },
+    );
+  };
+  await watch();
+  done.catch(() => undefined); // awaited after the creates; a watch that fails during them is no unhandled rejection
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      current?.abort();
+    },
+  };
+}
+
 /** Cold starts are measured on a settled cluster: Kubernetes' own controllers have caught up with every Deployment. */
 async function kubernetesCaughtUp(namespace: string): Promise<void> {
   const { apps } = clusterClients();
@@ -190,6 +244,8 @@ async function main(): Promise<void> {
     const requestsBefore = controllerRequests();
     const idleHeap = await heapMiB(controller.pid!);
     const idleRss = rssMiB(controller.pid!).rss;
+    const { done: allReconciled, stop: stopWatchingReconciled } = await watchReconciled(ns.name);
+    const cpuBefore = cpuByProcess(controller.pid!);
     const started = performance.now();
     const names = Array.from({ length: COUNT }, (_, i) => `f${i}`);
     for (let i = 0; i < names.length; i += 50) {
@@ -200,16 +256,13 @@ async function main(): Promise<void> {
       );
     }
     const createdMs = performance.now() - started;
-    let reconciled = 0;
-    while (reconciled < COUNT) {
-      // A list of 10,000 Functions is work for the API server too: poll less often the more there are.
-      await sleep(Math.max(250, COUNT / 4));
-      const list = (await objects.listNamespacedCustomObject({ ...fnApi, namespace: ns.name })) as {
-        items: FunctionResource[];
-      };
-      reconciled = list.items.filter((f) => f.status?.observedGeneration === 1).length;
-    }
+    await allReconciled;
+    stopWatchingReconciled();
     const allReconciledMs = performance.now() - started;
+    const cpuAfter = cpuByProcess(controller.pid!);
+    const cpuUsed = Object.entries(cpuAfter)
+      .map(([name, after]) => `${name} ${(after - (cpuBefore[name] ?? 0)).toFixed(0)}`)
+      .join(' / ');
     const byKind = minus(controllerRequests(), requestsBefore);
     const requests = total(byKind);
     const memory = rssMiB(controller.pid!);
@@ -264,7 +317,7 @@ async function main(): Promise<void> {
     listener.disconnect();
     await gateway.close();
     console.log(`
-Controller on the test control plane (process node, 2 cores shared by API server, etcd, controller and bench).
+Controller on the test control plane (process node, ${CORES} cores shared by API server, etcd, controller and bench).
 
 | measure | value |
 |---|---|
@@ -272,6 +325,7 @@ Controller on the test control plane (process node, 2 cores shared by API server
 | all reconciled (status.observedGeneration = 1) | ${(allReconciledMs / 1000).toFixed(1)} s after the first create |
 | API requests by the controller (Function status and watch, Deployment creates and applies, scale patches) | ${requests} (${(requests / (allReconciledMs / 1000)).toFixed(0)}/s, ${(requests / COUNT).toFixed(1)} per Function) |
 | of which per Function: Deployment creates / applies / status writes / Secret reads / Secret writes | ${(byKind.deploymentCreates / COUNT).toFixed(2)} / ${(byKind.deploymentApplies / COUNT).toFixed(2)} / ${(byKind.statusWrites / COUNT).toFixed(2)} / ${(byKind.secretReads / COUNT).toFixed(2)} / ${(byKind.secretWrites / COUNT).toFixed(2)} |
+| CPU seconds used until all were reconciled (${CORES} cores: ${((CORES * allReconciledMs) / 1000).toFixed(0)} available) | ${cpuUsed} |
 | Redis users | ${redisUsers(redis)} |
 | controller memory before the first Function | ${idleRss.toFixed(0)} MiB RSS, V8 heap ${idleHeap.used.toFixed(0)} MiB used |
 | controller memory after | ${memory.rss.toFixed(0)} MiB RSS (peak ${memory.peak.toFixed(0)} MiB), V8 heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)} MiB |

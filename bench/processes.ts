@@ -30,6 +30,13 @@ function readProc(pid: string, file: string): string {
   }
 }
 
+/** Pids whose command name (`/proc/PID/comm`, at most 15 characters) is `comm`. */
+export function pidsNamed(comm: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p) && readProc(p, 'comm').trim() === comm)
+    .map(Number);
+}
+
 /** Pids whose environment holds every `KEY=value` given, e.g. a function's watchdog replicas. */
 export function pidsWithEnv(entries: readonly string[]): number[] {
   return readdirSync('/proc')
