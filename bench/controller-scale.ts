@@ -200,6 +200,20 @@ async function watchReconciled(namespace: string): Promise<{ done: Promise<void>
   };
 }
 
+/**
+ * A run right after another shares the API server with the deletion of its Functions, Deployments and Secrets,
+ * and its controller reconciles the dying ones too (twice the applies, Secret conflicts): wait them out.
+ */
+async function previousRunsDeleted(): Promise<void> {
+  const { core } = clusterClients();
+  for (let said = false; ; said = true) {
+    const left = (await core.listNamespace()).items.filter((n) => n.metadata?.name?.startsWith('bench-'));
+    if (left.length === 0) return;
+    if (!said) console.log(`waiting for ${left.length} namespace(s) of an earlier run to be deleted`);
+    await sleep(2000);
+  }
+}
+
 /** Cold starts are measured on a settled cluster: Kubernetes' own controllers have caught up with every Deployment. */
 async function kubernetesCaughtUp(namespace: string): Promise<void> {
   const { apps } = clusterClients();
@@ -217,6 +231,7 @@ async function main(): Promise<void> {
   });
   process.env['KUBECONFIG'] ??= join(repoRoot, '.cluster/kubeconfig');
   await installSpoolResources();
+  await previousRunsDeleted();
   const ns = await uniqueNamespace('bench');
   const redis = await benchRedis();
   const objects = kubeConfig().makeApiClient(CustomObjectsApi);
