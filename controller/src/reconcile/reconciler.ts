@@ -56,6 +56,8 @@ export const CONFLICT_RECHECK_MS = 5_000;
 
 export function createReconciler(o: ReconcilerOptions): (key: string) => Promise<WorkResult> {
   const appliedScaleRequests = new Map<string, number>();
+  /** Keys reconciled into replicas, until deleted: how many Functions share the resync budget (resyncAfterMs). */
+  const served = new Set<string>();
   /** The last refusal reported per key: a runtime event or resync of the same bad spec is not reported again. */
   const refusals = new Map<string, string>();
 
@@ -115,6 +117,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     o.targets.forget(ref);
     appliedScaleRequests.delete(key);
     refusals.delete(key);
+    served.delete(key);
     await o.runtime.remove(ref);
     await o.access.revoke(ref);
     await o.forgetQueue(ref);
@@ -195,6 +198,7 @@ export function createReconciler(o: ReconcilerOptions): (key: string) => Promise
     await passScaleRequest(fn, ref);
     const written = await status(key, desired, []);
     await o.status.write(key, desired, written);
-    return { requeueAfterMs: resyncAfterMs(written) };
+    served.add(key);
+    return { requeueAfterMs: resyncAfterMs(written, served.size) };
   };
 }
