@@ -3,7 +3,12 @@
 export { createController, type Controller, type ControllerDeps } from './controller.js';
 export { createLocalController, type LocalControllerDeps } from './modes/local.js';
 export { createKubeController, type KubeController, type KubeControllerDeps } from './modes/kubernetes.js';
-export { createAutoscaler, type Autoscaler, type AutoscalerOptions } from './autoscale/autoscaler.js';
+export {
+  IDLE_SWEEP_EVERY,
+  createAutoscaler,
+  type Autoscaler,
+  type AutoscalerOptions,
+} from './autoscale/autoscaler.js';
 export {
   decide,
   initialScalerState,

@@ -26,6 +26,7 @@ import {
   type ResolvedFunction,
 } from '@spool/api';
 import {
+  IDLE_SWEEP_EVERY,
   createFolderSource,
   createLocalController,
   createProcessRuntime,
@@ -197,6 +198,26 @@ describe('controller', () => {
     console.log(
       `wake → replica process started: ${latencyMs.toFixed(1)} ms; → replica ready: ${readyMs.toFixed(1)} ms`,
     );
+  });
+
+  test('a job whose wake nobody heard is found by the sweep within IDLE_SWEEP_EVERY passes', async () => {
+    const ref = uniqueFunctionRef('unheard');
+    const scaleIntervalMs = 100;
+    const { runtime } = await startController({ functions: [fixtureFunction(ref)], scaleIntervalMs });
+    await eventually(async () => expect(await statusOf(ref)).toMatchObject({ replicas: 0 }));
+    // Past a full round of passes: the sweep has found it idle and reads it on one pass in IDLE_SWEEP_EVERY.
+    await new Promise((r) => setTimeout(r, 2 * IDLE_SWEEP_EVERY * scaleIntervalMs));
+    const queue = queueOf(ref);
+    await enqueue(queue, ref); // no wake message
+
+    const enqueuedAt = performance.now();
+    await eventually(() => expect(runtime.replicas(ref)).toHaveLength(1), {
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
+    const foundMs = performance.now() - enqueuedAt;
+    // One round of passes, and slack for a busy machine; a wake message would have taken one tick.
+    expect(foundMs).toBeLessThan(IDLE_SWEEP_EVERY * scaleIntervalMs + 2_000);
   });
 
   test('scales to zero once idleSeconds have passed without calls', async () => {
