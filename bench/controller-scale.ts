@@ -26,6 +26,8 @@ import {
 const CONTROLLER_LOG = join(tmpdir(), 'spool-bench-controller.log');
 const REPORT_DIR = mkdtempSync(join(tmpdir(), 'spool-bench-report-'));
 const COUNT = Number(process.env['SPOOL_BENCH_FUNCTIONS'] ?? 1000);
+/** Extra Node.js flags for the controller, to compare V8 settings: `SPOOL_BENCH_CONTROLLER_FLAGS='--optimize-for-size'`. */
+const CONTROLLER_FLAGS = (process.env['SPOOL_BENCH_CONTROLLER_FLAGS'] ?? '').split(' ').filter(Boolean);
 const WAKE_TRIALS = 10;
 const CORES = availableParallelism();
 const FIRST_RESPONSE_TRIALS = 5;
@@ -242,6 +244,7 @@ async function main(): Promise<void> {
       '--report-on-signal',
       '--report-signal=SIGUSR2',
       `--report-directory=${REPORT_DIR}`,
+      ...CONTROLLER_FLAGS,
       join(repoRoot, 'controller/dist/main.js'),
     ],
     {
