@@ -32,8 +32,8 @@ async function cost(rounds: number, op: () => Promise<unknown>): Promise<Cost> {
   return { wallMs: (performance.now() - started) / rounds, cpuMs: (used.user + used.system) / 1000 / rounds };
 }
 
-const cell = (c: Cost, floor: Cost): string =>
-  `${fmt(c.wallMs, 2)} / ${fmt(c.cpuMs, 2)} (${fmt(c.wallMs / floor.wallMs, 2)}x)`;
+const wallAndCpu = (c: Cost): string => `${fmt(c.wallMs)} / ${fmt(c.cpuMs)}`;
+const againstFloor = (c: Cost, floor: Cost): string => `${wallAndCpu(c)} (${fmt(c.wallMs / floor.wallMs)}x)`;
 
 async function main(): Promise<void> {
   const server = await startRedisServer();
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
         if (read?.length !== bytes) throw new Error(`read ${read?.length ?? 'nothing'} of ${bytes} bytes`);
       });
       rows.push(
-        `| ${label} | ${fmt(set.wallMs, 2)} / ${fmt(set.cpuMs, 2)} | ${fmt(get.wallMs, 2)} / ${fmt(get.cpuMs, 2)} | ${cell(store, set)} | ${cell(read, get)} | ${fmt(2 * (store.wallMs + read.wallMs), 1)} |`,
+        `| ${label} | ${wallAndCpu(set)} | ${wallAndCpu(get)} | ${againstFloor(store, set)} | ${againstFloor(read, get)} | ${fmt(2 * (store.wallMs + read.wallMs), 1)} |`,
       );
     }
   } finally {
