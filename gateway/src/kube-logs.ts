@@ -2,7 +2,7 @@
 // API server (`pods` list and `pods/log` get, granted by the chart's gateway.functionLogs). With follow, pods that
 // start later are picked up on the next look (every 2 s) and streamed from their first line.
 import { Writable } from 'node:stream';
-import { CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import {
   FUNCTION_LABEL,
   SpoolError,
@@ -15,6 +15,7 @@ import {
   type LogRequest,
 } from '@spool/api';
 import { lineSplitter, pause, type LogReader } from './logs.js';
+import { streamPodLog } from './pod-log.js';
 
 /** The function's container in the pods the controller builds (controller desired.ts). */
 const FUNCTION_CONTAINER = 'function';
@@ -52,7 +53,6 @@ function podSink(request: LogRequest, pod: string, emit: (m: LogMessage) => void
 
 export function kubeLogReader(kc: KubeConfig): LogReader {
   const core = kc.makeApiClient(CoreV1Api);
-  const logs = new Log(kc);
   const podsOf = async (request: LogRequest): Promise<string[]> => {
     try {
       const list = await core.listNamespacedPod({
@@ -68,35 +68,28 @@ export function kubeLogReader(kc: KubeConfig): LogReader {
       throw new Error(`listing the pods of ${functionKey(request.ref)}`, { cause: error });
     }
   };
-  /** Streams one pod's log into `emit`; resolves when the stream ends (at once without follow). */
+  /** Streams one pod's log into `emit`; resolves when the stream ends (at once without follow) or `signal` aborts. */
   const readPod = async (
     request: LogRequest,
     pod: string,
     emit: (m: LogMessage) => void,
     signal: AbortSignal,
-  ) => {
-    const sink = podSink(request, pod, emit);
-    const ended = new Promise<void>((resolve) =>
-      sink
-        .on('finish', resolve)
-        .on('close', resolve)
-        .on('error', () => resolve()),
-    );
+  ): Promise<void> => {
+    const query = {
+      follow: request.follow,
+      timestamps: true,
+      ...(request.tail !== undefined ? { tailLines: request.tail } : {}),
+      ...(request.sinceMs !== undefined ? { sinceTime: new Date(request.sinceMs).toISOString() } : {}),
+    };
+    const log = { namespace: request.ref.namespace, pod, container: FUNCTION_CONTAINER, query };
     try {
-      const abort = await logs.log(request.ref.namespace, pod, FUNCTION_CONTAINER, sink, {
-        follow: request.follow,
-        timestamps: true,
-        ...(request.tail !== undefined ? { tailLines: request.tail } : {}),
-        ...(request.sinceMs !== undefined ? { sinceTime: new Date(request.sinceMs).toISOString() } : {}),
-      });
-      signal.addEventListener('abort', () => abort.abort());
+      await streamPodLog(kc, log, podSink(request, pod, emit), signal);
     } catch (error) {
       if (statusOf(error) === 403) throw forbidden(request.ref);
       // A pod that went away (404) or has not started its container (400) has no log to give.
       if (statusOf(error) === 404 || statusOf(error) === 400) return;
       throw new Error(`reading the log of pod ${request.ref.namespace}/${pod}`, { cause: error });
     }
-    await ended;
   };
   return {
     async stream(request, sink, signal) {
@@ -109,6 +102,8 @@ export function kubeLogReader(kc: KubeConfig): LogReader {
         sink.ready();
         return;
       }
+      // The response starts now, not once every pod's log is open: a kubelet answers a follow of tail 0 only at
+      // its first new line. A line written in between is missed, as with `kubectl logs -f --tail=0`.
       sink.ready();
       const later: Promise<void>[] = [];
       // A pod that starts while following is read from its first line.
