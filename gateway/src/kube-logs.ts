@@ -77,7 +77,6 @@ export function kubeLogReader(kc: KubeConfig): LogReader {
   ): Promise<void> => {
     const query = {
       follow: request.follow,
-      timestamps: true,
       ...(request.tail !== undefined ? { tailLines: request.tail } : {}),
       ...(request.sinceMs !== undefined ? { sinceTime: new Date(request.sinceMs).toISOString() } : {}),
     };

@@ -3,11 +3,11 @@ import { podLogUrl, type PodLogQuery } from './pod-log.js';
 
 describe('podLogUrl', () => {
   const cases: [string, PodLogQuery, Record<string, string>][] = [
-    ['tail 0 is sent, not dropped', { follow: true, timestamps: true, tailLines: 0 }, { tailLines: '0' }],
-    ['no tail asks for the whole log', { follow: false, timestamps: true }, {}],
+    ['tail 0 is sent, not dropped', { follow: true, tailLines: 0 }, { tailLines: '0' }],
+    ['no tail asks for the whole log', { follow: false }, {}],
     [
       'since is an RFC 3339 time',
-      { follow: false, timestamps: true, tailLines: 5, sinceTime: '2026-12-03T10:00:00.000Z' },
+      { follow: false, tailLines: 5, sinceTime: '2026-12-03T10:00:00.000Z' },
       { tailLines: '5', sinceTime: '2026-12-03T10:00:00.000Z' },
     ],
   ];
@@ -32,7 +32,7 @@ describe('podLogUrl', () => {
       namespace: 'a/b',
       pod: '../x',
       container: 'function',
-      query: { follow: false, timestamps: false },
+      query: { follow: false },
     });
     expect(url.pathname).toBe('/api/v1/namespaces/a%2Fb/pods/..%2Fx/log');
   });

@@ -5,10 +5,10 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { Writable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { decodeApiErrorMessage } from '@spool/api';
 
 export interface PodLogQuery {
   readonly follow: boolean;
-  readonly timestamps: boolean;
   readonly tailLines?: number;
   /** RFC 3339. */
   readonly sinceTime?: string;
@@ -39,28 +39,12 @@ export function podLogUrl(server: string, { namespace, pod, container, query }: 
   );
   url.searchParams.set('container', container);
   url.searchParams.set('follow', String(query.follow));
-  url.searchParams.set('timestamps', String(query.timestamps));
+  // Always: a line's time comes from the kubelet's stamp, whatever the container printed.
+  url.searchParams.set('timestamps', 'true');
   if (query.tailLines !== undefined) url.searchParams.set('tailLines', String(query.tailLines));
   if (query.sinceTime !== undefined) url.searchParams.set('sinceTime', query.sinceTime);
   return url;
 }
-
-/** A Status body's message, or the first bytes of whatever else came back. */
-const messageOf = (status: number, body: string): string => {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (
-      typeof parsed === 'object' &&
-      parsed !== null &&
-      'message' in parsed &&
-      typeof parsed.message === 'string'
-    )
-      return parsed.message;
-  } catch {
-    // Not a Status: the text itself says more than nothing.
-  }
-  return `the API server answered ${status}: ${body.slice(0, 200)}`;
-};
 
 /** The first 64 KiB of an answer: a Status is small, and that much says what went wrong. */
 async function readHead(response: IncomingMessage): Promise<string> {
@@ -104,7 +88,12 @@ export async function streamPodLog(
   }
   if (response.statusCode !== 200) {
     const status = response.statusCode ?? 0;
-    throw new PodLogError(status, messageOf(status, await readHead(response)));
+    const body = await readHead(response);
+    const message = decodeApiErrorMessage(body);
+    throw new PodLogError(
+      status,
+      message.ok ? message.value : `the API server answered ${status}: ${body.slice(0, 200)}`,
+    );
   }
   // The end is the sink's finish (its last line flushed), or a response cut short, where pipe never ends it.
   await new Promise<void>((resolve) => {
