@@ -24,10 +24,29 @@ function place(url: string, line: number): string {
   return inRepo ? `${inRepo[1]}:${line + 1}` : url || '(native)';
 }
 
+/** Who a frame's time belongs to: V8's own entries (GC, program), a package, a Node.js module, or a Spool package. */
+function owner(frame: ProfileNode['callFrame']): string {
+  if (frame.functionName.startsWith('(')) return frame.functionName;
+  const inRepo = /\/(api|gateway|watchdog|controller|node)\/dist\//.exec(frame.url);
+  return inRepo ? `spool ${inRepo[1]}` : place(frame.url, 0).replace(/:\d+$/, '');
+}
+
+/** Rows of `ms share% key`, largest first. */
+function table(selfUs: ReadonlyMap<string, number>, busyUs: number, top: number): string[] {
+  return [...selfUs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(
+      ([key, us]) =>
+        `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / busyUs).toFixed(1).padStart(5)}%  ${key}`,
+    );
+}
+
 function summarize(file: string): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile; // V8's own output, read once for a report
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<string, number>();
+  const byOwner = new Map<string, number>();
   let totalUs = 0;
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)?.callFrame;
@@ -37,16 +56,15 @@ function summarize(file: string): string {
     if (frame.functionName === '(idle)') return;
     const key = `${frame.functionName || '(anonymous)'} ${place(frame.url, frame.lineNumber)}`;
     selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
+    byOwner.set(owner(frame), (byOwner.get(owner(frame)) ?? 0) + delta);
   });
   const busyUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const rows = [...selfUs.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, TOP)
-    .map(
-      ([key, us]) =>
-        `  ${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / busyUs).toFixed(1).padStart(5)}%  ${key}`,
-    );
-  return `${file}: busy ${(busyUs / 1000).toFixed(0)} ms of ${(totalUs / 1000).toFixed(0)} ms\n${rows.join('\n')}`;
+  return [
+    `${file}: busy ${(busyUs / 1000).toFixed(0)} ms of ${(totalUs / 1000).toFixed(0)} ms`,
+    ...table(selfUs, busyUs, TOP),
+    '  by owner:',
+    ...table(byOwner, busyUs, TOP),
+  ].join('\n');
 }
 
 const dir = process.argv[2];

@@ -14,11 +14,18 @@ const concurrency = Number(process.env['SPOOL_BENCH_CONCURRENCY'] ?? 10);
 /** wrk's connections: the calls in flight the load keeps. */
 const load = Number(process.env['SPOOL_BENCH_LOAD'] ?? 64);
 
-/** `cmdstat_<name>:calls=N,...` lines of INFO commandstats, by command. */
-export function commandCalls(info: string): Map<string, number> {
-  const calls = new Map<string, number>();
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1]!, Number(m[2]));
-  return calls;
+interface CommandCost {
+  readonly calls: number;
+  /** Time Redis spent running them; a script's includes the commands it called, which are counted too. */
+  readonly usec: number;
+}
+
+/** `cmdstat_<name>:calls=N,usec=U,...` lines of INFO commandstats, by command. */
+export function commandCosts(info: string): Map<string, CommandCost> {
+  const costs = new Map<string, CommandCost>();
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    costs.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  return costs;
 }
 
 interface Row {
@@ -27,7 +34,7 @@ interface Row {
   readonly p50Ms: number;
   readonly errors: number;
   readonly cpuMs: Readonly<Record<'gateway' | 'redis' | 'watchdogs' | 'users', number>>;
-  readonly commandsPerCall: ReadonlyMap<string, number>;
+  readonly commandsPerCall: ReadonlyMap<string, CommandCost>;
 }
 
 async function measure(replicas: number): Promise<Row> {
@@ -50,16 +57,18 @@ async function measure(replicas: number): Promise<Row> {
         Object.entries(groups).map(([k, pids]) => [k, pids.reduce((s, pid) => s + cpuSeconds(pid), 0)]),
       ) as Record<keyof typeof groups, number>;
     const cpuBefore = cpu();
-    const commandsBefore = commandCalls(await admin.info('commandstats'));
+    const commandsBefore = commandCosts(await admin.info('commandstats'));
     const result = runWrk(`${spool.gateway}/function/echo`, load, seconds);
     const cpuAfter = cpu();
-    const commandsAfter = commandCalls(await admin.info('commandstats'));
+    const commandsAfter = commandCosts(await admin.info('commandstats'));
     const calls = Math.max(result.requests, 1);
-    const perCall = new Map<string, number>();
-    for (const [name, n] of commandsAfter) {
-      const delta = n - (commandsBefore.get(name) ?? 0);
+    const perCall = new Map<string, CommandCost>();
+    for (const [name, after] of commandsAfter) {
+      const before = commandsBefore.get(name) ?? { calls: 0, usec: 0 };
+      const delta = after.calls - before.calls;
       // `info` itself is this benchmark's.
-      if (delta > 0 && name !== 'info') perCall.set(name, delta / calls);
+      if (delta > 0 && name !== 'info')
+        perCall.set(name, { calls: delta / calls, usec: (after.usec - before.usec) / calls });
     }
     const cpuMs = Object.fromEntries(
       Object.keys(groups).map((k) => {
@@ -79,7 +88,7 @@ const rows: Row[] = [];
 for (const n of counts) rows.push(await measure(n));
 
 const commands = [
-  ...new Set(rows.flatMap((r) => [...r.commandsPerCall].filter(([, v]) => v >= 0.01).map(([k]) => k))),
+  ...new Set(rows.flatMap((r) => [...r.commandsPerCall].filter(([, v]) => v.calls >= 0.01).map(([k]) => k))),
 ].sort();
 const total = (r: Row): number => Object.values(r.cpuMs).reduce((a, b) => a + b, 0);
 const one = rows[0]!;
@@ -94,11 +103,15 @@ for (const r of rows)
   console.log(
     `| ${r.replicas} | ${Math.round(r.perSecond)} | ${fmt(r.perSecond / one.perSecond)}x | ${fmt(r.p50Ms)} | ${fmt(r.cpuMs.gateway, 3)} / ${fmt(r.cpuMs.redis, 3)} / ${fmt(r.cpuMs.watchdogs, 3)} / ${fmt(r.cpuMs.users, 3)} = ${fmt(total(r), 3)} | ${r.errors} |`,
   );
-console.log('\nRedis commands per call:\n');
+console.log(
+  "\nRedis commands per call, and the µs Redis spent in them per call (a script's µs include the commands it ran):\n",
+);
+const cell = (cost: CommandCost | undefined): string =>
+  `${fmt(cost?.calls ?? 0)} / ${fmt(cost?.usec ?? 0, 1)} µs`;
 console.log(`| command | ${rows.map((r) => `${r.replicas}`).join(' | ')} |`);
 console.log(`|---|${rows.map(() => '---').join('|')}|`);
 for (const c of commands)
-  console.log(`| ${c} | ${rows.map((r) => fmt(r.commandsPerCall.get(c) ?? 0)).join(' | ')} |`);
-console.log(
-  `| all | ${rows.map((r) => fmt([...r.commandsPerCall.values()].reduce((a, b) => a + b, 0))).join(' | ')} |`,
-);
+  console.log(`| ${c} | ${rows.map((r) => cell(r.commandsPerCall.get(c))).join(' | ')} |`);
+const sum = (r: Row, key: keyof CommandCost): number =>
+  [...r.commandsPerCall.values()].reduce((a, b) => a + b[key], 0);
+console.log(`| all | ${rows.map((r) => fmt(sum(r, 'calls'))).join(' | ')} |`);

@@ -216,6 +216,10 @@ supervise(
     '',
     '--loglevel',
     'warning',
+    // Redis writes its process title over the memory /proc/PID/environ reads, tag included; without the tag
+    // nothing finds a Redis a killed launcher left (stack-processes.ts).
+    '--set-proc-title',
+    'no',
   ],
   {},
 );

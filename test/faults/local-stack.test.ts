@@ -71,6 +71,9 @@ describe('the supervised local stack', () => {
     const { stack, children } = stackFile();
     const groups = Object.values(children).filter((pid): pid is number => pid !== null);
     expect(taggedProcesses(`${stack}/`).length).toBeGreaterThan(3);
+    // Redis among them: its process title used to overwrite the environment the tag is read from, so a killed
+    // launcher's Redis was found by nothing and outlived the stack.
+    expect(taggedProcesses(`${stack}/`).map((p) => p.pid)).toContain(children.redis);
     const started = Date.now();
     const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
     launcher.kill('SIGTERM');

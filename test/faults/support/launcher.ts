@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { taggedProcesses } from '../../../scripts/stack-processes.js';
+import { signal, taggedProcesses } from '../../../scripts/stack-processes.js';
 import { eventually } from '../../support/eventually.js';
 import { repoRoot } from '../../support/local-functions.js';
 import { freePort } from '../../support/redis-server.js';
@@ -80,7 +80,11 @@ export async function startLauncher(): Promise<Launcher> {
     remove: () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       if (existsSync(join(stateDir, 'local-stack.json'))) {
-        for (const p of taggedProcesses(`${stackFile().stack}/`)) process.kill(p.pid, 'SIGKILL');
+        // signal() ignores a process that exited since the scan: process.kill threw there, and left the rest (its
+        // redis-server among them) running. Scanned again until none is left, for a child forked meanwhile.
+        const stack = `${stackFile().stack}/`;
+        for (let i = 0; i < 50 && taggedProcesses(stack).length > 0; i += 1)
+          for (const p of taggedProcesses(stack)) signal(p.pid, 'SIGKILL');
       }
       rmSync(stateDir, { recursive: true, force: true });
       // Its children inherited these pipes: a process of the stack still exiting must not keep the test runner open.
