@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       '--report-signal=SIGUSR2',
       `--report-directory=${REPORT_DIR}`,
       ...CONTROLLER_FLAGS,
-      join(repoRoot, 'controller/dist/main.js'),
+      join(repoRoot, 'controller/dist/bundle.js'),
     ],
     {
       env: {

@@ -107,7 +107,7 @@ export async function startSpool(
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   const common = { SPOOL_REDIS_URL: redisUrl, SPOOL_FUNCTIONS_DIR: fnDir };
   const services: ChildProcess[] = [
-    startService(node, [join(root, 'controller/dist/main.js')], {
+    startService(node, [join(root, 'controller/dist/bundle.js')], {
       ...common,
       SPOOL_RUNTIME: 'process',
       SPOOL_STATE_DIR: mkdtempSync(join(tmpdir(), 'spool-bench-state-')),
@@ -117,7 +117,7 @@ export async function startSpool(
       SPOOL_SCALE_INTERVAL_MS: '1000',
     }),
   ];
-  const gw = startService(node, profiled(join(root, 'gateway/dist/main.js')), {
+  const gw = startService(node, profiled(join(root, 'gateway/dist/bundle.js')), {
     ...common,
     SPOOL_HOST: '127.0.0.1',
     SPOOL_PORT: String(gatewayPort),

@@ -225,7 +225,7 @@ supervise(
 );
 const token = adminToken();
 const controllerMetricsPort = await freePort();
-supervise('controller', process.execPath, [join(root, 'controller/dist/main.js')], {
+supervise('controller', process.execPath, [join(root, 'controller/dist/bundle.js')], {
   SPOOL_REDIS_URL: redisUrl,
   SPOOL_REDIS_USERNAME: 'spool-controller',
   SPOOL_REDIS_PASSWORD: secrets.controller,
@@ -238,7 +238,7 @@ supervise('controller', process.execPath, [join(root, 'controller/dist/main.js')
   SPOOL_METRICS_HOST: '127.0.0.1',
   SPOOL_METRICS_PORT: String(controllerMetricsPort),
 });
-supervise('gateway', process.execPath, [join(root, 'gateway/dist/main.js')], {
+supervise('gateway', process.execPath, [join(root, 'gateway/dist/bundle.js')], {
   SPOOL_REDIS_URL: redisUrl,
   SPOOL_REDIS_USERNAME: 'spool-gateway',
   SPOOL_REDIS_PASSWORD: secrets.gateway,

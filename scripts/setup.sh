@@ -26,4 +26,4 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
-npx tsc -b
+npm run -s build

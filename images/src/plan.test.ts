@@ -17,7 +17,7 @@ describe('isExcluded', () => {
 
 describe('planSpoolImage', () => {
   const options = { repoRoot: '/repo', version: '0.1.0' };
-  const shared = ['package.json', 'package-lock.json', 'tsconfig.base.json'];
+  const shared = ['package.json', 'package-lock.json', 'tsconfig.base.json', 'scripts/bundle.ts'];
   const workspace = (w: string): string[] => [`${w}/package.json`, `${w}/tsconfig.json`, `${w}/src`];
   const bases = {
     NODE_IMAGE: 'local/node',

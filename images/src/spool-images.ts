@@ -88,6 +88,7 @@ export function planSpoolImage(name: SpoolImageName, options: SpoolImageOptions)
       'package.json',
       'package-lock.json',
       'tsconfig.base.json',
+      'scripts/bundle.ts',
       ...['api', 'node', image.workspace].flatMap((w) => [
         `${w}/package.json`,
         `${w}/tsconfig.json`,

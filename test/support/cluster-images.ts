@@ -15,12 +15,12 @@ function spoolRuntime(workingDir: string): LocalImage {
 // Their listen address is the pod's own, as a pod's network namespace would make 0.0.0.0 (the chart sets neither).
 export const images: Readonly<Record<string, LocalImage>> = {
   'spool/gateway': {
-    entrypoint: [node, join(repoRoot, 'gateway/dist/main.js')],
+    entrypoint: [node, join(repoRoot, 'gateway/dist/bundle.js')],
     workingDir: repoRoot,
     env: { SPOOL_HOST: '$(POD_IP)' },
   },
   'spool/controller': {
-    entrypoint: [node, join(repoRoot, 'controller/dist/main.js')],
+    entrypoint: [node, join(repoRoot, 'controller/dist/bundle.js')],
     workingDir: repoRoot,
     env: { SPOOL_METRICS_HOST: '$(POD_IP)' },
   },

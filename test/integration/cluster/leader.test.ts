@@ -56,7 +56,7 @@ beforeAll(async () => {
   redis = await startProductRedis();
   const kubeconfig = writeKubeConfig(await serviceAccountKubeConfig('spool-controller'));
   for (const identity of ['controller-a', 'controller-b']) {
-    const child = spawn(process.execPath, [join(repoRoot, 'controller/dist/main.js')], {
+    const child = spawn(process.execPath, [join(repoRoot, 'controller/dist/bundle.js')], {
       env: {
         ...process.env,
         ...controllerEnv(redis, leaseName),

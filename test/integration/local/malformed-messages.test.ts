@@ -146,7 +146,7 @@ describe('the gateway', () => {
       )
       .exec();
 
-    const gateway = spawnService('gateway/dist/main.js', {
+    const gateway = spawnService('gateway/dist/bundle.js', {
       SPOOL_REDIS_URL: testRedisUrl(),
       SPOOL_REGISTRY: 'local',
       SPOOL_FUNCTIONS_DIR: 'unused',
@@ -350,7 +350,7 @@ describe("the controller's autoscaler", () => {
     );
     const key = functionKey(ref);
     cleanups.push(() => redis.multi().hdel(REPLICA_STATUS_KEY, key).hdel(LOCAL_FUNCTIONS_KEY, key).exec());
-    const controller = spawnService('controller/dist/main.js', {
+    const controller = spawnService('controller/dist/bundle.js', {
       SPOOL_REDIS_URL: testRedisUrl(),
       SPOOL_RUNTIME: 'process',
       SPOOL_FUNCTIONS_DIR: dir,
