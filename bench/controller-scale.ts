@@ -11,6 +11,7 @@ import { CustomObjectsApi, Watch, type V1Deployment } from '@kubernetes/client-n
 import { Redis } from 'ioredis';
 import { API_GROUP, API_VERSION, FUNCTION_PLURAL, channels, type FunctionResource } from '@spool/api';
 import { cpuSeconds, pidsNamed } from './processes.js';
+import { waitUntil } from './stack.js';
 import { clusterClients, kubeConfig, uniqueNamespace } from '../test/support/cluster.js';
 import { repoRoot } from '../test/support/local-functions.js';
 import { sharedRedisTarget, startProductRedis, type ProductRedis } from '../test/support/redis-auth.js';
@@ -258,7 +259,11 @@ async function main(): Promise<void> {
     },
   );
   try {
-    await sleep(3000); // lease acquired, informers listed
+    // Measured from the moment it has listed the Functions and holds the Lease, as its log says.
+    await waitUntil('the controller to list the Functions and take the Lease', () => {
+      const log = readFileSync(CONTROLLER_LOG, 'utf8');
+      return log.includes('"msg":"controller-started"') && log.includes('"msg":"started-leading"');
+    });
     const requestsBefore = controllerRequests();
     const idleHeap = await heapMiB(controller.pid!);
     const idleRss = rssMiB(controller.pid!).rss;

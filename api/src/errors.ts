@@ -71,7 +71,7 @@ export const errorCodes = {
   PAYLOAD_LOST: {
     status: 503,
     summary:
-      "A call's body or result, kept in Redis apart from its job, was gone (expired or deleted) or not the length its job recorded; the call is failed, never run with a partial body.",
+      "A call's body or result, kept in Redis apart from its job, was gone (expired, deleted, or an async result evicted past its function's spec.async.retainBytes) or not the length its job recorded; the call is failed, never run with a partial body.",
   },
   CALL_TIMEOUT: {
     status: 504,

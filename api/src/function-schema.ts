@@ -92,6 +92,15 @@ export const asyncSchema = object({
       }),
       3600,
     ),
+    retainBytes: defaulted(
+      integer({
+        description:
+          'Most bytes of results kept apart (over 32 KiB) that finished calls retain at once; past it the oldest go first, so /calls/ID answers PAYLOAD_LOST for them. The newest result is always kept.',
+        minimum: 0,
+        maximum: 17179869184,
+      }),
+      67108864,
+    ),
   },
 });
 

@@ -105,7 +105,7 @@ describe('defaults', () => {
       maxBodyBytes: 4 * 1024 * 1024,
       maxResponseBytes: 8 * 1024 * 1024,
       scale: { min: 0, max: 3, targetPerReplica: 10, idleSeconds: 300, scaleDownDelaySeconds: 30 },
-      async: { maxAttempts: 3, backoffSeconds: 1, retainSeconds: 3600 },
+      async: { maxAttempts: 3, backoffSeconds: 1, retainSeconds: 3600, retainBytes: 64 * 1024 * 1024 },
     });
   });
 
@@ -132,6 +132,13 @@ describe('toOpenApi', () => {
       want: [{ rule: 'self.min <= self.max', message: 'scale.min must not exceed scale.max' }],
     },
     { name: 'integers are int32', got: schema.properties['port']?.['format'], want: 'int32' },
+    {
+      name: 'an integer whose range passes int32 is int64',
+      got: (schema.properties['async']?.['properties'] as Record<string, Record<string, unknown>>)[
+        'retainBytes'
+      ]?.['format'],
+      want: 'int64',
+    },
   ])('$name', ({ got, want }) => {
     expect(got).toEqual(want);
   });

@@ -43,6 +43,14 @@ export const jobLockKey = (ref: FunctionRef, jobId: string): string => `${jobKey
  */
 export const requestBodyKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:body`;
 export const resultBodyKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:result`;
+/**
+ * The async results kept apart that a function retains, bounded in bytes by its `spec.async.retainBytes`: a sorted
+ * set of result keys by expiry time, and a hash of each one's bytes with their `total`. Only the function's
+ * watchdogs write them (node `storeRetainedBody`), inside the function user's key pattern.
+ */
+export const retainedResultsKey = (ref: FunctionRef): string => `${KEY_PREFIX}:${queueName(ref)}:retained`;
+export const retainedBytesKey = (ref: FunctionRef): string =>
+  `${KEY_PREFIX}:${queueName(ref)}:retained-bytes`;
 /** Set by the gateway on a call it answered 503 at enqueue: a replica that takes the job anyway must not run it. */
 export const withdrawnKey = (ref: FunctionRef, jobId: string): string => `${jobKey(ref, jobId)}:withdrawn`;
 

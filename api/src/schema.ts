@@ -250,6 +250,13 @@ export function validate(schema: Schema, value: unknown, path = ''): Problem[] {
   return [...own, ...childProblems(schema, value, path)];
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** int32 unless the integer's range needs int64. */
+const integerFormat = ({ minimum = 0, maximum = 0 }: { minimum?: number; maximum?: number }): string =>
+  minimum >= INT32_MIN && maximum <= INT32_MAX ? 'int32' : 'int64';
+
 /** The OpenAPI v3 (structural, Kubernetes-flavoured) form of a schema, for a CRD's openAPIV3Schema. */
 export function toOpenApi(schema: Schema, defaultValue?: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = { description: schema.description };
@@ -258,7 +265,12 @@ export function toOpenApi(schema: Schema, defaultValue?: unknown): Record<string
     case 'string':
       return { type: 'string', ...out, ...pick(schema, ['enum', 'pattern', 'minLength', 'maxLength']) };
     case 'integer':
-      return { type: 'integer', format: 'int32', ...out, ...pick(schema, ['minimum', 'maximum']) };
+      return {
+        type: 'integer',
+        format: integerFormat(schema),
+        ...out,
+        ...pick(schema, ['minimum', 'maximum']),
+      };
     case 'boolean':
       return { type: 'boolean', ...out };
     case 'array':

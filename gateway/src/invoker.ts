@@ -154,6 +154,12 @@ const SPOIL_WAITING_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 and redis.call(
   return 1
 end
 return 0`;
+/**
+ * Finished calls a function keeps for /calls, of each outcome (completed, failed), sync and async alike: BullMQ
+ * trims one sorted set per outcome, whichever call finishes. With inline bodies at most 32 KiB, this bounds in bytes
+ * what the job hashes keep; results kept apart are bounded by `spec.async.retainBytes` (node `storeRetainedBody`).
+ */
+const FINISHED_CALLS_KEPT = 1000;
 /** A withdrawal mark outlives any job retention: a day. */
 const WITHDRAWN_MARK_TTL_MS = 24 * 60 * 60 * 1000;
 /** What a withdrawn job's data becomes: JSON that no InvocationJob decoder accepts, saying why. */
@@ -488,8 +494,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
           { job, jobId, body: call.body, bodyTtlMs },
           {
             attempts: 1,
-            removeOnComplete: { age: 300, count: 1000 },
-            removeOnFail: { age: 300, count: 1000 },
+            removeOnComplete: { age: 300, count: FINISHED_CALLS_KEPT },
+            removeOnFail: { age: 300, count: FINISHED_CALLS_KEPT },
           },
         );
       } catch (error) {
@@ -521,8 +527,8 @@ export function createInvoker(options: InvokerOptions): Invoker {
         {
           attempts: maxAttempts,
           backoff: { type: 'exponential', delay: backoffSeconds * 1000 },
-          removeOnComplete: { age: retainSeconds },
-          removeOnFail: { age: retainSeconds },
+          removeOnComplete: { age: retainSeconds, count: FINISHED_CALLS_KEPT },
+          removeOnFail: { age: retainSeconds, count: FINISHED_CALLS_KEPT },
           // One stack per failed attempt, read back by /calls/ID as each attempt's reason; never more than that.
           stackTraceLimit: maxAttempts,
         },

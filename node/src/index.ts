@@ -11,5 +11,5 @@ export {
   type Logger,
   type LoggerOptions,
 } from './log.js';
-export { readCheckedBody, readStoredBody, storeBody } from './body-store.js';
+export { readCheckedBody, readStoredBody, storeBody, storeRetainedBody } from './body-store.js';
 export { connectRedis, duplicateRedis, pipelineGroups, type CommandGroup, type Redis } from './redis.js';

@@ -9,7 +9,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { readCheckedBody, storeBody, type Redis } from '@spool/node';
+import { readCheckedBody, storeBody, storeRetainedBody, type Redis } from '@spool/node';
 import {
   KEY_PREFIX,
   asyncResultBodyTtlMs,
@@ -215,7 +215,10 @@ async function readRequestBody(
   );
 }
 
-/** Kept as long as the call's result is: a sync call's until its gateway reads it, an async call's while retained. */
+/**
+ * Kept as long as the call's result is: a sync call's until its gateway reads it, an async call's while retained,
+ * within the function's budget of retained bytes.
+ */
 async function storeResultBody(
   options: InvocationWorkerOptions,
   data: InvocationJob,
@@ -223,12 +226,19 @@ async function storeResultBody(
 ): Promise<void> {
   const { ref, jobId } = callOf(options, data);
   const { spec } = options.config;
-  const ttlMs =
-    data.kind === 'async'
-      ? asyncResultBodyTtlMs(spec.async.retainSeconds)
-      : syncResultBodyTtlMs(spec.timeoutSeconds);
   try {
-    await storeBody(options.publisher, resultBodyKey(ref, jobId), body, ttlMs);
+    if (data.kind === 'async') {
+      const { retainSeconds, retainBytes } = spec.async;
+      const retention = { ttlMs: asyncResultBodyTtlMs(retainSeconds), budgetBytes: retainBytes };
+      await storeRetainedBody(options.publisher, { ref, jobId }, body, retention);
+    } else {
+      await storeBody(
+        options.publisher,
+        resultBodyKey(ref, jobId),
+        body,
+        syncResultBodyTtlMs(spec.timeoutSeconds),
+      );
+    }
   } catch (cause) {
     throw new Error(`storing the result body of ${data.callId}`, { cause });
   }

@@ -34,7 +34,11 @@ async function withInlineBody(
   if (result === undefined || expected === undefined) return result;
   const { bodyStoredBytes: _apart, ...rest } = result;
   const body = await invoker.storedResultBody(call.ref, call.jobId, expected);
-  if (!body.ok) throw new SpoolError('PAYLOAD_LOST', body.error);
+  if (!body.ok)
+    throw new SpoolError(
+      'PAYLOAD_LOST',
+      `${body.error}: an async result over 32 KiB is retained for spec.async.retainSeconds, and only the newest within spec.async.retainBytes`,
+    );
   return { ...rest, bodyBase64: body.value.toString('base64') };
 }
 

@@ -16,6 +16,8 @@ import {
   queueName,
   requestBodyKey,
   resultBodyKey,
+  retainedBytesKey,
+  retainedResultsKey,
   type ResolvedFunction,
 } from '@spool/api';
 import type { Watchdog } from '@spool/watchdog';
@@ -49,16 +51,27 @@ const faulty = testFunction(
   },
   'faulty',
 );
-/** Takes and answers bodies up to 16 MiB, so 8 MiB travel both ways. */
+/** Takes and answers bodies up to 33 MiB, so 32 MiB travel both ways. */
 const echoLarge = testFunction(
   {
     image: 'x',
     command: ['node', 'server.mjs'],
     workingDir: examplePath('echo'),
-    maxBodyBytes: 16 * 1024 * 1024,
-    maxResponseBytes: 16 * 1024 * 1024,
+    maxBodyBytes: 33 * 1024 * 1024,
+    maxResponseBytes: 33 * 1024 * 1024,
   },
   'echo-large',
+);
+/** Retains 2.5 MiB of async results kept apart: two of 1 MiB, not three. */
+const echoRetained = testFunction(
+  {
+    image: 'x',
+    command: ['node', 'server.mjs'],
+    workingDir: examplePath('echo'),
+    maxBodyBytes: 2 * 1024 * 1024,
+    async: { retainBytes: 2.5 * 1024 * 1024 },
+  },
+  'echo-retained',
 );
 const TOKEN = 'test-admin-token';
 
@@ -68,8 +81,9 @@ let operator: Redis;
 const watchdogs: Watchdog[] = [];
 
 beforeAll(async () => {
-  for (const fn of [echo, sleep, wc, faulty, echoLarge]) watchdogs.push(await startWatchdog(fn));
-  gw = await startGateway([echo, sleep, wc, faulty, echoLarge], {
+  const functions = [echo, sleep, wc, faulty, echoLarge, echoRetained];
+  for (const fn of functions) watchdogs.push(await startWatchdog(fn));
+  gw = await startGateway(functions, {
     SPOOL_ADMIN_TOKEN: TOKEN,
     SPOOL_QUEUE_WAIT_MS: '5000',
   });
@@ -275,6 +289,7 @@ describe('bodies kept apart from the job (issue 14 item 2)', () => {
     { name: '1 KiB', bytes: KiB },
     { name: '1 MiB', bytes: MiB },
     { name: '8 MiB', bytes: 8 * MiB },
+    { name: '32 MiB', bytes: 32 * MiB },
   ])(
     'sync: a $name body and its echoed result round-trip byte-exact; nothing is left once answered',
     async ({ bytes }) => {
@@ -341,6 +356,45 @@ describe('bodies kept apart from the job (issue 14 item 2)', () => {
     }).toEqual({ keys: { job: 1, body: 0, result: 1 }, ttlAtMostRetention: true, retainedUnder: true });
     expect(retained).toBeGreaterThan(body.length);
     server.close();
+  });
+
+  test('async: results kept apart are retained within spec.async.retainBytes, the oldest evicted first', async () => {
+    const bodies = [1, 2, 3, 4].map(() => patterned(MiB));
+    const calls: { id: string; token: string }[] = [];
+    // One after the other, so the order of their results is the order of the calls.
+    for (const body of bodies) {
+      const { id, token } = await asyncCall(path(echoRetained, 'async-function'), { body });
+      await eventually(async () => {
+        const read = (await (await readCall(id, { 'x-call-token': token })).json()) as Record<
+          string,
+          unknown
+        >;
+        if (read['state'] !== 'succeeded') throw new Error(`state ${String(read['state'])}`);
+      });
+      calls.push({ id, token });
+    }
+    const reads = await Promise.all(
+      calls.map(async ({ id, token }) => {
+        const res = await readCall(id, { 'x-call-token': token });
+        return {
+          status: res.status,
+          code: res.headers.get('x-spool-error'),
+          result: (await keysOf(id)).result,
+        };
+      }),
+    );
+    const lost = { status: 503, code: 'PAYLOAD_LOST', result: 0 };
+    const kept = { status: 200, code: null, result: 1 };
+    expect(reads).toEqual([lost, lost, kept, kept]);
+    const [oldest] = calls;
+    if (oldest === undefined) throw new Error('no call made');
+    const evicted = await readCall(oldest.id, { 'x-call-token': oldest.token });
+    expect(await evicted.text()).toContain('spec.async.retainBytes');
+    const ref = { namespace: echoRetained.metadata.namespace, name: echoRetained.metadata.name };
+    expect({
+      total: Number(await operator.hget(retainedBytesKey(ref), 'total')),
+      indexed: await operator.zcard(retainedResultsKey(ref)),
+    }).toEqual({ total: 2 * MiB, indexed: 2 });
   });
 });
 

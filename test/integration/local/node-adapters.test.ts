@@ -1,8 +1,12 @@
-// @spool/node's adapters on real processes and real timers: process-group signals, the system clock, the logger.
+// @spool/node's adapters on real processes, real timers and a real Redis: process-group signals, the system clock,
+// the logger, the retained-results store.
 import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { isGroupAlive, signalGroup, systemClock } from '@spool/node';
+import { Redis } from 'ioredis';
+import { resultBodyKey, retainedBytesKey, retainedResultsKey } from '@spool/api';
+import { isGroupAlive, readStoredBody, signalGroup, storeRetainedBody, systemClock } from '@spool/node';
+import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { capturedLog } from '../../support/logs.js';
 import { eventually } from '../../support/eventually.js';
 
@@ -111,4 +115,85 @@ describe('createLogger', () => {
       msg: 'user process ready',
     });
   });
+});
+
+describe('storeRetainedBody', () => {
+  const KiB = 1024;
+  const withRedis = async (run: (redis: Redis) => Promise<void>): Promise<void> => {
+    const redis = new Redis(testRedisUrl());
+    try {
+      await run(redis);
+    } finally {
+      redis.disconnect();
+    }
+  };
+  const account = async (redis: Redis, ref: ReturnType<typeof uniqueFunctionRef>) => ({
+    total: Number(await redis.hget(retainedBytesKey(ref), 'total')),
+    indexed: await redis.zrange(retainedResultsKey(ref), 0, -1),
+  });
+
+  test('a result larger than the whole budget evicts the others and is kept alone', () =>
+    withRedis(async (redis) => {
+      const ref = uniqueFunctionRef('retained');
+      expect(
+        await storeRetainedBody(redis, { ref, jobId: 'a' }, Buffer.alloc(64 * KiB, 1), {
+          ttlMs: 60_000,
+          budgetBytes: 100 * KiB,
+        }),
+      ).toBe(64 * KiB);
+      expect(
+        await storeRetainedBody(redis, { ref, jobId: 'b' }, Buffer.alloc(200 * KiB, 2), {
+          ttlMs: 60_000,
+          budgetBytes: 100 * KiB,
+        }),
+      ).toBe(200 * KiB);
+      expect(await account(redis, ref)).toEqual({ total: 200 * KiB, indexed: [resultBodyKey(ref, 'b')] });
+      expect(await redis.exists(resultBodyKey(ref, 'a'))).toBe(0);
+      expect((await readStoredBody(redis, resultBodyKey(ref, 'b')))?.equals(Buffer.alloc(200 * KiB, 2))).toBe(
+        true,
+      );
+    }));
+
+  test('results past their expiry leave the account; one stored again is counted once', () =>
+    withRedis(async (redis) => {
+      const ref = uniqueFunctionRef('retained');
+      await storeRetainedBody(redis, { ref, jobId: 'short' }, Buffer.alloc(40 * KiB), {
+        ttlMs: 50,
+        budgetBytes: 1024 * KiB,
+      });
+      await storeRetainedBody(redis, { ref, jobId: 'again' }, Buffer.alloc(40 * KiB), {
+        ttlMs: 60_000,
+        budgetBytes: 1024 * KiB,
+      });
+      await storeRetainedBody(redis, { ref, jobId: 'again' }, Buffer.alloc(50 * KiB), {
+        ttlMs: 60_000,
+        budgetBytes: 1024 * KiB,
+      });
+      await eventually(async () => expect(await redis.exists(resultBodyKey(ref, 'short'))).toBe(0));
+      expect(
+        await storeRetainedBody(redis, { ref, jobId: 'next' }, Buffer.alloc(40 * KiB), {
+          ttlMs: 60_000,
+          budgetBytes: 1024 * KiB,
+        }),
+      ).toBe(90 * KiB);
+      expect((await account(redis, ref)).indexed.sort()).toEqual(
+        [resultBodyKey(ref, 'again'), resultBodyKey(ref, 'next')].sort(),
+      );
+      // The account and the index expire with the results they hold.
+      expect(await redis.pttl(retainedBytesKey(ref))).toBeGreaterThan(50_000);
+    }));
+
+  test("an account spoiled by the function's own code counts as empty, and the store still works", () =>
+    withRedis(async (redis) => {
+      const ref = uniqueFunctionRef('retained');
+      await redis.hset(retainedBytesKey(ref), 'total', 'garbage', resultBodyKey(ref, 'x'), 'more garbage');
+      await redis.zadd(retainedResultsKey(ref), 0, resultBodyKey(ref, 'x'));
+      expect(
+        await storeRetainedBody(redis, { ref, jobId: 'y' }, Buffer.alloc(40 * KiB), {
+          ttlMs: 60_000,
+          budgetBytes: 1024 * KiB,
+        }),
+      ).toBe(40 * KiB);
+      expect(await account(redis, ref)).toEqual({ total: 40 * KiB, indexed: [resultBodyKey(ref, 'y')] });
+    }));
 });
