@@ -164,6 +164,35 @@ describe('the watchdog image', () => {
   }, 30_000);
 });
 
+// The gateway and the controller run their bundle (scripts/bundle.ts), which the image's build stage writes; every
+// package it still imports must be installed in the image. ESM links every import before any code runs, so a
+// ConfigError thrown from the bundle's own code proves they all resolved.
+describe.each(['gateway', 'controller'] as const)('the %s image', (service) => {
+  test(
+    'runs its bundle, and every module it imports loads: without configuration it stops at the config check',
+    async () => {
+      const image = await timed(`spool/${service}`, () =>
+        buildSpoolImage(docker, service, { repoRoot, version, buildArgs }),
+      );
+      const container = await startContainer(docker, {
+        Image: image.tag,
+        HostConfig: { NetworkMode: 'host', ReadonlyRootfs: true, Init: true },
+      });
+      containers.push(container);
+      await eventually(async () => expect((await container.inspect()).State.Running).toBe(false), {
+        timeoutMs: 15_000,
+      });
+      const logs = await container.logs();
+      expect({
+        exitCode: (await container.inspect()).State.ExitCode,
+        ranBundle: logs.includes(`/spool/${service}/dist/bundle.js`),
+        stoppedAtConfig: logs.includes('ConfigError: SPOOL_FUNCTIONS_DIR is required'),
+      }).toEqual({ exitCode: 1, ranBundle: true, stoppedAtConfig: true });
+    },
+    BUILD_TIMEOUT_MS,
+  );
+});
+
 describe('a build that fails', () => {
   let emptyDir: string;
   beforeAll(() => {
