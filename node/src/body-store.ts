@@ -12,13 +12,15 @@ import {
 import type { Redis } from './redis.js';
 
 /**
- * Replaces the key's chunks and sets its TTL in one script, so a key never exists without its TTL and a reader
- * never sees half a body. EVAL, not MULTI: every Spool user may run scripts (BullMQ needs them), and Redis checks
- * the key against the user's patterns inside the script too.
+ * Replaces the chunks of KEYS[1] with ARGV[first...] and sets its TTL to ARGV[1] milliseconds, inside one script,
+ * so a key never exists without its TTL and a reader never sees half a body. EVAL, not MULTI: every Spool user may
+ * run scripts (BullMQ needs them), and Redis checks the key against the user's patterns inside the script too.
  */
-const STORE_BODY = `redis.call('DEL', KEYS[1])
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+const replaceChunks = (first: number): string => `redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[1], unpack(ARGV, ${first}))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])`;
+
+const STORE_BODY = `${replaceChunks(2)}
 return 1`;
 
 /** Stores a body (more than `BODY_INLINE_MAX_BYTES`, so at least one chunk) under `key` for `ttlMs`. */
@@ -27,8 +29,10 @@ export async function storeBody(redis: Redis, key: string, body: Buffer, ttlMs: 
 }
 
 /**
- * STORE_BODY, and the body joins the function's retained results (api `retainedResultsKey`, `retainedBytesKey`):
- * entries past their expiry are forgotten, then the oldest results are deleted until the new one fits the budget.
+ * STORE_BODY (chunks from ARGV[4]), and the body joins the function's retained results (api `retainedResultsKey`,
+ * `retainedBytesKey`): entries past their expiry are forgotten, then the oldest results are deleted until the new
+ * one fits the budget. `total` is kept beside the sizes rather than summed, so a store stays O(evicted) with a
+ * budget of gigabytes.
  * The new one is always kept, so what is retained stays within the budget plus one result. The deleted keys are
  * not in KEYS; they are results of the same function, under its hash tag (one Cluster slot) and its user's pattern.
  * Expiry is dated by Redis's clock, so replicas' clocks never disagree about it. A size that is not a number (the
@@ -52,9 +56,7 @@ while total + bytes > budget do
   redis.call('DEL', oldest)
   forget(oldest)
 end
-redis.call('DEL', KEYS[1])
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 4))
-redis.call('PEXPIRE', KEYS[1], ttl)
+${replaceChunks(4)}
 redis.call('ZADD', index, now + ttl, KEYS[1])
 redis.call('HSET', sizes, KEYS[1], bytes, 'total', total + bytes)
 for _, key in ipairs({index, sizes}) do

@@ -1,6 +1,7 @@
 // `GET /calls/ID`: the state of a call (queued, running, succeeded, failed, timed out) and its result while retained.
 import { Router } from 'express';
 import {
+  BODY_INLINE_MAX_BYTES,
   SpoolError,
   decodeInvocationJob,
   decodeInvocationResult,
@@ -37,7 +38,7 @@ async function withInlineBody(
   if (!body.ok)
     throw new SpoolError(
       'PAYLOAD_LOST',
-      `${body.error}: an async result over 32 KiB is retained for spec.async.retainSeconds, and only the newest within spec.async.retainBytes`,
+      `${body.error}: an async result over ${BODY_INLINE_MAX_BYTES / 1024} KiB is retained for spec.async.retainSeconds, and only the newest within spec.async.retainBytes`,
     );
   return { ...rest, bodyBase64: body.value.toString('base64') };
 }

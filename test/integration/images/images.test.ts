@@ -65,6 +65,22 @@ beforeAll(async () => {
   );
 }, BUILD_TIMEOUT_MS);
 
+/**
+ * Runs a service image with no configuration, as a pod would (read-only root, host network), until it exits: a
+ * service that loaded all its modules stops at its config check. Waits up to 15 s, for a loaded machine.
+ */
+async function runUnconfigured(image: string): Promise<{ exitCode: number | undefined; logs: string }> {
+  const container = await startContainer(docker, {
+    Image: image,
+    HostConfig: { NetworkMode: 'host', ReadonlyRootfs: true, Init: true },
+  });
+  containers.push(container);
+  await eventually(async () => expect((await container.inspect()).State.Running).toBe(false), {
+    timeoutMs: 15_000,
+  });
+  return { exitCode: (await container.inspect()).State.ExitCode, logs: await container.logs() };
+}
+
 afterAll(async () => {
   await Promise.all(containers.map((container) => container.remove(2)));
 });
@@ -138,17 +154,10 @@ describe('the watchdog image', () => {
   });
 
   test('loads every module it imports: without a Function it stops at the config check', async () => {
-    const container = await startContainer(docker, {
-      Image: watchdog.tag,
-      HostConfig: { NetworkMode: 'host', ReadonlyRootfs: true, Init: true },
-    });
-    containers.push(container);
-    await eventually(async () => expect((await container.inspect()).State.Running).toBe(false), {
-      timeoutMs: 15_000,
-    });
-    expect((await container.inspect()).State.ExitCode).toBe(1);
+    const { exitCode, logs } = await runUnconfigured(watchdog.tag);
+    expect(exitCode).toBe(1);
     // One JSON line in the shared log format (docs/architecture.md, Logs).
-    const lines = (await container.logs())
+    const lines = logs
       .split('\n')
       .map((line) => parseJson(line.trim()))
       .flatMap((parsed) => (parsed.ok && isRecord(parsed.value) ? [parsed.value] : []));
@@ -174,17 +183,9 @@ describe.each(['gateway', 'controller'] as const)('the %s image', (service) => {
       const image = await timed(`spool/${service}`, () =>
         buildSpoolImage(docker, service, { repoRoot, version, buildArgs }),
       );
-      const container = await startContainer(docker, {
-        Image: image.tag,
-        HostConfig: { NetworkMode: 'host', ReadonlyRootfs: true, Init: true },
-      });
-      containers.push(container);
-      await eventually(async () => expect((await container.inspect()).State.Running).toBe(false), {
-        timeoutMs: 15_000,
-      });
-      const logs = await container.logs();
+      const { exitCode, logs } = await runUnconfigured(image.tag);
       expect({
-        exitCode: (await container.inspect()).State.ExitCode,
+        exitCode,
         ranBundle: logs.includes(`/spool/${service}/dist/bundle.js`),
         stoppedAtConfig: logs.includes('ConfigError: SPOOL_FUNCTIONS_DIR is required'),
       }).toEqual({ exitCode: 1, ranBundle: true, stoppedAtConfig: true });

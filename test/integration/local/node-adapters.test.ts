@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { resultBodyKey, retainedBytesKey, retainedResultsKey } from '@spool/api';
 import { isGroupAlive, readStoredBody, signalGroup, storeRetainedBody, systemClock } from '@spool/node';
+import { functionFixture } from '../../support/local-functions.js';
 import { testRedisUrl, uniqueFunctionRef } from '../../support/redis.js';
 import { capturedLog } from '../../support/logs.js';
 import { eventually } from '../../support/eventually.js';
@@ -119,6 +120,7 @@ describe('createLogger', () => {
 
 describe('storeRetainedBody', () => {
   const KiB = 1024;
+  const MiB = 1024 * KiB;
   const withRedis = async (run: (redis: Redis) => Promise<void>): Promise<void> => {
     const redis = new Redis(testRedisUrl());
     try {
@@ -181,6 +183,30 @@ describe('storeRetainedBody', () => {
       );
       // The account and the index expire with the results they hold.
       expect(await redis.pttl(retainedBytesKey(ref))).toBeGreaterThan(50_000);
+    }));
+
+  test('with the default budget (64 MiB) the 65th result of 1 MiB evicts the first', () =>
+    withRedis(async (redis) => {
+      const ref = uniqueFunctionRef('retained');
+      const { retainBytes, retainSeconds } = functionFixture(ref, { image: 'x', command: ['x'] }).spec.async;
+      const retention = { ttlMs: retainSeconds * 1000, budgetBytes: retainBytes };
+      const jobIds = Array.from({ length: 65 }, (_, i) => `job-${i}`);
+      try {
+        for (const jobId of jobIds)
+          await storeRetainedBody(redis, { ref, jobId }, Buffer.alloc(MiB), retention);
+        expect({
+          total: Number(await redis.hget(retainedBytesKey(ref), 'total')),
+          indexed: await redis.zcard(retainedResultsKey(ref)),
+          first: await redis.exists(resultBodyKey(ref, 'job-0')),
+          second: await redis.exists(resultBodyKey(ref, 'job-1')),
+        }).toEqual({ total: 64 * MiB, indexed: 64, first: 0, second: 1 });
+      } finally {
+        await redis.del(
+          retainedBytesKey(ref),
+          retainedResultsKey(ref),
+          ...jobIds.map((id) => resultBodyKey(ref, id)),
+        );
+      }
     }));
 
   test("an account spoiled by the function's own code counts as empty, and the store still works", () =>
